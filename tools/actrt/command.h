@@ -1,0 +1,26 @@
+// Subcommands of the `actrt` CLI register themselves here; main.cc dispatches by name.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace actrt::cli {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;  // one line for `actrt --help`
+  // Receives the arguments after the subcommand name; returns the process exit code.
+  int (*run)(const std::vector<std::string>& args);
+};
+
+// Registers a command at static-initialization time; returns true so it can seed a static.
+bool register_command(Command command);
+std::span<const Command> commands();
+
+}  // namespace actrt::cli
+
+// In a subcommand's file: ACTRT_REGISTER_COMMAND(inspect, "summary", run_inspect);
+#define ACTRT_REGISTER_COMMAND(name, summary, fn) \
+  static const bool actrt_registered_##name = ::actrt::cli::register_command({#name, summary, fn})

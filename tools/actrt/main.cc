@@ -1,0 +1,55 @@
+// actrt: compile, run, compare and benchmark ACT policies. One file per subcommand.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "command.h"
+
+namespace actrt::cli {
+
+namespace {
+std::vector<Command>& registry() {
+  static std::vector<Command> r;
+  return r;
+}
+}  // namespace
+
+bool register_command(Command command) {
+  registry().push_back(command);
+  return true;
+}
+
+std::span<const Command> commands() {
+  std::sort(registry().begin(), registry().end(),
+            [](const Command& a, const Command& b) { return a.name < b.name; });
+  return registry();
+}
+
+}  // namespace actrt::cli
+
+namespace {
+void print_usage() {
+  std::printf(
+      "actrt: ACT policies from ONNX to fast engines on CPU and GPU.\n\n"
+      "usage: actrt <command> [options]   (actrt <command> --help for its options)\n\n"
+      "Commands:\n");
+  for (const auto& c : actrt::cli::commands())
+    std::printf("  %-10s %.*s\n", std::string(c.name).c_str(), static_cast<int>(c.summary.size()),
+                c.summary.data());
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  for (const auto& c : actrt::cli::commands()) {
+    if (c.name == name) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  std::fprintf(stderr, "[E] unknown command '%s'\n", name.c_str());
+  print_usage();
+  return 2;
+}
