@@ -1,0 +1,37 @@
+// How to build an engine: backend, precisions, calibration, shapes, threads, seed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actrt/precision.h"
+#include "actrt/tensor.h"
+
+namespace actrt {
+
+class Calibrator;  // include/actrt/calibrator.h (INT8)
+
+struct BuilderConfig {
+  BackendKind backend = BackendKind::kCpu;
+  // Allowed precisions beyond FP32 (like TensorRT's builder flags). Layers pick the fastest
+  // allowed precision that they support; LayerNorm and Softmax stay in floating point.
+  bool tf32 = false;  // GPU matrix math in TF32 (Polygraphy's default is off; so is ours)
+  bool fp16 = false;
+  bool int8 = false;
+  // INT8 scales come from here (calibration on data, or a cache file).
+  std::shared_ptr<Calibrator> calibrator;
+  // Per-layer overrides by node name: "encoder/layer0/norm1" -> kFp32.
+  std::map<std::string, Precision> layer_precisions;
+  // CPU threads for the engine (0: all cores).
+  int threads = 0;
+  // Seed for anything random during the build (calibration sampling, tactic tie-breaks).
+  uint64_t seed = 1;
+  // GPU: pick kernels without timing them (reproducible across machines, maybe slower).
+  bool deterministic = false;
+  // GPU: file to read/write kernel timing results so that rebuilds are fast ("" = none).
+  std::string timing_cache_path;
+};
+
+}  // namespace actrt

@@ -1,0 +1,68 @@
+// The interface every execution backend implements (CPU on oneDNN, CUDA).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actrt/builder_config.h"
+#include "actrt/status.h"
+#include "actrt/tensor.h"
+#include "engine/plan.h"
+
+namespace actrt::engine {
+
+using TensorMap = std::map<std::string, Tensor>;
+
+// Per-layer timing from a profiling run.
+struct LayerTime {
+  std::string name;
+  std::string op_type;
+  double ms = 0;
+};
+
+// One execution context: owns buffers (memory planned by liveness), streams, threads. Several
+// contexts may run concurrently over one plan; one context is used by one thread at a time.
+class ExecutionContext {
+ public:
+  virtual ~ExecutionContext() = default;
+  // Host tensors in, host tensors out (outputs keyed by graph output name). Inputs are checked
+  // by name, dtype and shape before anything runs.
+  virtual Status infer(const TensorMap& inputs, TensorMap& outputs) = 0;
+  // Time of the last infer() without host<->device copies (equal to the whole on CPU).
+  virtual double last_compute_ms() const = 0;
+  // Runs once and reports the time of each layer (may be slower than infer()).
+  virtual Result<std::vector<LayerTime>> profile(const TensorMap& inputs) = 0;
+};
+
+struct ContextOptions {
+  int threads = 0;  // CPU threads (0: the plan's setting or all cores)
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual BackendKind kind() const = 0;
+  // Whether this process can run the backend at all (a GPU present, ...); error says why not.
+  virtual Status available() const = 0;
+  // The target string stored in engine files built here (CPU ISA features, GPU arch).
+  virtual std::string current_target() const = 0;
+  // Whether a plan built for `plan_target` runs here; the error names both targets.
+  virtual Status check_target(std::string_view plan_target) const = 0;
+  // "" when the backend can run `node` (before fusion), else the reason.
+  virtual std::string unsupported_reason(const ir::Node& node) const = 0;
+  // Rewrites plan.graph for this backend (fusions, weight conversion), fills plan.layers.
+  virtual Status compile(Plan& plan, const BuilderConfig& config) const = 0;
+  virtual Result<std::unique_ptr<ExecutionContext>> create_context(
+      const Plan& plan, const ContextOptions& options) const = 0;
+};
+
+// Backends register themselves at static-initialization time (their libraries are linked
+// whole-archive). Returns true so that a registration can seed a static.
+bool register_backend(std::unique_ptr<Backend> backend);
+// nullptr when the backend was not compiled in.
+const Backend* find_backend(BackendKind kind);
+
+}  // namespace actrt::engine

@@ -1,0 +1,47 @@
+#include "cli_common.h"
+
+#include <cstdio>
+
+#include "actrt/log.h"
+#include "onnx/importer.h"
+
+namespace actrt::cli {
+
+int parse_or_exit(ArgParser& parser, const std::vector<std::string>& args) {
+  Status s = parser.parse(args);
+  if (!s.ok()) {
+    log_error(s.message());
+    return 2;
+  }
+  if (parser.help_requested()) {
+    std::printf("%s", parser.help().c_str());
+    return 0;
+  }
+  if (parser.has("verbose")) set_log_level(LogLevel::kVerbose);
+  if (parser.has("quiet")) set_log_level(LogLevel::kWarning);
+  return -1;
+}
+
+int fail(const Status& status) {
+  log_error(status.to_string());
+  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+void add_model_options(ArgParser& parser) {
+  parser.option("shapes", "NAME:DIMS,...",
+                "concrete input shapes for symbolic dimensions, e.g. qpos:1x6,image:1x3x3x480x640");
+  parser.flag("no-optimize", "skip the optimization passes (shapes are still inferred)");
+  parser.multi_option("disable-pass", "NAME", "skip one optimization pass by name");
+}
+
+Result<NetworkOptions> network_options_from(const ArgParser& parser) {
+  NetworkOptions options;
+  if (parser.has("shapes")) {
+    ASSIGN_OR_RETURN(options.input_shapes, onnx_import::parse_shapes_option(parser.get("shapes")));
+  }
+  options.optimize = !parser.has("no-optimize");
+  options.disabled_passes = parser.get_all("disable-pass");
+  return options;
+}
+
+}  // namespace actrt::cli
