@@ -1,0 +1,412 @@
+#include "compare/comparator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "actrt/log.h"
+#include "compare/base64.h"
+#include "core/json_reader.h"
+#include "core/json_writer.h"
+#include "data/file_io.h"
+#include "data/npz.h"
+
+namespace actrt::compare {
+
+namespace {
+
+// FNV-1a over names, dtypes, shapes and bytes: cheap, and enough to catch a loader whose
+// get(i) is not repeatable (not a security hash).
+uint64_t hash_feed(const TensorMap& feed) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    for (size_t i = 0; i < n; ++i) {
+      h ^= b[i];
+      h *= 1099511628211ull;
+    }
+  };
+  for (const auto& [name, t] : feed) {
+    mix(name.data(), name.size());
+    const int32_t dt = static_cast<int32_t>(t.dtype());
+    mix(&dt, sizeof dt);
+    for (int64_t d : t.shape()) mix(&d, sizeof d);
+    if (t.raw_data()) mix(t.raw_data(), t.nbytes());
+  }
+  return h;
+}
+
+}  // namespace
+
+std::vector<double> RunnerResults::runtimes_ms() const {
+  std::vector<double> out;
+  out.reserve(iterations.size());
+  for (const auto& it : iterations) out.push_back(it.runtime_ms);
+  return out;
+}
+
+const RunnerResults* RunResults::find(std::string_view runner_name) const {
+  for (const auto& r : runners)
+    if (r.runner_name == runner_name) return &r;
+  return nullptr;
+}
+
+bool IterationComparison::passed() const {
+  return std::all_of(outputs.begin(), outputs.end(), [](const auto& o) { return o.passed; });
+}
+
+int64_t PairComparison::passed_iterations() const {
+  return std::count_if(iterations.begin(), iterations.end(),
+                       [](const auto& it) { return it.passed(); });
+}
+
+double PairComparison::pass_rate() const {
+  if (iterations.empty()) return 1.0;
+  return static_cast<double>(passed_iterations()) / static_cast<double>(iterations.size());
+}
+
+bool PairComparison::passed() const { return passed_iterations() == int64_t(iterations.size()); }
+
+bool AccuracyResult::passed() const {
+  return std::all_of(pairs.begin(), pairs.end(), [](const auto& p) { return p.passed(); });
+}
+
+std::vector<std::pair<size_t, size_t>> pairs_against(size_t reference, size_t runner_count) {
+  std::vector<std::pair<size_t, size_t>> out;
+  for (size_t i = 0; i < runner_count; ++i)
+    if (i != reference) out.emplace_back(i, reference);
+  return out;
+}
+
+Result<RunResults> Comparator::run(const std::vector<Runner*>& runners, const DataLoader& loader,
+                                   const RunOptions& options) {
+  if (runners.empty()) return invalid_argument("Comparator::run: no runners given");
+  size_t iterations = loader.size();
+  if (options.max_iterations > 0) iterations = std::min(iterations, options.max_iterations);
+  if (iterations == 0) return invalid_argument("Comparator::run: the data loader has no items");
+
+  RunResults results;
+  std::vector<uint64_t> feed_hashes;  // from the first runner
+  for (size_t r = 0; r < runners.size(); ++r) {
+    Runner* runner = runners[r];
+    if (runner == nullptr) return invalid_argument("Comparator::run: runner " + std::to_string(r) +
+                                                   " is null");
+    const std::string where = "runner '" + runner->name() + "'";
+    // Activate only if the caller did not; RunnerActivation deactivates at the end of the turn.
+    std::optional<RunnerActivation> activation;
+    if (!runner->is_active()) {
+      activation.emplace(*runner);
+      if (!activation->ok()) return activation->status().with_context("activating " + where);
+    }
+    if (options.log) log_info("Runner: " + runner->name() + " | Activated and running inference");
+
+    for (int w = 0; w < options.warm_up_runs; ++w) {
+      ASSIGN_OR_RETURN(TensorMap feed, loader.get(0));
+      Result<TensorMap> out = runner->infer(feed);
+      if (!out.ok()) return out.status().with_context(where + ", warm-up run " + std::to_string(w));
+    }
+
+    RunnerResults rr;
+    rr.runner_name = runner->name();
+    for (size_t i = 0; i < iterations; ++i) {
+      Result<TensorMap> feed = loader.get(i);
+      if (!feed.ok()) return feed.status().with_context("data loader item " + std::to_string(i));
+      const uint64_t h = hash_feed(*feed);
+      if (r == 0) {
+        feed_hashes.push_back(h);
+      } else if (feed_hashes[i] != h) {
+        return internal_error("Comparator::run: data loader item " + std::to_string(i) +
+                              " differs between runner '" + runners[0]->name() + "' and " + where +
+                              "; a DataLoader must return the same data for the same index");
+      }
+      Result<TensorMap> out = runner->infer(*feed);
+      if (!out.ok()) return out.status().with_context(where + ", iteration " + std::to_string(i));
+      IterationResult ir;
+      for (const auto& [name, t] : *out) ir.outputs.emplace(name, t.clone());
+      ir.runtime_ms = runner->last_inference_time_ms();
+      rr.iterations.push_back(std::move(ir));
+      if (options.on_progress) options.on_progress(r, i);
+    }
+    if (options.log) {
+      const auto times = rr.runtimes_ms();
+      double sum = 0;
+      for (double t : times) sum += t;
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "Runner: %s | Completed %zu iteration(s) | mean %.5g ms",
+                    rr.runner_name.c_str(), times.size(), sum / static_cast<double>(times.size()));
+      log_info(buf);
+    }
+    results.runners.push_back(std::move(rr));
+  }
+  return results;
+}
+
+Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
+                                                    const CompareOptions& options) {
+  const size_t n = results.runners.size();
+  std::vector<std::pair<size_t, size_t>> pairs = options.pairs;
+  if (pairs.empty())
+    for (size_t i = 0; i + 1 < n; ++i) pairs.emplace_back(i, i + 1);
+  AccuracyResult acc;
+  for (auto [ia, ib] : pairs) {
+    if (ia >= n || ib >= n)
+      return invalid_argument("compare_accuracy: runner pair (" + std::to_string(ia) + ", " +
+                              std::to_string(ib) + ") out of range; there are " +
+                              std::to_string(n) + " runners");
+    const RunnerResults& a = results.runners[ia];
+    const RunnerResults& b = results.runners[ib];
+    PairComparison pc;
+    pc.runner_a = ia;
+    pc.runner_b = ib;
+    pc.name_a = a.runner_name;
+    pc.name_b = b.runner_name;
+    if (a.iterations.size() != b.iterations.size())
+      log_warning("Runner '" + a.runner_name + "' has " + std::to_string(a.iterations.size()) +
+                  " iterations but '" + b.runner_name + "' has " +
+                  std::to_string(b.iterations.size()) + "; comparing the first " +
+                  std::to_string(std::min(a.iterations.size(), b.iterations.size())));
+    const size_t iters = std::min(a.iterations.size(), b.iterations.size());
+    std::map<std::string, OutputSummary> summaries;
+    for (size_t it = 0; it < iters; ++it) {
+      if (options.log)
+        log_info("Comparing Output of " + a.runner_name + " vs. " + b.runner_name +
+                 " | Iteration: " + std::to_string(it));
+      IterationComparison ic;
+      ic.iteration = it;
+      const TensorMap& oa = a.iterations[it].outputs;
+      const TensorMap& ob = b.iterations[it].outputs;
+      for (const auto& [name, ta] : oa) {
+        OutputComparison oc;
+        oc.output = name;
+        auto found = ob.find(name);
+        if (found == ob.end()) {
+          oc.note = "output '" + name + "' not produced by runner '" + b.runner_name + "'";
+        } else {
+          const Tolerance tol = options.tolerances.tolerance_for(name);
+          const ErrorStat stat = options.tolerances.error_stat_for(name);
+          Result<OutputMetrics> m = compare_tensors(ta, found->second, tol, stat);
+          if (!m.ok()) {
+            oc.note = "output '" + name + "': " + m.status().message();
+          } else {
+            oc.compared = true;
+            oc.metrics = std::move(m).value();
+            oc.passed = oc.metrics.passed;
+          }
+        }
+        if (options.log) {
+          if (oc.compared) {
+            log_info("    Comparing Output: '" + name + "' (dtype=" +
+                     std::string(dtype_name(ta.dtype())) + ", shape=" +
+                     shape_to_string(ta.shape()) + ") with '" + name + "' (dtype=" +
+                     std::string(dtype_name(found->second.dtype())) + ", shape=" +
+                     shape_to_string(found->second.shape()) + ")");
+            for (const std::string& line :
+                 format_output_metrics(oc.metrics, name, a.runner_name, b.runner_name)) {
+              if (line.rfind("FAILED", 0) == 0) {
+                log_error("        " + line);
+              } else {
+                log_info("        " + line);
+              }
+            }
+          } else {
+            log_error("    FAILED | " + oc.note);
+          }
+        }
+        OutputSummary& s = summaries[name];
+        s.output = name;
+        ++s.iterations;
+        if (oc.passed) ++s.passed_iterations;
+        if (oc.compared) {
+          const OutputMetrics& m = oc.metrics;
+          // std::max would drop a NaN depending on argument order; keep NaN visible.
+          auto worst = [](double cur, double v) { return std::isnan(v) || v > cur ? v : cur; };
+          s.max_abs = worst(s.max_abs, m.max_abs);
+          s.max_rel = worst(s.max_rel, m.max_rel);
+          s.required.atol = worst(s.required.atol, m.required.atol);
+          s.required.rtol = worst(s.required.rtol, m.required.rtol);
+          s.mean_l1 += m.l1;
+          s.min_cosine = std::isnan(m.cosine) ? m.cosine : std::min(s.min_cosine, m.cosine);
+        }
+        ic.outputs.push_back(std::move(oc));
+      }
+      if (oa.empty())
+        log_warning("Runner '" + a.runner_name + "' produced no outputs in iteration " +
+                    std::to_string(it));
+      if (options.log) {
+        std::vector<std::string> bad;
+        for (const auto& oc : ic.outputs)
+          if (!oc.passed) bad.push_back(oc.output);
+        if (bad.empty()) {
+          log_info("    PASSED | All outputs matched | Outputs: " + std::to_string(ic.outputs.size()));
+        } else {
+          std::string list;
+          for (const auto& s : bad) list += (list.empty() ? "'" : ", '") + s + "'";
+          log_error("    FAILED | Mismatched outputs: [" + list + "]");
+        }
+      }
+      pc.iterations.push_back(std::move(ic));
+    }
+    for (auto& [name, s] : summaries) {
+      int64_t compared = 0;
+      for (const auto& ic : pc.iterations)
+        for (const auto& oc : ic.outputs)
+          if (oc.output == name && oc.compared) ++compared;
+      if (compared > 0) s.mean_l1 /= static_cast<double>(compared);
+      pc.summaries.push_back(s);
+    }
+    if (options.log) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "Accuracy Summary | %s vs. %s | Passed: %lld/%zu iterations | Pass Rate: %.1f%%",
+                    pc.name_a.c_str(), pc.name_b.c_str(),
+                    static_cast<long long>(pc.passed_iterations()), pc.iterations.size(),
+                    100.0 * pc.pass_rate());
+      if (pc.passed()) {
+        log_info(buf);
+      } else {
+        log_error(buf);
+      }
+    }
+    acc.pairs.push_back(std::move(pc));
+  }
+  return acc;
+}
+
+// ---- JSON ----
+
+Result<std::string> run_results_to_json(const RunResults& results) {
+  JsonWriter w(4);  // Polygraphy's json.dumps(indent=4)
+  w.begin_object();
+  w.key("lst");
+  w.begin_array();
+  for (const RunnerResults& rr : results.runners) {
+    w.begin_array();
+    w.value(rr.runner_name);
+    w.begin_array();
+    for (size_t i = 0; i < rr.iterations.size(); ++i) {
+      const IterationResult& ir = rr.iterations[i];
+      w.begin_object();
+      w.key("outputs");
+      w.begin_object();
+      for (const auto& [name, t] : ir.outputs) {
+        const Tensor& saved = t.dtype() == DataType::kBFloat16 ? t.to_float32() : t;
+        Result<std::vector<uint8_t>> npy = data::serialize_npy(saved, name);
+        if (!npy.ok())
+          return npy.status().with_context("runner '" + rr.runner_name + "', iteration " +
+                                           std::to_string(i) + ", output '" + name + "'");
+        w.key(name);
+        w.begin_object();
+        w.key("values");
+        w.begin_object();
+        w.field("array", base64_encode(*npy));
+        w.field("polygraphy_class", "ndarray");
+        w.end_object();
+        w.field("polygraphy_class", "LazyArray");
+        w.end_object();
+      }
+      w.end_object();
+      w.field("runtime", ir.runtime_ms / 1000.0);  // Polygraphy stores seconds
+      w.field("runner_name", rr.runner_name);
+      w.field("polygraphy_class", "IterationResult");
+      w.end_object();
+    }
+    w.end_array();
+    w.end_array();
+  }
+  w.end_array();
+  w.field("polygraphy_class", "RunResults");
+  w.end_object();
+  return w.str() + "\n";
+}
+
+namespace {
+
+Status expect_kind(const JsonValue* v, JsonValue::Kind kind, const std::string& where) {
+  if (v == nullptr) return invalid_model(where + ": missing");
+  if (v->kind() != kind)
+    return invalid_model(where + ": expected " + std::string(json_kind_name(kind)) + ", found " +
+                         std::string(json_kind_name(v->kind())));
+  return ok_status();
+}
+
+Result<Tensor> decode_array(const JsonValue& v, const std::string& where, std::string_view source,
+                            const std::string& name) {
+  const JsonValue* node = &v;
+  RETURN_IF_ERROR(expect_kind(node, JsonValue::Kind::kObject, where));
+  // Unwrap LazyArray {"values": ...} (also its old alias LazyNumpyArray).
+  if (const JsonValue* inner = node->find("values")) node = inner;
+  RETURN_IF_ERROR(expect_kind(node, JsonValue::Kind::kObject, where + ".values"));
+  const JsonValue* cls = node->find("polygraphy_class");
+  if (cls && cls->is_string() && cls->as_string() != "ndarray")
+    return unsupported(where + ": array of class '" + cls->as_string() +
+                       "' (only NumPy ndarrays are supported)");
+  const JsonValue* arr = node->find("array");
+  RETURN_IF_ERROR(expect_kind(arr, JsonValue::Kind::kString, where + ".array"));
+  Result<std::vector<uint8_t>> bytes = base64_decode(arr->as_string());
+  if (!bytes.ok()) return bytes.status().with_context(where);
+  return data::parse_npy(*bytes, std::string(source), name);
+}
+
+}  // namespace
+
+Result<RunResults> run_results_from_json(std::string_view text, std::string_view source) {
+  ASSIGN_OR_RETURN(JsonValue doc, parse_json(text, source));
+  const std::string src(source);
+  RETURN_IF_ERROR(expect_kind(&doc, JsonValue::Kind::kObject, src + ": top level"));
+  if (const JsonValue* cls = doc.find("polygraphy_class");
+      cls && cls->is_string() && cls->as_string() != "RunResults")
+    return invalid_model(src + ": expected a RunResults file, found polygraphy_class '" +
+                         cls->as_string() + "'");
+  const JsonValue* lst = doc.find("lst");
+  RETURN_IF_ERROR(expect_kind(lst, JsonValue::Kind::kArray, src + ": 'lst'"));
+  RunResults results;
+  for (size_t r = 0; r < lst->items().size(); ++r) {
+    const JsonValue& entry = lst->items()[r];
+    const std::string where = src + ": lst[" + std::to_string(r) + "]";
+    RETURN_IF_ERROR(expect_kind(&entry, JsonValue::Kind::kArray, where));
+    if (entry.items().size() != 2)
+      return invalid_model(where + ": expected [runner_name, [iterations]], found " +
+                           std::to_string(entry.items().size()) + " elements");
+    RETURN_IF_ERROR(expect_kind(&entry.items()[0], JsonValue::Kind::kString, where + "[0]"));
+    RETURN_IF_ERROR(expect_kind(&entry.items()[1], JsonValue::Kind::kArray, where + "[1]"));
+    RunnerResults rr;
+    rr.runner_name = entry.items()[0].as_string();
+    const auto& iters = entry.items()[1].items();
+    for (size_t i = 0; i < iters.size(); ++i) {
+      const std::string iw = where + "[1][" + std::to_string(i) + "]";
+      RETURN_IF_ERROR(expect_kind(&iters[i], JsonValue::Kind::kObject, iw));
+      const JsonValue* outputs = iters[i].find("outputs");
+      RETURN_IF_ERROR(expect_kind(outputs, JsonValue::Kind::kObject, iw + ".outputs"));
+      IterationResult ir;
+      for (const auto& [name, v] : outputs->members()) {
+        ASSIGN_OR_RETURN(Tensor t, decode_array(v, iw + ".outputs." + name, source, name));
+        ir.outputs.emplace(name, std::move(t));
+      }
+      const JsonValue* runtime = iters[i].find("runtime");
+      if (runtime && runtime->is_number()) {
+        ir.runtime_ms = runtime->as_double() * 1000.0;
+      } else if (runtime && !runtime->is_null()) {
+        return invalid_model(iw + ".runtime: expected a number (seconds) or null, found " +
+                             std::string(json_kind_name(runtime->kind())));
+      }
+      rr.iterations.push_back(std::move(ir));
+    }
+    results.runners.push_back(std::move(rr));
+  }
+  return results;
+}
+
+Status save_run_results(const RunResults& results, const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, run_results_to_json(results));
+  return data::write_file_atomic(
+      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+}
+
+Result<RunResults> load_run_results(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, data::read_file_text(path));
+  return run_results_from_json(text, path);
+}
+
+}  // namespace actrt::compare
