@@ -1,0 +1,140 @@
+#include <algorithm>
+#include <cstring>
+
+#include "backends/cpu/step.h"
+
+namespace actrt::cpu {
+
+namespace {
+
+using dnnl::memory;
+
+// A oneDNN reorder between two layouts of one value (also a plain copy when both are plain).
+class ReorderStep final : public Step {
+ public:
+  ReorderStep(memory::desc src_md, memory::desc dst_md, int src, int dst, const dnnl::engine& e)
+      : src_md_(src_md), dst_md_(dst_md), src_(src), dst_(dst), engine_(e) {}
+
+  Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
+    return dnnl_try("reorder for " + node_name, [&] {
+      src_mem_ = memory(src_md_, engine_, arena + slots[src_].offset);
+      dst_mem_ = memory(dst_md_, engine_, arena + slots[dst_].offset);
+      prim_ = dnnl::reorder(src_mem_, dst_mem_);
+    });
+  }
+  Status run(const RunEnv& env) override {
+    return dnnl_try("reorder for " + node_name,
+                    [&] { prim_.execute(*env.stream, src_mem_, dst_mem_); });
+  }
+
+ private:
+  memory::desc src_md_, dst_md_;
+  int src_, dst_;
+  dnnl::engine engine_;
+  memory src_mem_, dst_mem_;
+  dnnl::reorder prim_;
+};
+
+}  // namespace
+
+memory::desc plain_md(const Shape& shape) {
+  memory::dims dims(shape.begin(), shape.end());
+  if (dims.empty()) dims.push_back(1);
+  memory::dims strides(dims.size(), 1);
+  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * dims[i + 1];
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
+BuildState::BuildState(const ir::Graph& graph, dnnl::engine engine, int threads)
+    : graph_(graph), engine_(std::move(engine)), threads_(threads) {
+  for (const auto& n : graph.nodes())
+    for (const ir::Value* v : n->inputs())
+      if (v) ++uses_[v];
+  for (const ir::Value* v : graph.outputs()) ++uses_[v];
+}
+
+int BuildState::new_slot(size_t bytes) {
+  slots_.push_back(Slot{bytes, -1, -1, 0});
+  slot_refs_.push_back(0);
+  return static_cast<int>(slots_.size()) - 1;
+}
+
+void BuildState::define(const ir::Value* v, Placement p) {
+  ++slot_refs_[p.slot];
+  placements_[v].insert(placements_[v].begin(), p);
+}
+
+Result<Placement> BuildState::primary(const ir::Value* v) const {
+  auto it = placements_.find(v);
+  if (it == placements_.end() || it->second.empty())
+    return internal_error("value '" + v->name() + "' used before it is produced");
+  return it->second.front();
+}
+
+int BuildState::use_count(const ir::Value* v) const {
+  auto it = uses_.find(v);
+  return it == uses_.end() ? 0 : it->second;
+}
+
+bool BuildState::slot_shared(int slot) const { return slot_refs_[slot] > 1; }
+
+Result<int> BuildState::plain_slot(const ir::Value* v) {
+  ASSIGN_OR_RETURN(Placement p, primary(v));
+  for (const Placement& q : placements_[v])
+    if (q.plain) return q.slot;
+  ASSIGN_OR_RETURN(Placement q, in_layout(v, plain_md(v->shape())));
+  return q.slot;
+}
+
+Result<Placement> BuildState::in_layout(const ir::Value* v, const memory::desc& md) {
+  ASSIGN_OR_RETURN(Placement p, primary(v));
+  if (v->dtype() != DataType::kFloat32)
+    return internal_error("value '" + v->name() + "': oneDNN layouts are f32 only here");
+  const bool want_plain = md == plain_md(v->shape());
+  for (const Placement& q : placements_[v])
+    if (q.md == md || (want_plain && q.plain)) return q;
+  Placement out;
+  out.slot = new_slot(md.get_size());
+  out.md = md;
+  out.plain = want_plain;
+  auto step = std::make_unique<ReorderStep>(p.md, md, p.slot, out.slot, engine_);
+  step->node_name = "reorder " + v->name();
+  step->op_type = "Reorder";
+  step->kernel = "onednn.reorder";
+  add_step(std::move(step), {p.slot, out.slot});
+  ++slot_refs_[out.slot];
+  placements_[v].push_back(out);
+  return out;
+}
+
+int BuildState::add_step(std::unique_ptr<Step> step, const std::vector<int>& slots) {
+  const int index = static_cast<int>(steps_.size());
+  steps_.push_back(std::move(step));
+  for (int s : slots) use_slot(s, index);
+  return index;
+}
+
+void BuildState::use_slot(int slot, int index) {
+  Slot& s = slots_[slot];
+  s.first = s.first < 0 ? index : std::min(s.first, index);
+  s.last = std::max(s.last, index);
+}
+
+Result<memory> BuildState::packed_weights(const std::string& what, const Tensor& tensor,
+                                          const memory::desc& user_md,
+                                          const memory::desc& want_md) {
+  for (const Packed& p : packed_)
+    if (p.source.raw_data() == tensor.raw_data() && p.md == want_md) return p.mem;
+  memory out;
+  RETURN_IF_ERROR(dnnl_try("packing weights of " + what, [&] {
+    memory user(user_md, engine_, const_cast<void*>(tensor.raw_data()));
+    out = memory(want_md, engine_);
+    dnnl::stream s(engine_);
+    dnnl::reorder(user, out).execute(s, user, out);
+    s.wait();
+  }));
+  packed_.push_back({tensor, want_md, out});
+  return out;
+}
+
+}  // namespace actrt::cpu

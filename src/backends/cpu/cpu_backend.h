@@ -1,0 +1,46 @@
+// The fast CPU backend: oneDNN primitives for convolution, pooling and matrix products, our own
+// vectorized multithreaded kernels for attention, LayerNorm, Softmax and elementwise chains,
+// and the reference kernels for everything else (correct first; ACT only sends small data
+// movement there).
+//
+// compile(plan, config)
+//   Rewrites plan.graph with the CPU fusions of fusion.h (ops in fused_ops.h, domain "actrt"):
+//   Conv(+bias)(+residual Add)(+Relu), Gemm/MatMul(+bias)(+Relu), MatMul-Softmax-MatMul
+//   attention, and Add/Sub/Mul/Div/Relu chains. Every node gets plan.layers[name] = {kernel,
+//   precision}, with the kernel picked by kernel_registry.cc's one priority list (the same list
+//   create_context() builds from). config.threads is recorded in plan.metadata["threads"].
+//
+// Weights stay FP32 constants in the graph, in ONNX layout. They are packed into oneDNN's
+// preferred blocked layouts (which depend on the exact CPU: AVX2 vs AVX-512 blocking) when a
+// context is created, once per (weight, layout), which takes milliseconds. So an engine file
+// holds portable weights, and no weight is reordered during inference.
+//
+// Precision: FP32 only. choose_precision() in cpu_backend.cc is the seam for INT8 (and BF16):
+// it decides per node, and the kernel families would then read the precision from
+// plan.layers; today every node gets kFp32 and a context refuses any other precision.
+//
+// create_context(plan, options): CpuContext (cpu_context.h) builds the steps, inserting layout
+// reorders only at boundaries between oneDNN kernels (blocked layouts such as nChw16c stay
+// between consecutive convs and pools) and plain kernels; one arena sized by the memory planner
+// (memory_planner.h); threads = options.threads, else plan.metadata["threads"], else all cores.
+// Threading is OpenMP, the runtime Debian's oneDNN is built with (DNNL_CPU_RUNTIME OMP), so our
+// kernels and oneDNN's share one thread team.
+#pragma once
+
+#include "engine/backend.h"
+
+namespace actrt::cpu {
+
+class CpuBackend final : public engine::Backend {
+ public:
+  BackendKind kind() const override { return BackendKind::kCpu; }
+  Status available() const override { return ok_status(); }
+  std::string current_target() const override;
+  Status check_target(std::string_view plan_target) const override;
+  std::string unsupported_reason(const ir::Node& node) const override;
+  Status compile(engine::Plan& plan, const BuilderConfig& config) const override;
+  Result<std::unique_ptr<engine::ExecutionContext>> create_context(
+      const engine::Plan& plan, const engine::ContextOptions& options) const override;
+};
+
+}  // namespace actrt::cpu

@@ -1,0 +1,144 @@
+#include "backends/cpu/cpu_context.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "backends/cpu/kernels.h"
+
+namespace actrt::cpu {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+std::string describe_tensor(DataType t, const Shape& s) {
+  return std::string(dtype_name(t)) + " " + shape_to_string(s);
+}
+}  // namespace
+
+Result<std::unique_ptr<CpuContext>> CpuContext::create(const engine::Plan& plan, int threads) {
+  if (!plan.graph) return invalid_argument("CPU context: the plan has no graph");
+  std::unique_ptr<CpuContext> ctx(new CpuContext());
+  ctx->threads_ = std::max(1, threads);
+  ctx->graph_ = plan.graph->clone();
+  RETURN_IF_ERROR(dnnl_try("creating the oneDNN CPU engine", [&] {
+    ctx->engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
+    ctx->stream_ = std::make_unique<dnnl::stream>(ctx->engine_);
+  }));
+  // Primitive creation and weight packing run oneDNN's own threads too.
+  omp_set_num_threads(ctx->threads_);
+
+  const ir::Graph& g = *ctx->graph_;
+  BuildState bs(g, ctx->engine_, ctx->threads_);
+  for (const ir::Value* in : g.inputs()) {
+    if (in->is_constant()) continue;
+    if (!in->has_shape())
+      return invalid_model("graph input '" + in->name() + "' has no static shape");
+    const int slot = define_plain_output(bs, in);
+    bs.use_slot(slot, 0);
+    ctx->inputs_.push_back({in, slot});
+  }
+  for (const auto& node : g.nodes()) {
+    auto it = plan.layers.find(node->name());
+    const std::string kernel = it != plan.layers.end() ? it->second.kernel : choose_kernel(*node);
+    if (it != plan.layers.end() && it->second.precision != Precision::kFp32)
+      return unsupported(node->describe() + ": the CPU backend runs FP32 only (plan asks for " +
+                         std::string(precision_name(it->second.precision)) + ")");
+    RETURN_IF_ERROR(make_step(bs, *node, kernel));
+  }
+  for (const ir::Value* out : g.outputs()) {
+    if (out->is_constant()) {
+      ctx->outputs_.push_back({out, -1});
+      continue;
+    }
+    ASSIGN_OR_RETURN(int slot, bs.plain_slot(out));
+    ctx->outputs_.push_back({out, slot});
+  }
+  const int end = static_cast<int>(bs.steps().size());
+  for (const Io& o : ctx->outputs_)
+    if (o.slot >= 0) bs.use_slot(o.slot, end);
+
+  std::vector<BufferRequest> requests;
+  for (Slot& s : bs.slots()) {
+    if (s.first < 0) s.first = s.last = 0;
+    requests.push_back({s.bytes, s.first, s.last});
+  }
+  ctx->memory_plan_ = plan_memory(requests);
+  ctx->slots_ = std::move(bs.slots());
+  for (size_t i = 0; i < ctx->slots_.size(); ++i) ctx->slots_[i].offset = ctx->memory_plan_.offsets[i];
+  ctx->arena_storage_.assign(ctx->memory_plan_.arena_bytes + kArenaAlignment, 0);
+  const auto base = reinterpret_cast<uintptr_t>(ctx->arena_storage_.data());
+  ctx->arena_ = ctx->arena_storage_.data() + (kArenaAlignment - base % kArenaAlignment) % kArenaAlignment;
+  ctx->steps_ = std::move(bs.steps());
+  for (auto& step : ctx->steps_) RETURN_IF_ERROR(step->bind(ctx->arena_, ctx->slots_));
+  return ctx;
+}
+
+Status CpuContext::check_and_copy_inputs(const engine::TensorMap& inputs) {
+  for (const auto& [name, t] : inputs) {
+    bool known = false;
+    for (const Io& in : inputs_) known |= in.value->name() == name;
+    if (!known) {
+      std::string names;
+      for (const Io& in : inputs_) names += (names.empty() ? "" : ", ") + in.value->name();
+      return invalid_argument("unknown input '" + name + "'; the engine's inputs are: " + names);
+    }
+  }
+  for (const Io& in : inputs_) {
+    auto it = inputs.find(in.value->name());
+    const std::string expected = describe_tensor(in.value->dtype(), in.value->shape());
+    if (it == inputs.end())
+      return invalid_argument("missing input '" + in.value->name() + "' (expected " + expected + ")");
+    const Tensor& t = it->second;
+    if (t.dtype() != in.value->dtype() || t.shape() != in.value->shape())
+      return invalid_argument("input '" + in.value->name() + "': expected " + expected +
+                              ", got " + describe_tensor(t.dtype(), t.shape()));
+    std::memcpy(arena_ + slots_[in.slot].offset, t.raw_data(), t.nbytes());
+  }
+  return ok_status();
+}
+
+Status CpuContext::copy_outputs(engine::TensorMap& outputs) const {
+  outputs.clear();
+  for (const Io& o : outputs_) {
+    if (o.slot < 0) {
+      outputs[o.value->name()] = o.value->constant().clone();
+      continue;
+    }
+    Tensor t(o.value->dtype(), o.value->shape());
+    std::memcpy(t.raw_data(), arena_ + slots_[o.slot].offset, t.nbytes());
+    outputs[o.value->name()] = std::move(t);
+  }
+  return ok_status();
+}
+
+Status CpuContext::infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) {
+  const auto t0 = Clock::now();
+  RETURN_IF_ERROR(check_and_copy_inputs(inputs));
+  omp_set_num_threads(threads_);  // per calling thread: oneDNN's parallel regions follow it
+  const RunEnv env{stream_.get(), threads_};
+  for (auto& step : steps_) RETURN_IF_ERROR(step->run(env));
+  RETURN_IF_ERROR(dnnl_try("waiting for the oneDNN stream", [&] { stream_->wait(); }));
+  RETURN_IF_ERROR(copy_outputs(outputs));
+  last_ms_ = ms_since(t0);
+  return ok_status();
+}
+
+Result<std::vector<engine::LayerTime>> CpuContext::profile(const engine::TensorMap& inputs) {
+  RETURN_IF_ERROR(check_and_copy_inputs(inputs));
+  omp_set_num_threads(threads_);
+  const RunEnv env{stream_.get(), threads_};
+  std::vector<engine::LayerTime> times;
+  for (auto& step : steps_) {
+    const auto t0 = Clock::now();
+    RETURN_IF_ERROR(step->run(env));
+    RETURN_IF_ERROR(dnnl_try("waiting for the oneDNN stream", [&] { stream_->wait(); }));
+    times.push_back({step->node_name, step->op_type, ms_since(t0)});
+  }
+  return times;
+}
+
+}  // namespace actrt::cpu

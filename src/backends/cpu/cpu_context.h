@@ -1,0 +1,50 @@
+// The CPU execution context: the steps of one plan, one arena, oneDNN engine/stream, threads.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backends/cpu/memory_planner.h"
+#include "backends/cpu/step.h"
+#include "engine/backend.h"
+
+namespace actrt::cpu {
+
+class CpuContext final : public engine::ExecutionContext {
+ public:
+  // `threads` > 0. The context keeps its own copy of the plan's graph (constants shared), so
+  // it may outlive the plan.
+  static Result<std::unique_ptr<CpuContext>> create(const engine::Plan& plan, int threads);
+
+  Status infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) override;
+  double last_compute_ms() const override { return last_ms_; }
+  Result<std::vector<engine::LayerTime>> profile(const engine::TensorMap& inputs) override;
+
+  // For tests and `inspect`: the arena size and what it would be without reuse.
+  const MemoryPlan& memory_plan() const { return memory_plan_; }
+  size_t step_count() const { return steps_.size(); }
+  int threads() const { return threads_; }
+
+ private:
+  CpuContext() = default;
+  Status check_and_copy_inputs(const engine::TensorMap& inputs);
+  Status copy_outputs(engine::TensorMap& outputs) const;
+
+  std::unique_ptr<ir::Graph> graph_;
+  dnnl::engine engine_;
+  std::unique_ptr<dnnl::stream> stream_;
+  int threads_ = 1;
+  std::vector<std::unique_ptr<Step>> steps_;
+  std::vector<Slot> slots_;
+  MemoryPlan memory_plan_;
+  std::vector<uint8_t> arena_storage_;
+  uint8_t* arena_ = nullptr;
+  struct Io {
+    const ir::Value* value;
+    int slot;  // -1: a constant output
+  };
+  std::vector<Io> inputs_, outputs_;
+  double last_ms_ = 0;
+};
+
+}  // namespace actrt::cpu

@@ -1,0 +1,395 @@
+#include "backends/cpu/fusion.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "backends/cpu/fused_ops.h"
+#include "engine/plan.h"
+
+namespace actrt::cpu {
+
+namespace {
+
+using Uses = std::unordered_map<const ir::Value*, std::vector<ir::Node*>>;
+
+class Rewriter {
+ public:
+  explicit Rewriter(ir::Graph& g) : g_(g) { refresh(); }
+
+  void refresh() { uses_ = g_.build_uses(); }
+  bool removed(const ir::Node* n) const { return removed_.count(n) > 0; }
+  void remove(ir::Node* n) {
+    if (removed_.insert(n).second) g_.remove_node(n);
+  }
+  // Number of readers of v, graph outputs counting as readers.
+  size_t readers(const ir::Value* v) const {
+    auto it = uses_.find(v);
+    size_t n = 0;
+    if (it != uses_.end())
+      for (const ir::Node* u : it->second) n += removed(u) ? 0 : 1;
+    return n + (g_.is_graph_output(v) ? 1 : 0);
+  }
+  // The single node reading v (and v not a graph output), else nullptr.
+  ir::Node* sole_reader(const ir::Value* v) const {
+    if (!v || readers(v) != 1 || g_.is_graph_output(v)) return nullptr;
+    for (ir::Node* u : uses_.at(v))
+      if (!removed(u)) return u;
+    return nullptr;
+  }
+  ir::Node* producer(const ir::Value* v) const {
+    ir::Node* p = v ? v->producer() : nullptr;
+    return p && !removed(p) ? p : nullptr;
+  }
+  ir::Graph& graph() { return g_; }
+
+ private:
+  ir::Graph& g_;
+  Uses uses_;
+  std::unordered_set<const ir::Node*> removed_;
+};
+
+bool is_op(const ir::Node* n, const char* type) {
+  return n && n->domain().empty() && n->op_type() == type;
+}
+bool f32_shaped(const ir::Value* v) {
+  return v && v->dtype() == DataType::kFloat32 && v->has_shape();
+}
+// A constant f32 scalar (any shape of one element), or nullopt.
+std::optional<float> scalar_constant(const ir::Value* v) {
+  if (!v || !v->is_constant() || v->constant().dtype() != DataType::kFloat32 ||
+      v->constant().numel() != 1)
+    return std::nullopt;
+  return v->constant().data<float>()[0];
+}
+int64_t last_axis_attr(const ir::Node* n, int64_t rank) {
+  auto a = n->attr_int("axis", 0);
+  if (!a.ok() || !n->has_attribute("axis")) return -2;
+  return a.value() < 0 ? a.value() + rank : a.value();
+}
+
+// If v = Mul(x, c) / Mul(c, x) / Div(x, c) with c a scalar constant and v read only by its
+// consumer, returns x and multiplies `scale`; else returns v.
+ir::Value* strip_scale(Rewriter& rw, ir::Value* v, float& scale, std::vector<ir::Node*>& dead) {
+  ir::Node* p = rw.producer(v);
+  if (!p || rw.readers(v) != 1 || rw.graph().is_graph_output(v)) return v;
+  if (is_op(p, "Mul")) {
+    for (int i = 0; i < 2; ++i)
+      if (auto c = scalar_constant(p->input(1 - i)); c && !p->input(i)->is_constant() &&
+                                                       p->input(i)->has_shape() &&
+                                                       p->input(i)->shape() == v->shape()) {
+        scale *= *c;
+        dead.push_back(p);
+        return p->input(i);
+      }
+  } else if (is_op(p, "Div")) {
+    if (auto c = scalar_constant(p->input(1)); c && *c != 0.0f && p->input(0)->has_shape() &&
+                                                  p->input(0)->shape() == v->shape()) {
+      scale /= *c;
+      dead.push_back(p);
+      return p->input(0);
+    }
+  }
+  return v;
+}
+
+// MatMul(Q, K^T) [* or / scalar] -> Softmax(last) -> MatMul(., V).
+int fuse_attention(Rewriter& rw) {
+  int count = 0;
+  std::vector<ir::Node*> nodes;
+  for (const auto& n : rw.graph().nodes()) nodes.push_back(n.get());
+  for (ir::Node* pv : nodes) {
+    if (rw.removed(pv) || !is_op(pv, "MatMul")) continue;
+    ir::Value* probs = pv->input(0);
+    ir::Value* v = pv->input(1);
+    ir::Node* sm = rw.producer(probs);
+    if (!is_op(sm, "Softmax") || rw.readers(probs) != 1 || !f32_shaped(probs) ||
+        !f32_shaped(v) || !f32_shaped(pv->output(0)))
+      continue;
+    const int64_t rank = static_cast<int64_t>(probs->shape().size());
+    if (rank < 2 || last_axis_attr(sm, rank) != rank - 1) continue;
+    std::vector<ir::Node*> dead{pv, sm};
+    float scale = 1.0f;
+    ir::Value* scores = strip_scale(rw, sm->input(0), scale, dead);
+    ir::Node* qk = rw.producer(scores);
+    if (!is_op(qk, "MatMul") || rw.readers(scores) != 1 || rw.graph().is_graph_output(scores))
+      continue;
+    dead.push_back(qk);
+    ir::Value* q = strip_scale(rw, qk->input(0), scale, dead);
+    ir::Value* kt = qk->input(1);
+    if (!f32_shaped(q) || !f32_shaped(kt) || static_cast<int64_t>(q->shape().size()) != rank ||
+        static_cast<int64_t>(kt->shape().size()) != rank ||
+        static_cast<int64_t>(v->shape().size()) != rank)
+      continue;
+    ir::Value* k = kt;
+    int64_t k_transposed = 1;
+    ir::Node* tr = rw.producer(kt);
+    if (is_op(tr, "Transpose") && f32_shaped(tr->input(0))) {
+      auto perm = tr->attr_ints("perm", {});
+      bool swap_last = perm.ok() && static_cast<int64_t>(perm->size()) == rank;
+      for (int64_t i = 0; swap_last && i < rank; ++i) {
+        const int64_t want = i == rank - 1 ? rank - 2 : (i == rank - 2 ? rank - 1 : i);
+        swap_last = (*perm)[i] == want;
+      }
+      if (swap_last) {
+        k = tr->input(0);
+        k_transposed = 0;
+        if (rw.readers(kt) == 1 && !rw.graph().is_graph_output(kt)) dead.push_back(tr);
+      }
+    }
+    // Batch dims must agree exactly (no broadcasting in the fused kernel).
+    const Shape &qs = q->shape(), &ks = kt->shape(), &vs = v->shape();
+    bool ok = ks[rank - 2] == qs[rank - 1] && vs[rank - 2] == ks[rank - 1];
+    for (int64_t i = 0; ok && i + 2 < rank; ++i) ok = qs[i] == ks[i] && qs[i] == vs[i];
+    if (!ok) continue;
+    ir::Node* fused = rw.graph().add_node(qk->name(), kFusedAttention, {q, k, v},
+                                          {pv->output(0)}, engine::kFusedDomain);
+    fused->set_attribute("scale", ir::Attribute::from_float(scale));
+    fused->set_attribute("k_transposed", ir::Attribute::from_int(k_transposed));
+    for (ir::Node* d : dead) rw.remove(d);
+    pv->output(0)->set_producer(fused);
+    rw.refresh();
+    ++count;
+  }
+  return count;
+}
+
+// Conv(x, const W[, B]) [+ Z] [-> Relu].
+int fuse_conv(Rewriter& rw) {
+  int count = 0;
+  std::vector<ir::Node*> nodes;
+  for (const auto& n : rw.graph().nodes()) nodes.push_back(n.get());
+  for (ir::Node* conv : nodes) {
+    if (rw.removed(conv) || !is_op(conv, "Conv")) continue;
+    const ir::Value* w = conv->input(1);
+    const ir::Value* x = conv->input(0);
+    if (!f32_shaped(x) || x->shape().size() != 4 || !w || !w->is_constant() ||
+        (conv->input(2) && !conv->input(2)->is_constant()) || !f32_shaped(conv->output(0)))
+      continue;
+    auto ap = conv->attr_string("auto_pad", "NOTSET");
+    if (!ap.ok() || (ap.value() != "NOTSET" && ap.value() != "VALID")) continue;
+    std::vector<ir::Value*> inputs{conv->input(0), conv->input(1), conv->input(2), nullptr};
+    std::vector<ir::Node*> dead{conv};
+    ir::Value* out = conv->output(0);
+    ir::Node* next = rw.sole_reader(out);
+    if (is_op(next, "Add")) {
+      ir::Value* other = next->input(0) == out ? next->input(1) : next->input(0);
+      if (f32_shaped(other) && !other->is_constant() && other != out &&
+          other->shape() == out->shape() && next->output(0)->shape() == out->shape()) {
+        inputs[3] = other;
+        dead.push_back(next);
+        out = next->output(0);
+        next = rw.sole_reader(out);
+      }
+    }
+    int64_t relu = 0;
+    if (is_op(next, "Relu")) {
+      relu = 1;
+      dead.push_back(next);
+      out = next->output(0);
+    }
+    ir::Node* fused = rw.graph().add_node(conv->name(), kFusedConv, inputs, {out},
+                                          engine::kFusedDomain);
+    fused->attributes() = conv->attributes();
+    fused->set_attribute("relu", ir::Attribute::from_int(relu));
+    for (ir::Node* d : dead) rw.remove(d);
+    out->set_producer(fused);
+    rw.refresh();
+    ++count;
+  }
+  return count;
+}
+
+// A constant bias for N outputs: N elements varying along the last dim, or one element.
+bool is_bias_for(const ir::Value* c, int64_t n, size_t out_rank) {
+  if (!c || !c->is_constant() || c->constant().dtype() != DataType::kFloat32) return false;
+  const Shape& s = c->shape();
+  if (s.size() > out_rank) return false;
+  for (size_t i = 0; i + 1 < s.size(); ++i)
+    if (s[i] != 1) return false;
+  return c->constant().numel() == n || c->constant().numel() == 1;
+}
+
+// Gemm(A, const B[, C]) or MatMul(A, const B) [+ bias] -> [Reshape] -> [Relu].
+int fuse_matmul(Rewriter& rw) {
+  int count = 0;
+  std::vector<ir::Node*> nodes;
+  for (const auto& n : rw.graph().nodes()) nodes.push_back(n.get());
+  for (ir::Node* mm : nodes) {
+    if (rw.removed(mm)) continue;
+    const bool gemm = is_op(mm, "Gemm");
+    if (!gemm && !is_op(mm, "MatMul")) continue;
+    ir::Value* a = mm->input(0);
+    ir::Value* b = mm->input(1);
+    if (!f32_shaped(a) || a->is_constant() || !b || !b->is_constant() ||
+        b->constant().dtype() != DataType::kFloat32 || b->shape().size() != 2 ||
+        !f32_shaped(mm->output(0)) || a->shape().size() < 2)
+      continue;
+    std::vector<ir::Value*> inputs{a, b, nullptr};
+    std::vector<ir::Node*> dead{mm};
+    ir::Node* fused_attrs_src = mm;
+    int64_t trans_b = 0;
+    float alpha = 1.0f, beta = 1.0f;
+    ir::Value* out = mm->output(0);
+    const size_t out_rank = out->shape().size();
+    if (gemm) {
+      auto ta = mm->attr_int("transA", 0);
+      auto tb = mm->attr_int("transB", 0);
+      auto al = mm->attr_float("alpha", 1.0f);
+      auto be = mm->attr_float("beta", 1.0f);
+      if (!ta.ok() || ta.value() != 0 || !tb.ok() || !al.ok() || !be.ok() ||
+          a->shape().size() != 2)
+        continue;
+      trans_b = tb.value();
+      alpha = al.value();
+      beta = be.value();
+      const int64_t n = trans_b ? b->shape()[0] : b->shape()[1];
+      if (mm->input(2)) {
+        if (!is_bias_for(mm->input(2), n, 2)) continue;
+        inputs[2] = mm->input(2);
+      }
+    } else {
+      const int64_t n = b->shape()[1];
+      ir::Node* add = rw.sole_reader(out);
+      if (is_op(add, "Add")) {
+        ir::Value* c = add->input(0) == out ? add->input(1) : add->input(0);
+        if (is_bias_for(c, n, out_rank) && add->output(0)->shape() == out->shape()) {
+          inputs[2] = c;
+          dead.push_back(add);
+          out = add->output(0);
+        }
+      }
+    }
+    (void)fused_attrs_src;
+    // ReLU directly, or through a Reshape (ReLU commutes with it): fuse_matmul_add writes
+    // Reshape -> Gemm -> Reshape for 3-D activations.
+    int64_t relu = 0;
+    ir::Node* next = rw.sole_reader(out);
+    ir::Node* reshape = nullptr;
+    if (is_op(next, "Reshape") && next->input(0) == out) {
+      ir::Node* after = rw.sole_reader(next->output(0));
+      if (is_op(after, "Relu")) {
+        reshape = next;
+        next = after;
+      }
+    }
+    if (is_op(next, "Relu")) {
+      relu = 1;
+      dead.push_back(next);
+    }
+    ir::Value* fused_out = out;
+    if (relu && !reshape) fused_out = next->output(0);
+    ir::Node* fused = rw.graph().add_node(mm->name(), kFusedMatMul, inputs, {fused_out},
+                                          engine::kFusedDomain);
+    fused->set_attribute("trans_b", ir::Attribute::from_int(trans_b));
+    fused->set_attribute("alpha", ir::Attribute::from_float(alpha));
+    fused->set_attribute("beta", ir::Attribute::from_float(beta));
+    fused->set_attribute("relu", ir::Attribute::from_int(relu));
+    for (ir::Node* d : dead) rw.remove(d);
+    fused_out->set_producer(fused);
+    if (relu && reshape) {
+      // The Reshape now produces what the ReLU produced.
+      ir::Value* relu_out = next->output(0);
+      reshape->outputs()[0] = relu_out;
+      relu_out->set_producer(reshape);
+    }
+    rw.refresh();
+    ++count;
+  }
+  return count;
+}
+
+// Elementwise chains of Add/Sub/Mul/Div/Relu on f32.
+int fuse_eltwise(Rewriter& rw) {
+  int created = 0;
+  std::vector<ir::Node*> nodes;
+  for (const auto& n : rw.graph().nodes()) nodes.push_back(n.get());
+  std::unordered_set<ir::Node*> chains;
+  for (ir::Node* n : nodes) {
+    if (rw.removed(n) || !n->domain().empty()) continue;
+    EltwiseOp op;
+    const std::string& t = n->op_type();
+    if (t == "Add") op = EltwiseOp::kAdd;
+    else if (t == "Sub") op = EltwiseOp::kSub;
+    else if (t == "Mul") op = EltwiseOp::kMul;
+    else if (t == "Div") op = EltwiseOp::kDiv;
+    else if (t == "Relu") op = EltwiseOp::kRelu;
+    else continue;
+    ir::Value* out = n->output(0);
+    if (!f32_shaped(out) || out->is_constant()) continue;
+    const bool unary = op == EltwiseOp::kRelu;
+    if (unary ? n->inputs().size() != 1 : n->inputs().size() != 2) continue;
+    bool ok = true;
+    for (const ir::Value* v : n->inputs()) ok &= f32_shaped(v);
+    if (!ok) continue;
+    // The main input has the output's shape and is not a constant; prefer one that extends an
+    // existing chain.
+    int main = -1;
+    for (int i = 0; i < static_cast<int>(n->inputs().size()); ++i) {
+      ir::Value* v = n->inputs()[i];
+      if (v->is_constant() || v->shape() != out->shape()) continue;
+      ir::Node* p = rw.producer(v);
+      const bool extends = p && chains.count(p) && rw.readers(v) == 1 && !rw.graph().is_graph_output(v);
+      if (main < 0 || extends) main = i;
+    }
+    if (main < 0) continue;
+    ir::Value* x = n->inputs()[main];
+    ir::Value* operand = unary ? nullptr : n->inputs()[1 - main];
+    if (operand) {  // must broadcast into the output
+      const Shape& s = operand->shape();
+      if (s.size() > out->shape().size()) continue;
+      for (size_t k = 0; k < s.size(); ++k) {
+        const int64_t d = s[s.size() - 1 - k];
+        ok &= d == 1 || d == out->shape()[out->shape().size() - 1 - k];
+      }
+      if (!ok) continue;
+    }
+    ir::Node* chain = rw.producer(x);
+    const bool extend = chain && chains.count(chain) && rw.readers(x) == 1 &&
+                        !rw.graph().is_graph_output(x) && chain->inputs().size() < 16;
+    if (!extend) {
+      chain = rw.graph().add_node(n->name(), kFusedEltwise, {x}, {out}, engine::kFusedDomain);
+      chain->set_attribute("ops", ir::Attribute::from_ints({}));
+      chain->set_attribute("operand", ir::Attribute::from_ints({}));
+      chain->set_attribute("reversed", ir::Attribute::from_ints({}));
+      chains.insert(chain);
+      ++created;
+    }
+    int64_t operand_index = -1;
+    if (operand) {
+      for (size_t i = 1; i < chain->inputs().size(); ++i)
+        if (chain->inputs()[i] == operand) operand_index = static_cast<int64_t>(i);
+      if (operand_index < 0) {
+        chain->inputs().push_back(operand);
+        operand_index = static_cast<int64_t>(chain->inputs().size()) - 1;
+      }
+    }
+    auto& attrs = chain->attributes();
+    attrs["ops"].ints.push_back(static_cast<int64_t>(op));
+    attrs["operand"].ints.push_back(operand_index);
+    attrs["reversed"].ints.push_back(!unary && main == 1 ? 1 : 0);
+    chain->outputs()[0] = out;
+    rw.remove(n);
+    out->set_producer(chain);
+    rw.refresh();
+  }
+  return created;
+}
+
+}  // namespace
+
+Result<FusionStats> fuse_for_cpu(ir::Graph& graph) {
+  RETURN_IF_ERROR(graph.topological_sort());
+  FusionStats stats;
+  {
+    Rewriter rw(graph);
+    stats.attention = fuse_attention(rw);
+    stats.conv = fuse_conv(rw);
+    stats.matmul = fuse_matmul(rw);
+    stats.eltwise = fuse_eltwise(rw);
+  }
+  graph.compact();
+  RETURN_IF_ERROR(graph.topological_sort());
+  return stats;
+}
+
+}  // namespace actrt::cpu

@@ -1,0 +1,92 @@
+#include "backends/cpu/isa.h"
+
+#include <set>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+namespace actrt::cpu {
+
+namespace {
+constexpr std::string_view kArchPrefix = "x86_64:";
+
+#if defined(__x86_64__)
+uint64_t read_xcr0() {
+  uint32_t eax = 0, edx = 0;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (uint64_t{edx} << 32) | eax;
+}
+#endif
+
+std::vector<std::string> split_features(std::string_view target) {
+  std::vector<std::string> out;
+  if (target.substr(0, kArchPrefix.size()) == kArchPrefix) target.remove_prefix(kArchPrefix.size());
+  while (!target.empty()) {
+    const size_t comma = target.find(',');
+    std::string_view f = target.substr(0, comma);
+    if (!f.empty()) out.emplace_back(f);
+    if (comma == std::string_view::npos) break;
+    target.remove_prefix(comma + 1);
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> detect_cpu_features() {
+  std::vector<std::string> f;
+#if defined(__x86_64__)
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+  const bool osxsave = (c >> 27) & 1;
+  if (!osxsave) return f;
+  const uint64_t xcr0 = read_xcr0();
+  const bool avx_state = (xcr0 & 0x6) == 0x6;          // SSE + AVX registers saved
+  const bool avx512_state = (xcr0 & 0xe6) == 0xe6;     // + opmask, ZMM hi256, hi16 ZMM
+  const bool amx_state = (xcr0 & (3ull << 17)) == (3ull << 17);  // XTILECFG + XTILEDATA
+  if (__get_cpuid_max(0, nullptr) < 7) return f;
+  unsigned a7, b7, c7, d7;
+  __cpuid_count(7, 0, a7, b7, c7, d7);
+  unsigned a71 = 0, b71, c71, d71;
+  if (a7 >= 1) __cpuid_count(7, 1, a71, b71, c71, d71);
+  const bool avx2 = avx_state && ((b7 >> 5) & 1) && ((c >> 12) & 1);  // AVX2 + FMA
+  const bool avx512f = avx512_state && ((b7 >> 16) & 1);
+  if (avx2) f.push_back("avx2");
+  if (avx512f) f.push_back("avx512f");
+  if (avx512f && ((c7 >> 11) & 1)) f.push_back("avx512_vnni");
+  if (avx512f && ((a71 >> 5) & 1)) f.push_back("avx512_bf16");
+  if (amx_state && ((d7 >> 24) & 1)) f.push_back("amx_tile");
+  if (amx_state && ((d7 >> 25) & 1)) f.push_back("amx_int8");
+  if (amx_state && ((d7 >> 22) & 1)) f.push_back("amx_bf16");
+#endif
+  return f;
+}
+
+std::string make_target(const std::vector<std::string>& features) {
+  std::string t(kArchPrefix);
+  for (size_t i = 0; i < features.size(); ++i) t += (i ? "," : "") + features[i];
+  return t;
+}
+
+std::string current_cpu_target() {
+  static const std::string target = make_target(detect_cpu_features());
+  return target;
+}
+
+Status check_cpu_target(std::string_view plan_target, std::string_view host_target) {
+  if (plan_target.substr(0, kArchPrefix.size()) != kArchPrefix)
+    return version_mismatch("engine built for CPU target '" + std::string(plan_target) +
+                            "', which is not an x86_64 target; this CPU has " +
+                            std::string(host_target));
+  const auto host = split_features(host_target);
+  const std::set<std::string> have(host.begin(), host.end());
+  std::string missing;
+  for (const auto& f : split_features(plan_target))
+    if (!have.count(f)) missing += (missing.empty() ? "" : ",") + f;
+  if (!missing.empty())
+    return version_mismatch("engine built for " + std::string(plan_target) + "; this CPU has " +
+                            std::string(host_target) + " (missing " + missing + ")");
+  return ok_status();
+}
+
+}  // namespace actrt::cpu
