@@ -185,9 +185,8 @@ Status infer_pool(InferContext& ctx, std::initializer_list<DataType> dtypes, siz
 
 Status infer_MaxPool(InferContext& ctx) {
   ASSIGN_OR_RETURN(int64_t storage_order, ctx.node().attr_int("storage_order", 0));
-  if (ctx.node().output(1) && storage_order != 0)
-    return unsupported(ctx.node().describe() +
-                       ": Indices output with storage_order=1 (column major) is not supported");
+  if (storage_order != 0 && storage_order != 1)
+    return ctx.error("storage_order " + std::to_string(storage_order) + " must be 0 or 1");
   return infer_pool(ctx, {DataType::kFloat32, DataType::kFloat16, DataType::kInt8,
                           DataType::kUInt8},
                     2);

@@ -123,6 +123,27 @@ Status ref_MaxPool(const KernelArgs& args) {
   // An unrequested Indices output may come as a placeholder tensor: then it is not written.
   if (indices && (indices->dtype() != DataType::kInt64 || indices->numel() != y.numel()))
     indices = nullptr;
+  ASSIGN_OR_RETURN(int64_t storage_order, args.node.attr_int("storage_order", 0));
+  // Indices are flat over the whole tensor; with storage_order=1 the spatial part is
+  // column-major (first spatial dim fastest), as in onnxruntime. Plane offsets stay row-major.
+  const Shape spatial(x.shape().begin() + 2, x.shape().end());
+  auto index_in_storage_order = [&](int64_t flat) {
+    if (flat < 0 || storage_order == 0) return flat;
+    int64_t rest = flat % in_plane, col_major = 0, stride = 1;
+    const Shape coords = [&] {
+      Shape c(spatial.size());
+      for (size_t d = spatial.size(); d-- > 0;) {
+        c[d] = rest % spatial[d];
+        rest /= spatial[d];
+      }
+      return c;
+    }();
+    for (size_t d = 0; d < spatial.size(); ++d) {
+      col_major += coords[d] * stride;
+      stride *= spatial[d];
+    }
+    return flat - flat % in_plane + col_major;
+  };
   // Typed (not through double) so that int8 / uint8 data is copied exactly.
   const bool ok = visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -140,7 +161,7 @@ Status ref_MaxPool(const KernelArgs& args) {
         const int64_t out = plane * table.out_positions + o;
         // A window with no input element cannot occur for valid pads (< kernel); guard anyway.
         yp[out] = best >= 0 ? xp[best] : convert_element<T>(-std::numeric_limits<double>::infinity());
-        if (indices) indices->data<int64_t>()[out] = best;
+        if (indices) indices->data<int64_t>()[out] = index_in_storage_order(best);
       }
     }
   });
