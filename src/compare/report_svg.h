@@ -1,0 +1,55 @@
+// SVG plots for comparison reports, built as strings: no plotting library, deterministic bytes
+// (same data, same file), viewable in any browser.
+//
+//   std::string a = latency_vs_l1_svg({{"fp32", 12.5, 0.0012}, {"int8", 4.1, 0.0100}});
+//   std::string b = l1_along_chunk_svg({{"fp16", l1_per_step_fp16}, {"int8", l1_per_step_int8}});
+//   RETURN_IF_ERROR(write_text_file(out + "/latency_vs_l1.svg", a));
+//
+// Scatter: one dot per point, labelled with its name next to it (labels that would overlap are
+// nudged down). The x axis is logarithmic when max(x) / min(x) > 10 and all x > 0 (decade ticks,
+// plus 2x and 5x ticks when the data spans at most two decades), linear otherwise.
+// Line plot: x = index 0..n-1 (time step in the action chunk), one coloured line per series and a
+// legend on the right. Linear axes use "nice" ticks (1, 2, 5 x 10^k) and start at 0 when all
+// values are >= 0, so small differences are not visually exaggerated.
+// Non-finite values are not drawn; the plot says how many were left out.
+// Colours: the Tableau 10 palette, cycled.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace actrt::compare {
+
+struct ScatterPoint {
+  std::string label;
+  double x = 0;
+  double y = 0;
+};
+
+struct LineSeries {
+  std::string label;
+  std::vector<double> values;  // y at x = 0, 1, 2, ...
+};
+
+struct PlotOptions {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  int width = 800;
+  int height = 500;
+};
+
+std::string scatter_plot_svg(const std::vector<ScatterPoint>& points, const PlotOptions& options);
+std::string line_plot_svg(const std::vector<LineSeries>& series, const PlotOptions& options);
+
+// The two report plots with their standard titles and axis labels.
+std::string latency_vs_l1_svg(const std::vector<ScatterPoint>& points,
+                              std::string_view title = "Latency vs. accuracy");
+std::string l1_along_chunk_svg(const std::vector<LineSeries>& series,
+                               std::string_view title = "L1 along the action chunk");
+
+// Escapes & < > " ' for XML text and attribute values.
+std::string xml_escape(std::string_view s);
+
+}  // namespace actrt::compare
