@@ -163,7 +163,7 @@ Status infer_Squeeze(InferContext& ctx) {
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, squeeze_axes(ctx, &present));
   ASSIGN_OR_RETURN(axes, normalize_axes(ctx.node(), axes, rank));
   std::vector<bool> drop(x.size(), false);
-  if (!present) {
+  if (!present || axes.empty()) {  // an empty axes tensor also squeezes all (onnxruntime)
     for (size_t i = 0; i < x.size(); ++i) drop[i] = x[i] == 1;
   } else {
     for (int64_t a : axes) {
