@@ -1,0 +1,142 @@
+#include "actrt/engine.h"
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "engine/backend.h"
+#include "engine/builder.h"
+#include "engine/plan.h"
+#include "engine/serialize.h"
+
+namespace actrt {
+
+namespace fs = std::filesystem;
+
+Engine::Engine(std::unique_ptr<engine::Plan> plan) : plan_(std::move(plan)) {}
+Engine::~Engine() = default;
+
+BackendKind Engine::backend() const { return plan_->backend; }
+const std::string& Engine::target() const { return plan_->target; }
+const std::map<std::string, std::string>& Engine::metadata() const { return plan_->metadata; }
+
+namespace {
+std::vector<TensorInfo> describe(const std::vector<ir::Value*>& values) {
+  std::vector<TensorInfo> out;
+  for (const ir::Value* v : values) out.push_back({v->name(), v->dtype(), v->shape()});
+  return out;
+}
+}  // namespace
+
+std::vector<TensorInfo> Engine::inputs() const { return describe(plan_->graph->inputs()); }
+std::vector<TensorInfo> Engine::outputs() const { return describe(plan_->graph->outputs()); }
+
+std::vector<LayerInfo> Engine::layers() const {
+  std::vector<LayerInfo> out;
+  for (const auto& n : plan_->graph->nodes()) {
+    LayerInfo l;
+    l.name = n->name();
+    l.op_type = n->domain().empty() ? n->op_type() : n->domain() + "::" + n->op_type();
+    auto it = plan_->layers.find(n->name());
+    if (it != plan_->layers.end()) {
+      l.kernel = it->second.kernel;
+      l.precision = it->second.precision;
+    }
+    if (n->output(0) && n->output(0)->has_shape()) l.output_shape = n->output(0)->shape();
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+int64_t Engine::weight_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& n : plan_->graph->nodes())
+    for (const ir::Value* v : n->inputs())
+      if (v && v->is_constant()) bytes += static_cast<int64_t>(v->constant().nbytes());
+  return bytes;
+}
+
+Result<std::string> Engine::serialize() const { return engine::serialize_plan(*plan_); }
+
+Result<std::shared_ptr<Network>> network_from_onnx_path_shared(const std::string& path,
+                                                               const NetworkOptions& options) {
+  ASSIGN_OR_RETURN(Network net, network_from_onnx_path(path, options));
+  return std::make_shared<Network>(std::move(net));
+}
+
+Result<std::shared_ptr<Engine>> engine_from_network(const Network& network,
+                                                    const BuilderConfig& config) {
+  ASSIGN_OR_RETURN(auto plan, engine::build_plan(network.graph(), config));
+  return std::make_shared<Engine>(std::move(plan));
+}
+
+Result<std::shared_ptr<Engine>> engine_from_bytes(std::string_view bytes, const std::string& source) {
+  ASSIGN_OR_RETURN(engine::Plan plan, engine::deserialize_plan(bytes, source));
+  const engine::Backend* backend = engine::find_backend(plan.backend);
+  if (!backend)
+    return unsupported(source + ": engine was built for the " +
+                       std::string(backend_name(plan.backend)) +
+                       " backend, which this actrt build does not include");
+  RETURN_IF_ERROR(backend->check_target(plan.target).with_context(source));
+  return std::make_shared<Engine>(std::make_unique<engine::Plan>(std::move(plan)));
+}
+
+Result<std::string> bytes_from_path(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return io_error(path + ": no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error(path + ": cannot open for reading");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return bytes;
+}
+
+Result<std::shared_ptr<Engine>> engine_from_path(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string bytes, bytes_from_path(path));
+  return engine_from_bytes(bytes, path);
+}
+
+Status save_engine(const Engine& engine, const std::string& path, bool overwrite) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !overwrite)
+    return io_error(path + ": already exists; refusing to overwrite (pass --force / overwrite)");
+  ASSIGN_OR_RETURN(std::string bytes, engine.serialize());
+  // Write next to the target and rename, so a failed write never leaves a half file behind.
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return io_error(path + ": cannot open for writing");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) {
+      fs::remove(tmp, ec);
+      return io_error(path + ": write failed (disk full?)");
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return io_error(path + ": cannot rename temporary file into place: " + ec.message());
+  }
+  return ok_status();
+}
+
+Result<std::shared_ptr<Network>> NetworkFromOnnxPath::operator()() const {
+  return network_from_onnx_path_shared(path_, options_);
+}
+
+Result<std::shared_ptr<Engine>> EngineFromNetwork::operator()() const {
+  ASSIGN_OR_RETURN(std::shared_ptr<Network> net, network_());
+  return engine_from_network(*net, config_);
+}
+
+Result<std::shared_ptr<Engine>> EngineFromBytes::operator()() const {
+  ASSIGN_OR_RETURN(std::string bytes, bytes_());
+  return engine_from_bytes(bytes, source_);
+}
+
+Result<std::shared_ptr<Engine>> SaveEngine::operator()() const {
+  ASSIGN_OR_RETURN(std::shared_ptr<Engine> e, engine_());
+  RETURN_IF_ERROR(save_engine(*e, path_, overwrite_));
+  return e;
+}
+
+}  // namespace actrt

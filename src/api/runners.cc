@@ -1,0 +1,110 @@
+#include "actrt/runners.h"
+
+#include <chrono>
+
+#include "backends/reference/executor.h"
+#include "engine/backend.h"
+#include "engine/plan.h"
+
+namespace actrt {
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Status not_active(const std::string& name) {
+  return invalid_argument("runner '" + name + "' is not active: call activate() (or use "
+                          "RunnerActivation) before infer()");
+}
+
+class ReferenceRunner final : public Runner {
+ public:
+  ReferenceRunner(NetworkLoader loader, std::string name)
+      : Runner(std::move(name)), loader_(std::move(loader)) {}
+
+  Status activate() override {
+    if (active_) return ok_status();
+    ASSIGN_OR_RETURN(network_, loader_());
+    active_ = true;
+    return ok_status();
+  }
+  Status deactivate() override {
+    network_.reset();
+    active_ = false;
+    return ok_status();
+  }
+  std::vector<TensorInfo> input_metadata() const override {
+    return network_ ? network_->inputs() : std::vector<TensorInfo>{};
+  }
+  Result<TensorMap> infer(const TensorMap& feed) override {
+    if (!active_) return not_active(name_);
+    RETURN_IF_ERROR(check_feed(name_, input_metadata(), feed));
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(TensorMap out, reference::Executor(network_->graph()).run(feed));
+    last_ms_ = ms_since(t0);
+    return out;
+  }
+
+ private:
+  NetworkLoader loader_;
+  std::shared_ptr<Network> network_;
+};
+
+class EngineRunner final : public Runner {
+ public:
+  EngineRunner(EngineLoader loader, std::string name, EngineRunnerOptions options)
+      : Runner(std::move(name)), loader_(std::move(loader)), options_(options) {}
+
+  Status activate() override {
+    if (active_) return ok_status();
+    ASSIGN_OR_RETURN(engine_, loader_());
+    const engine::Backend* backend = engine::find_backend(engine_->backend());
+    if (!backend) return internal_error("engine backend missing after load");
+    engine::ContextOptions co;
+    co.threads = options_.threads;
+    ASSIGN_OR_RETURN(context_, backend->create_context(engine_->plan(), co));
+    if (name_.empty()) name_ = std::string(backend_name(engine_->backend())) + "-" +
+                               engine_->metadata().at("precisions");
+    active_ = true;
+    return ok_status();
+  }
+  Status deactivate() override {
+    context_.reset();
+    engine_.reset();
+    active_ = false;
+    return ok_status();
+  }
+  std::vector<TensorInfo> input_metadata() const override {
+    return engine_ ? engine_->inputs() : std::vector<TensorInfo>{};
+  }
+  Result<TensorMap> infer(const TensorMap& feed) override {
+    if (!active_) return not_active(name_);
+    RETURN_IF_ERROR(check_feed(name_, input_metadata(), feed));
+    const auto t0 = std::chrono::steady_clock::now();
+    TensorMap out;
+    RETURN_IF_ERROR(context_->infer(feed, out));
+    last_ms_ = ms_since(t0);
+    return out;
+  }
+
+ private:
+  EngineLoader loader_;
+  EngineRunnerOptions options_;
+  std::shared_ptr<Engine> engine_;
+  std::unique_ptr<engine::ExecutionContext> context_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runner> make_reference_runner(NetworkLoader network, std::string name) {
+  return std::make_unique<ReferenceRunner>(std::move(network), std::move(name));
+}
+
+std::unique_ptr<Runner> make_engine_runner(EngineLoader engine, std::string name,
+                                           EngineRunnerOptions options) {
+  return std::make_unique<EngineRunner>(std::move(engine), std::move(name), options);
+}
+
+}  // namespace actrt

@@ -1,0 +1,78 @@
+#include "engine/builder.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "actrt/log.h"
+#include "actrt/version.h"
+#include "engine/backend.h"
+#include "ir/verifier.h"
+#include "quant/int8_build.h"
+
+namespace actrt::engine {
+
+namespace {
+
+std::string precisions_of(const BuilderConfig& c) {
+  std::string s = "fp32";
+  if (c.tf32) s += ",tf32";
+  if (c.fp16) s += ",fp16";
+  if (c.int8) s += ",int8";
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
+  const auto start = std::chrono::steady_clock::now();
+  const Backend* backend = find_backend(config.backend);
+  if (!backend)
+    return unsupported("backend '" + std::string(backend_name(config.backend)) +
+                       "' is not compiled into this actrt build");
+  RETURN_IF_ERROR(backend->available());
+
+  std::string unsupported_list;
+  size_t unsupported_count = 0;
+  for (const auto& n : graph.nodes()) {
+    const std::string reason = backend->unsupported_reason(*n);
+    if (reason.empty()) continue;
+    ++unsupported_count;
+    unsupported_list += "\n  " + n->describe() + ": " + reason;
+  }
+  if (unsupported_count)
+    return unsupported(std::to_string(unsupported_count) + " node(s) cannot run on the " +
+                       std::string(backend_name(config.backend)) + " backend:" + unsupported_list);
+  if (config.int8 && !config.calibrator)
+    log_warning("INT8 requested without a calibrator or calibration cache: layers have no scales "
+                "and fall back to " + std::string(config.fp16 ? "FP16" : "FP32"));
+
+  auto plan = std::make_unique<Plan>();
+  plan->backend = config.backend;
+  plan->target = backend->current_target();
+  plan->graph = graph.clone();
+  plan->metadata["producer"] = std::string(version_string());
+  plan->metadata["precisions"] = precisions_of(config);
+  plan->metadata["threads"] = std::to_string(config.threads);
+  plan->metadata["seed"] = std::to_string(config.seed);
+  for (const auto& [layer, p] : config.layer_precisions)
+    plan->metadata["layer_precision." + layer] = std::string(precision_name(p));
+
+  // INT8: scales (calibration or cache) into plan->int8_scales, planned precisions into plan->layers.
+  RETURN_IF_ERROR(quant::prepare_int8(graph, config, *plan));
+  RETURN_IF_ERROR(backend->compile(*plan, config));
+  RETURN_IF_ERROR(plan->graph->topological_sort());
+  RETURN_IF_ERROR(ir::verify_graph(*plan->graph, {.require_shapes = true})
+                      .with_context("internal: the " + std::string(backend_name(config.backend)) +
+                                    " backend produced an invalid graph"));
+  for (const auto& n : plan->graph->nodes())
+    if (!plan->layers.count(n->name()))
+      return internal_error("backend left node '" + n->name() + "' without a kernel choice");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  log_info("Built " + std::string(backend_name(config.backend)) + " engine (" +
+           precisions_of(config) + ") with " + std::to_string(plan->graph->node_count()) +
+           " layers in " + std::to_string(seconds).substr(0, 5) + " s");
+  return plan;
+}
+
+}  // namespace actrt::engine

@@ -1,0 +1,18 @@
+// The builder: optimized graph + BuilderConfig -> Plan for one backend.
+#pragma once
+
+#include <memory>
+
+#include "actrt/builder_config.h"
+#include "actrt/status.h"
+#include "engine/plan.h"
+#include "ir/graph.h"
+
+namespace actrt::engine {
+
+// Steps: check the backend is compiled in and available; ask it about every node and report all
+// unsupported ones at once; copy the graph; record target and build metadata; (INT8: scales and
+// precision plan); let the backend compile (fusions, kernels, weight conversion); verify.
+Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config);
+
+}  // namespace actrt::engine

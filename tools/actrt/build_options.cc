@@ -1,0 +1,48 @@
+#include "build_options.h"
+
+namespace actrt::cli {
+
+void add_builder_options(ArgParser& p) {
+  p.group("Build");
+  p.option("backend", "cpu|cuda", "where the engine runs", "cpu");
+  p.flag("tf32", "allow TF32 matrix math (GPU)");
+  p.flag("fp16", "allow FP16 layers");
+  p.flag("int8", "allow INT8 layers (needs calibration data or a calibration cache)");
+  p.option("layer-precisions", "NAME:PREC,...", "force layers to a precision, e.g. norm1:fp32");
+  p.option("threads", "N", "CPU threads (0 = all cores)", "0");
+  p.option("seed", "N", "seed for anything random during the build", "1");
+}
+
+Result<BuilderConfig> builder_config_from(const ArgParser& p) {
+  BuilderConfig c;
+  auto backend = backend_from_name(p.get("backend"));
+  if (!backend) return invalid_argument("--backend must be cpu or cuda, got '" + p.get("backend") + "'");
+  c.backend = *backend;
+  c.tf32 = p.has("tf32");
+  c.fp16 = p.has("fp16");
+  c.int8 = p.has("int8");
+  ASSIGN_OR_RETURN(int64_t threads, p.get_int("threads", 0));
+  if (threads < 0) return invalid_argument("--threads must be >= 0");
+  c.threads = static_cast<int>(threads);
+  ASSIGN_OR_RETURN(int64_t seed, p.get_int("seed", 1));
+  c.seed = static_cast<uint64_t>(seed);
+  const std::string lp = p.get("layer-precisions");
+  size_t pos = 0;
+  while (pos < lp.size()) {
+    size_t end = lp.find(',', pos);
+    if (end == std::string::npos) end = lp.size();
+    const std::string entry = lp.substr(pos, end - pos);
+    const size_t colon = entry.rfind(':');
+    if (colon == std::string::npos)
+      return invalid_argument("--layer-precisions entry '" + entry + "' is not NAME:PRECISION");
+    auto prec = precision_from_name(entry.substr(colon + 1));
+    if (!prec)
+      return invalid_argument("--layer-precisions: unknown precision '" + entry.substr(colon + 1) +
+                              "' (fp32, tf32, fp16, bf16, int8)");
+    c.layer_precisions[entry.substr(0, colon)] = *prec;
+    pos = end + 1;
+  }
+  return c;
+}
+
+}  // namespace actrt::cli

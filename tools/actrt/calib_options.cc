@@ -1,0 +1,177 @@
+#include "calib_options.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "actrt/log.h"
+#include "data/act_episodes.h"
+#include "data/npz_loader.h"
+#include "data/random_loader.h"
+
+namespace actrt::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kDefaultSamples = 32;
+
+// ACT episodes as calibration feeds: the calibration half of the documented split
+// (data/act_episodes.h), fed to the inputs named qpos and image.
+class ActCalibrationLoader : public DataLoader {
+ public:
+  ActCalibrationLoader(data::ActEpisodes episodes, std::vector<data::SampleRef> refs,
+                       std::string qpos_name, std::string image_name)
+      : episodes_(std::move(episodes)),
+        refs_(std::move(refs)),
+        qpos_(std::move(qpos_name)),
+        image_(std::move(image_name)) {}
+  size_t size() const override { return refs_.size(); }
+  Result<TensorMap> get(size_t i) const override {
+    if (i >= refs_.size()) return invalid_argument("calibration sample index out of range");
+    ASSIGN_OR_RETURN(data::ActSample s, episodes_.sample(refs_[i].episode, refs_[i].t, 1));
+    return TensorMap{{qpos_, s.qpos}, {image_, s.image}};
+  }
+
+ private:
+  data::ActEpisodes episodes_;
+  std::vector<data::SampleRef> refs_;
+  std::string qpos_, image_;
+};
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size() && !s.empty()) {
+    size_t end = s.find(',', pos);
+    if (end == std::string::npos) end = s.size();
+    if (end > pos) out.push_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const DataLoader>> act_loader(const ArgParser& p, const Network& net,
+                                                     const std::string& folder, int64_t samples,
+                                                     uint64_t seed) {
+  std::string qpos, image;
+  for (const TensorInfo& in : net.inputs()) {
+    if (in.name.find("qpos") != std::string::npos) qpos = in.name;
+    else if (in.name.find("image") != std::string::npos) image = in.name;
+  }
+  if (qpos.empty() || image.empty() || net.inputs().size() != 2) {
+    std::string names;
+    for (const TensorInfo& in : net.inputs()) names += (names.empty() ? "" : ", ") + in.name;
+    return invalid_argument("--calib-data " + folder + " holds ACT episodes, which feed a model with "
+                            "inputs 'qpos' and 'image'; this model's inputs are: " + names);
+  }
+  std::vector<std::string> cameras = split_list(p.get("cameras"));
+  if (cameras.empty())
+    return invalid_argument("--calib-data " + folder + " holds ACT episodes: pass --cameras with the "
+                            "camera names in the order the policy was trained with (e.g. top)");
+  ASSIGN_OR_RETURN(data::ActEpisodes eps, data::ActEpisodes::open(folder, cameras));
+  if (p.has("stats")) {
+    ASSIGN_OR_RETURN(data::NormStats stats, data::load_norm_stats(p.get("stats")));
+    RETURN_IF_ERROR(eps.use_stats(std::move(stats)));
+  }
+  ASSIGN_OR_RETURN(data::SampleSplit split, eps.split(seed, samples, 0));
+  log_info("Calibration data: " + std::to_string(split.calibration.size()) + " samples from " +
+           std::to_string(eps.num_episodes()) + " episodes in " + folder + " (seed " +
+           std::to_string(seed) + ")");
+  return std::shared_ptr<const DataLoader>(
+      std::make_shared<ActCalibrationLoader>(std::move(eps), std::move(split.calibration), qpos, image));
+}
+
+}  // namespace
+
+void add_calibration_options(ArgParser& p) {
+  p.group("INT8 calibration");
+  p.multi_option("calib-data", "PATH",
+                 "calibration data: a folder of ACT episodes (episode_*.hdf5), a folder of .npz "
+                 "feeds or a .npz file");
+  p.option("cameras", "A,B,...", "ACT episodes: camera names in the policy's order");
+  p.option("stats", "FILE.json", "ACT episodes: normalization statistics (default: from the data)");
+  p.flag("calib-random", "calibrate on seeded random data (fast, meaningless accuracy)");
+  p.multi_option("calib-range", "[NAME:]LOW,HIGH", "range of random calibration values");
+  p.option("calib-algo", "entropy|minmax|percentile", "calibration algorithm", "entropy");
+  p.option("percentile", "P", "percentile for --calib-algo percentile", "99.99");
+  p.option("calib-samples", "N", "number of calibration samples (default 32)");
+  p.option("calibration-cache", "FILE",
+           "TensorRT calibration cache: used if it exists (no data needed), written otherwise");
+}
+
+Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Network& net,
+                                                    uint64_t seed) {
+  const std::vector<std::string> data_paths = p.get_all("calib-data");
+  const bool random = p.has("calib-random");
+  if (data_paths.empty() && !random && !p.has("calibration-cache")) return std::shared_ptr<Calibrator>();
+  if (!data_paths.empty() && random)
+    return invalid_argument("--calib-data and --calib-random are exclusive");
+
+  CalibratorOptions o;
+  auto algo = calibration_algorithm_from_name(p.get("calib-algo"));
+  if (!algo)
+    return invalid_argument("--calib-algo must be entropy, minmax or percentile, got '" +
+                            p.get("calib-algo") + "'");
+  o.algorithm = *algo;
+  ASSIGN_OR_RETURN(o.percentile, p.get_double("percentile", 99.99));
+  ASSIGN_OR_RETURN(int64_t samples, p.get_int("calib-samples", kDefaultSamples));
+  if (samples <= 0)
+    return invalid_argument("--calib-samples must be >= 1 (zero samples cannot calibrate), got " +
+                            std::to_string(samples));
+  o.samples = static_cast<size_t>(samples);
+  o.cache_path = p.get("calibration-cache");
+
+  Calibrator probe(o);
+  if (probe.uses_existing_cache()) {
+    if (!data_paths.empty() || random)
+      log_info("Calibration cache " + o.cache_path + " exists: calibration data is not used");
+    return make_calibrator(std::move(o));
+  }
+  if (random) {
+    data::RandomDataOptions ro;
+    ro.seed = seed;
+    ro.iterations = o.samples;
+    for (const std::string& r : p.get_all("calib-range")) RETURN_IF_ERROR(ro.parse_range(r));
+    ASSIGN_OR_RETURN(data::RandomDataLoader loader, data::RandomDataLoader::create(net.inputs(), ro));
+    o.data = std::make_shared<data::RandomDataLoader>(std::move(loader));
+    log_info("Calibration data: " + std::to_string(o.samples) + " random samples (seed " +
+             std::to_string(seed) + ")");
+  } else if (!data_paths.empty()) {
+    std::vector<std::string> npz;
+    for (const std::string& path : data_paths) {
+      std::error_code ec;
+      if (fs::is_directory(path, ec)) {
+        bool episodes = false;
+        std::vector<std::string> found;
+        for (const auto& e : fs::directory_iterator(path, ec)) {
+          const std::string name = e.path().filename().string();
+          if (name.rfind("episode_", 0) == 0 && e.path().extension() == ".hdf5") episodes = true;
+          if (e.path().extension() == ".npz") found.push_back(e.path().string());
+        }
+        if (episodes) {
+          if (data_paths.size() != 1)
+            return invalid_argument("--calib-data: give one folder of ACT episodes, not several paths");
+          ASSIGN_OR_RETURN(o.data, act_loader(p, net, path, samples, seed));
+          break;
+        }
+        if (found.empty())
+          return invalid_argument("--calib-data " + path +
+                                  ": the folder has neither episode_*.hdf5 nor .npz files");
+        std::sort(found.begin(), found.end());
+        npz.insert(npz.end(), found.begin(), found.end());
+      } else if (fs::exists(path, ec)) {
+        npz.push_back(path);
+      } else {
+        return invalid_argument("--calib-data " + path + " does not exist");
+      }
+    }
+    if (!o.data) {
+      ASSIGN_OR_RETURN(data::NpzDataLoader loader, data::NpzDataLoader::create(npz, net.inputs()));
+      o.data = std::make_shared<data::NpzDataLoader>(std::move(loader));
+    }
+  }
+  return make_calibrator(std::move(o));
+}
+
+}  // namespace actrt::cli

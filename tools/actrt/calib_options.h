@@ -1,0 +1,29 @@
+// Calibration options shared by `actrt build --int8`, `actrt quantize` (and compare):
+//   --calib-data PATH      a folder of ACT episodes (episode_*.hdf5), a folder of .npz feeds, or
+//                          one .npz file (repeatable)
+//   --cameras A,B,...      ACT episodes: camera names in the policy's order (required for them)
+//   --stats FILE.json      ACT episodes: normalization statistics (default: computed from the
+//                          folder like ACT's get_norm_stats)
+//   --calib-random         random feeds (seeded, Polygraphy's [0,1) default; --calib-range)
+//   --calib-algo           entropy (default) | minmax | percentile;  --percentile P (99.99)
+//   --calib-samples N      samples to calibrate on (default 32)
+//   --calibration-cache F  TensorRT text cache: used if it exists (no data needed), else written
+#pragma once
+
+#include <memory>
+
+#include "actrt/calibrator.h"
+#include "actrt/network.h"
+#include "actrt/status.h"
+#include "args.h"
+
+namespace actrt::cli {
+
+void add_calibration_options(ArgParser& parser);
+
+// nullptr when no calibration option was given (no data, no cache). `seed` picks the ACT
+// calibration timesteps and the random data.
+Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& parser, const Network& network,
+                                                    uint64_t seed);
+
+}  // namespace actrt::cli

@@ -1,0 +1,61 @@
+// actrt build MODEL --save-engine FILE: compile a model into an engine file.
+#include <chrono>
+#include <cstdio>
+
+#include "actrt/engine.h"
+#include "actrt/log.h"
+#include "args.h"
+#include "build_options.h"
+#include "cli_common.h"
+#include "command.h"
+#include "layer_table.h"
+
+namespace actrt::cli {
+namespace {
+
+int run_build(const std::vector<std::string>& args) {
+  ArgParser p("actrt build MODEL --save-engine FILE [options]",
+              "Imports and optimizes an ONNX model, builds an engine for a backend and precision, "
+              "and saves it. Prints the build time and a per-layer summary.",
+              {"actrt build act.onnx --save-engine act-fp32.engine",
+               "actrt build act.onnx --backend cuda --fp16 --save-engine act-fp16.engine",
+               "actrt build act.onnx --int8 --calib-data episodes/ --calibration-cache act.cache "
+               "--save-engine act-int8.engine"});
+  p.positional("MODEL", "an ONNX model (.onnx)");
+  p.group("Model loading");
+  add_model_options(p);
+  add_builder_options(p);
+  p.group("Output");
+  p.option("save-engine", "FILE", "where to write the engine");
+  p.flag("force", "overwrite FILE if it exists");
+  p.flag("layers", "print every layer (default: a summary by kernel and precision)");
+  if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
+  if (!p.has("save-engine")) return fail(invalid_argument("--save-engine FILE is required"));
+
+  auto options = network_options_from(p);
+  if (!options.ok()) return fail(options.status());
+  auto config = builder_config_from(p);
+  if (!config.ok()) return fail(config.status());
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto net = network_from_onnx_path(p.arg("MODEL"), options.value());
+  if (!net.ok()) return fail(net.status());
+  auto engine = engine_from_network(net.value(), config.value());
+  if (!engine.ok()) return fail(engine.status());
+  const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Status saved = save_engine(*engine.value(), p.get("save-engine"), p.has("force"));
+  if (!saved.ok()) return fail(saved);
+
+  print_layer_table(*engine.value(), p.has("layers"));
+  auto bytes = engine.value()->serialize();
+  std::printf("\nBuilt %s in %.2f s; saved %s (%.2f MB)\n", p.arg("MODEL").c_str(), build_s,
+              p.get("save-engine").c_str(),
+              bytes.ok() ? static_cast<double>(bytes->size()) / 1e6 : 0.0);
+  return 0;
+}
+
+}  // namespace
+
+ACTRT_REGISTER_COMMAND(build, "build an engine (cpu|cuda, fp32|tf32|fp16|int8) and save it", run_build);
+
+}  // namespace actrt::cli

@@ -1,0 +1,154 @@
+// actrt inspect MODEL: what is in a model, what optimization did, what it costs.
+#include <cstdio>
+
+#include "actrt/log.h"
+#include "actrt/network.h"
+#include "args.h"
+#include "cli_common.h"
+#include "command.h"
+#include "core/json_writer.h"
+
+namespace actrt::cli {
+namespace {
+
+void write_tensor_list(JsonWriter& w, const std::vector<TensorInfo>& list) {
+  w.begin_array();
+  for (const auto& t : list) {
+    w.begin_object();
+    w.field("name", t.name);
+    w.field("dtype", std::string(dtype_name(t.dtype)));
+    w.key("shape");
+    w.begin_array();
+    for (int64_t d : t.shape) w.value(d);
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_counts(JsonWriter& w, const std::map<std::string, int64_t>& counts) {
+  w.begin_object();
+  for (const auto& [k, v] : counts) w.field(k, v);
+  w.end_object();
+}
+
+std::string print_json(const NetworkSummary& s, bool ok, const std::string& error) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("inputs");
+  write_tensor_list(w, s.inputs);
+  w.key("outputs");
+  write_tensor_list(w, s.outputs);
+  w.key("ops_before");
+  write_counts(w, s.ops_before);
+  w.key("ops_after");
+  write_counts(w, s.ops_after);
+  w.key("unsupported");
+  w.begin_array();
+  for (const auto& u : s.unsupported) w.value(u);
+  w.end_array();
+  w.field("params", s.params);
+  w.field("param_bytes", s.param_bytes);
+  w.field("flops", s.total_flops);
+  w.key("flops_by_op");
+  write_counts(w, s.flops);
+  w.key("passes");
+  w.begin_array();
+  for (const auto& p : s.passes) {
+    w.begin_object();
+    w.field("name", p.name);
+    w.field("nodes_removed", p.nodes_removed);
+    w.field("rewrites", p.rewrites);
+    w.end_object();
+  }
+  w.end_array();
+  w.field("ok", ok);
+  if (!ok) w.field("error", error);
+  w.end_object();
+  return w.str();
+}
+
+void print_text(const NetworkSummary& s) {
+  std::printf("Inputs:\n");
+  for (const auto& t : s.inputs)
+    std::printf("  %-24s %-5s %s\n", t.name.c_str(), std::string(dtype_name(t.dtype)).c_str(),
+                shape_to_string(t.shape).c_str());
+  std::printf("Outputs:\n");
+  for (const auto& t : s.outputs)
+    std::printf("  %-24s %-5s %s\n", t.name.c_str(), std::string(dtype_name(t.dtype)).c_str(),
+                shape_to_string(t.shape).c_str());
+  int64_t before = 0, after = 0;
+  for (const auto& [k, v] : s.ops_before) before += v;
+  for (const auto& [k, v] : s.ops_after) after += v;
+  std::printf("\nOps: %lld as imported, %lld after optimization\n", static_cast<long long>(before),
+              static_cast<long long>(after));
+  std::printf("  %-22s %8s %8s %14s\n", "op", "before", "after", "GFLOPs");
+  std::map<std::string, bool> all;
+  for (const auto& [k, v] : s.ops_before) all[k] = true;
+  for (const auto& [k, v] : s.ops_after) all[k] = true;
+  for (const auto& [op, unused] : all) {
+    auto get = [&](const std::map<std::string, int64_t>& m) {
+      auto it = m.find(op);
+      return it == m.end() ? int64_t{0} : it->second;
+    };
+    std::printf("  %-22s %8lld %8lld %14.4f\n", op.c_str(), static_cast<long long>(get(s.ops_before)),
+                static_cast<long long>(get(s.ops_after)), static_cast<double>(get(s.flops)) / 1e9);
+  }
+  std::printf("\nParameters: %lld (%.2f MB)\nCompute: %.3f GFLOPs per inference\n",
+              static_cast<long long>(s.params), static_cast<double>(s.param_bytes) / 1e6,
+              static_cast<double>(s.total_flops) / 1e9);
+  if (!s.passes.empty()) {
+    std::printf("\nPasses:\n");
+    for (const auto& p : s.passes)
+      if (p.nodes_removed != 0 || p.rewrites != 0)
+        std::printf("  %-28s removed %5d nodes (%d rewrites)\n", p.name.c_str(), p.nodes_removed,
+                    p.rewrites);
+  }
+  if (!s.unsupported.empty()) {
+    std::printf("\nUnsupported nodes (%zu):\n", s.unsupported.size());
+    for (const auto& u : s.unsupported) std::printf("  %s\n", u.c_str());
+  }
+}
+
+int run_inspect(const std::vector<std::string>& args) {
+  ArgParser p("actrt inspect MODEL [options]",
+              "Shows a model's inputs and outputs, op counts before and after optimization, "
+              "parameters, estimated FLOPs, what each optimization pass removed and any "
+              "unsupported ops.",
+              {"actrt inspect models/act-tiny/act-tiny.onnx",
+               "actrt inspect act.onnx --shapes qpos:1x6,image:1x3x3x480x640 --format json",
+               "actrt inspect act.onnx --dump-graph"});
+  p.positional("MODEL", "an ONNX model (.onnx)");
+  p.group("Model loading");
+  add_model_options(p);
+  p.group("Output");
+  p.option("format", "text|json", "output format", "text");
+  p.flag("dump-graph", "print the optimized graph, one line per node");
+  if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
+  const std::string format = p.get("format");
+  if (format != "text" && format != "json") return fail(invalid_argument("--format must be text or json"));
+
+  auto options = network_options_from(p);
+  if (!options.ok()) return fail(options.status());
+  NetworkSummary partial;
+  auto net = network_from_onnx_path(p.arg("MODEL"), options.value(), &partial);
+  if (!net.ok()) {
+    if (format == "json") std::printf("%s\n", print_json(partial, false, net.status().to_string()).c_str());
+    else if (!partial.unsupported.empty()) print_text(partial);
+    return fail(net.status());
+  }
+  if (format == "json") {
+    std::printf("%s\n", print_json(net->summary(), true, "").c_str());
+  } else {
+    print_text(net->summary());
+    if (p.has("dump-graph")) std::printf("\n%s", net->dump().c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+ACTRT_REGISTER_COMMAND(inspect, "show a model's signature, ops, parameters, FLOPs and optimizations",
+                       run_inspect);
+
+}  // namespace actrt::cli

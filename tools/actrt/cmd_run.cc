@@ -1,0 +1,130 @@
+// actrt run MODEL: run one or more runners on identical inputs and compare them (polygraphy run).
+#include <cstdio>
+
+#include "actrt/engine.h"
+#include "actrt/log.h"
+#include "actrt/runners.h"
+#include "args.h"
+#include "build_options.h"
+#include "cli_common.h"
+#include "command.h"
+#include "compare/comparator.h"
+#include "data/npz.h"
+#include "data/npz_loader.h"
+#include "data/random_loader.h"
+
+namespace actrt::cli {
+namespace {
+
+int run_run(const std::vector<std::string>& args) {
+  ArgParser p("actrt run MODEL [runners] [data] [comparison] [options]",
+              "Runs the model through one or more runners on identical inputs, compares every "
+              "runner against the reference one (the reference executor when --reference is "
+              "given, else consecutive pairs) and optionally saves inputs, outputs and results. "
+              "Without runner options it runs a CPU FP32 engine against the reference executor.",
+              {"actrt run act.onnx --reference --backend cpu",
+               "actrt run act.onnx --reference --engine act-fp16.engine --atol 1e-2 --rtol 1e-2",
+               "actrt run act.onnx --backend cpu --load-inputs act.io.npz --save-outputs out.npz"});
+  p.positional("MODEL", "an ONNX model (.onnx)");
+  p.group("Model loading");
+  add_model_options(p);
+  p.group("Runners");
+  p.flag("reference", "the plain FP32 reference executor (the oracle)");
+  p.multi_option("engine", "FILE", "an engine file built by `actrt build`");
+  add_builder_options(p);
+  p.group("Data");
+  p.multi_option("load-inputs", "FILE.npz", "inputs keyed by input name (one item per file)");
+  p.option("iterations", "N", "random items when no --load-inputs", "1");
+  p.option("data-seed", "N", "seed of the random inputs (Polygraphy's default 1)", "1");
+  p.multi_option("val-range", "[NAME:]LOW,HIGH", "range of random values, per input or default");
+  p.group("Comparison");
+  p.option("atol", "[OUTPUT:]A", "absolute tolerance (default or per output)", "1e-5");
+  p.option("rtol", "[OUTPUT:]R", "relative tolerance (default or per output)", "1e-5");
+  p.option("check-error-stat", "elemwise|max|mean|median", "statistic checked against tolerances",
+           "elemwise");
+  p.group("Output");
+  p.option("save-outputs", "FILE.npz", "outputs of the first runner, last item, keyed by output name");
+  p.option("save-results", "FILE.json", "all runners' outputs and runtimes (Polygraphy JSON)");
+  if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
+
+  auto options = network_options_from(p);
+  if (!options.ok()) return fail(options.status());
+  auto config = builder_config_from(p);
+  if (!config.ok()) return fail(config.status());
+  auto net = network_from_onnx_path_shared(p.arg("MODEL"), options.value());
+  if (!net.ok()) return fail(net.status());
+  std::shared_ptr<Network> network = net.value();
+  NetworkLoader network_loader = [network]() -> Result<std::shared_ptr<Network>> { return network; };
+
+  std::vector<std::unique_ptr<Runner>> runners;
+  for (const std::string& file : p.get_all("engine"))
+    runners.push_back(make_engine_runner(EngineFromPath(file), file));
+  const bool build_engine = p.has("fp16") || p.has("tf32") || p.has("int8") ||
+                            p.get_all("engine").empty() || p.get("backend") != "cpu";
+  if (build_engine) runners.push_back(make_engine_runner(EngineFromNetwork(network_loader, config.value())));
+  const bool with_reference = p.has("reference") || p.get_all("engine").empty();
+  if (with_reference) runners.push_back(make_reference_runner(network_loader));
+
+  // Data.
+  std::unique_ptr<DataLoader> loader;
+  if (!p.get_all("load-inputs").empty()) {
+    auto l = data::NpzDataLoader::create(p.get_all("load-inputs"), network->inputs());
+    if (!l.ok()) return fail(l.status());
+    loader = std::make_unique<data::NpzDataLoader>(std::move(l).value());
+  } else {
+    data::RandomDataOptions ro;
+    auto iterations = p.get_int("iterations", 1);
+    auto seed = p.get_int("data-seed", 1);
+    if (!iterations.ok()) return fail(iterations.status());
+    if (!seed.ok()) return fail(seed.status());
+    ro.iterations = static_cast<size_t>(iterations.value());
+    ro.seed = static_cast<uint64_t>(seed.value());
+    for (const auto& r : p.get_all("val-range"))
+      if (Status s = ro.parse_range(r); !s.ok()) return fail(s);
+    auto l = data::RandomDataLoader::create(network->inputs(), ro);
+    if (!l.ok()) return fail(l.status());
+    loader = std::make_unique<data::RandomDataLoader>(std::move(l).value());
+  }
+
+  std::vector<Runner*> raw;
+  for (auto& r : runners) raw.push_back(r.get());
+  compare::RunOptions run_options;
+  run_options.warm_up_runs = 1;
+  auto results = compare::Comparator::run(raw, *loader, run_options);
+  if (!results.ok()) return fail(results.status());
+
+  if (p.has("save-results"))
+    if (Status s = compare::save_run_results(results.value(), p.get("save-results")); !s.ok())
+      return fail(s);
+  if (p.has("save-outputs")) {
+    const auto& first = results->runners.front();
+    if (Status s = data::write_npz(p.get("save-outputs"), first.iterations.back().outputs); !s.ok())
+      return fail(s);
+    log_info("Saved outputs of runner '" + first.runner_name + "' (item " +
+             std::to_string(first.iterations.size() - 1) + ") to " + p.get("save-outputs"));
+  }
+  if (runners.size() < 2) {
+    log_info("One runner: nothing to compare");
+    return 0;
+  }
+
+  compare::CompareOptions co;
+  if (Status s = co.tolerances.parse_atol(p.get("atol")); !s.ok()) return fail(s);
+  if (Status s = co.tolerances.parse_rtol(p.get("rtol")); !s.ok()) return fail(s);
+  auto stat = compare::parse_error_stat(p.get("check-error-stat"));
+  if (!stat.ok()) return fail(stat.status());
+  co.tolerances.error_stat = stat.value();
+  if (with_reference) co.pairs = compare::pairs_against(runners.size() - 1, runners.size());
+  auto accuracy = compare::Comparator::compare_accuracy(results.value(), co);
+  if (!accuracy.ok()) return fail(accuracy.status());
+  const bool passed = accuracy->passed();
+  std::printf("%s\n", passed ? "PASSED" : "FAILED");
+  return passed ? 0 : 1;
+}
+
+}  // namespace
+
+ACTRT_REGISTER_COMMAND(run, "run runners on identical inputs and compare outputs (polygraphy run)",
+                       run_run);
+
+}  // namespace actrt::cli
