@@ -20,6 +20,8 @@ constexpr KernelEntry kKernels[] = {
     {"cpu.softmax", softmax_accepts, make_softmax_step},
     {"cpu.eltwise", eltwise_accepts, make_eltwise_step},
     {"cpu.view", view_accepts, make_view_step},
+    {"cpu.transpose", transpose_accepts, make_transpose_step},
+    {"cpu.concat", concat_accepts, make_concat_step},
 };
 
 bool all_outputs_constant(const ir::Node& node) {

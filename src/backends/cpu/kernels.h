@@ -18,6 +18,8 @@ bool layernorm_accepts(const ir::Node& node);   // LayerNormalization
 bool softmax_accepts(const ir::Node& node);     // Softmax over the last axis
 bool eltwise_accepts(const ir::Node& node);     // FusedEltwise
 bool view_accepts(const ir::Node& node);        // Reshape and other zero-copy views
+bool transpose_accepts(const ir::Node& node);   // Transpose, any dtype
+bool concat_accepts(const ir::Node& node);      // Concat, any dtype
 
 Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_pool_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
@@ -27,6 +29,8 @@ Status make_layernorm_step(BuildState& bs, const ir::Node& node, const std::stri
 Status make_softmax_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_eltwise_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_view_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
+Status make_transpose_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
+Status make_concat_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_reference_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 
 // The kernel name a node gets ("onednn.conv", "cpu.view", "reference.Transpose", "folded").

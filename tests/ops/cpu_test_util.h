@@ -1,0 +1,125 @@
+// Test helpers for the CPU backend: build small graphs, compile them for the CPU backend and
+// compare with the reference executor.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "backends/reference/executor.h"
+#include "engine/backend.h"
+#include "ir/graph.h"
+#include "passes/infer_shapes.h"
+
+namespace actrt::cpu_test {
+
+inline Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  Tensor t(DataType::kFloat32, std::move(shape));
+  for (float& x : t.span<float>()) x = dist(gen);
+  return t;
+}
+
+class GraphBuilder {
+ public:
+  GraphBuilder() { g_ = std::make_unique<ir::Graph>(); g_->set_opset(17); }
+  ir::Value* input(const std::string& name, Shape shape, DataType dt = DataType::kFloat32) {
+    ir::Value* v = g_->add_value(name);
+    v->set_dtype(dt);
+    v->set_shape(shape);
+    g_->inputs().push_back(v);
+    return v;
+  }
+  ir::Value* constant(const std::string& hint, Tensor t) { return g_->add_constant(hint, std::move(t)); }
+  ir::Value* node(const std::string& op, std::vector<ir::Value*> ins, ir::AttributeMap attrs = {}) {
+    const std::string name = g_->make_unique_name(op + "_" + std::to_string(counter_++));
+    ir::Value* out = g_->add_value(g_->make_unique_name(name + "_out"));
+    ir::Node* n = g_->add_node(name, op, std::move(ins), {out});
+    n->attributes() = std::move(attrs);
+    return out;
+  }
+  void output(ir::Value* v) { g_->outputs().push_back(v); }
+  // Infers shapes; returns the graph.
+  std::unique_ptr<ir::Graph> finish() {
+    Status s = passes::infer_shapes(*g_);
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    return std::move(g_);
+  }
+
+ private:
+  std::unique_ptr<ir::Graph> g_;
+  int counter_ = 0;
+};
+
+inline ir::Attribute ints(std::vector<int64_t> v) { return ir::Attribute::from_ints(std::move(v)); }
+inline ir::Attribute int_attr(int64_t v) { return ir::Attribute::from_int(v); }
+inline ir::Attribute float_attr(float v) { return ir::Attribute::from_float(v); }
+
+struct CpuRun {
+  engine::Plan plan;
+  std::unique_ptr<engine::ExecutionContext> ctx;
+};
+
+inline std::unique_ptr<CpuRun> build_cpu(const ir::Graph& g, int threads = 2) {
+  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  EXPECT_NE(be, nullptr) << "CPU backend not registered";
+  if (!be) return nullptr;
+  auto run = std::make_unique<CpuRun>();
+  run->plan.graph = g.clone();
+  BuilderConfig config;
+  config.threads = threads;
+  Status s = be->compile(run->plan, config);
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  if (!s.ok()) return nullptr;
+  auto ctx = be->create_context(run->plan, {});
+  EXPECT_TRUE(ctx.ok()) << ctx.status().to_string();
+  if (!ctx.ok()) return nullptr;
+  run->ctx = std::move(ctx).value();
+  return run;
+}
+
+// max |a - b| / max |b| over every output (b: reference).
+inline double relative_error(const Tensor& a, const Tensor& b) {
+  double max_err = 0, max_ref = 0;
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    max_err = std::max(max_err, std::abs(a.element_as_double(i) - b.element_as_double(i)));
+    max_ref = std::max(max_ref, std::abs(b.element_as_double(i)));
+  }
+  return max_ref > 0 ? max_err / max_ref : max_err;
+}
+
+// Runs the graph on the reference executor and the CPU backend; expects every output within
+// `tol` relative. Returns the CPU plan for further checks.
+inline std::unique_ptr<CpuRun> expect_matches_reference(const ir::Graph& g,
+                                                         const engine::TensorMap& feeds,
+                                                         double tol = 1e-4, int threads = 2) {
+  auto ref = reference::Executor(g).run(feeds);
+  EXPECT_TRUE(ref.ok()) << ref.status().to_string();
+  auto run = build_cpu(g, threads);
+  if (!run || !ref.ok()) return run;
+  engine::TensorMap outs;
+  Status s = run->ctx->infer(feeds, outs);
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  for (const auto& [name, t] : ref.value()) {
+    EXPECT_TRUE(outs.count(name)) << "missing output " << name;
+    if (!outs.count(name)) continue;
+    EXPECT_EQ(outs[name].shape(), t.shape()) << name;
+    EXPECT_EQ(outs[name].dtype(), t.dtype()) << name;
+    if (outs[name].shape() != t.shape()) continue;
+    EXPECT_LE(relative_error(outs[name], t), tol) << "output " << name;
+  }
+  return run;
+}
+
+// Number of nodes of the plan whose kernel is `kernel`.
+inline int count_kernel(const engine::Plan& plan, const std::string& kernel) {
+  int n = 0;
+  for (const auto& [name, choice] : plan.layers) n += choice.kernel == kernel;
+  return n;
+}
+
+}  // namespace actrt::cpu_test
