@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,15 +40,19 @@ class ScratchDir {
 // Debian's /usr/bin/python3 (where python3-numpy / python3-h5py live even when a pyenv shim comes
 // first on PATH). Empty when none can; tests that need it skip.
 inline std::string python_with(const std::string& modules) {
+  // Starting Python with numpy/h5py takes seconds on a loaded machine: ask once per module list.
+  static std::map<std::string, std::string> cache;
+  if (auto it = cache.find(modules); it != cache.end()) return it->second;
+  std::string& found = cache[modules];
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("ACTRT_PYTHON")) candidates.push_back(env);
   candidates.push_back("python3");
   candidates.push_back("/usr/bin/python3");
   for (const std::string& py : candidates) {
     const std::string cmd = py + " -c 'import " + modules + "' >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) == 0) return py;
+    if (std::system(cmd.c_str()) == 0) return found = py;
   }
-  return "";
+  return found;
 }
 inline bool python_has(const std::string& modules) { return !python_with(modules).empty(); }
 
