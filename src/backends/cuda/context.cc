@@ -1,0 +1,1030 @@
+#include "backends/cuda/context.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <numeric>
+#include <set>
+
+#include "actrt/log.h"
+#include "backends/cuda/conv.h"
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/kernels.h"
+#include "backends/cuda/matmul.h"
+#include "backends/reference/executor.h"
+#include "core/half.h"
+#include "ops/conv_pool_params.h"
+#include "ops/movement_params.h"
+
+namespace actrt::cuda {
+
+namespace {
+
+constexpr size_t kAlign = 256;
+constexpr size_t kLtWorkspace = size_t{32} << 20;
+
+size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+bool is_fused(const ir::Node& n, const char* type) {
+  return n.domain() == engine::kFusedDomain && n.op_type() == type;
+}
+bool is_onnx(const ir::Node& n, const char* type) {
+  return n.domain().empty() && n.op_type() == type;
+}
+
+// Ops whose output is the input's bytes under another shape.
+bool is_view(const ir::Node& n) {
+  if (!n.domain().empty() || !n.input(0) || n.input(0)->is_constant()) return false;
+  const std::string& t = n.op_type();
+  if (t == "Dropout") return n.outputs().size() == 1 || !n.output(1);
+  return t == "Reshape" || t == "Flatten" || t == "Squeeze" || t == "Unsqueeze" ||
+         t == "Identity";
+}
+
+Shape contiguous_strides(const Shape& s) {
+  Shape st(s.size(), 1);
+  for (int64_t i = int64_t(s.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * s[i + 1];
+  return st;
+}
+
+bool half_of(const ir::Value* v) { return v->dtype() == DataType::kFloat16; }
+
+// Greedy by size, first fit (see the CPU backend's planner for the same idea): buffers whose
+// lifetimes [first, last] intersect never overlap.
+struct Buf {
+  size_t bytes = 0;
+  int first = 0, last = 0;
+  size_t offset = 0;
+};
+size_t plan_arena(std::vector<Buf>& bufs) {
+  std::vector<size_t> order(bufs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return bufs[a].bytes > bufs[b].bytes; });
+  std::vector<size_t> placed;
+  size_t total = 0;
+  for (size_t i : order) {
+    Buf& b = bufs[i];
+    std::vector<std::pair<size_t, size_t>> busy;
+    for (size_t j : placed)
+      if (bufs[j].first <= b.last && b.first <= bufs[j].last)
+        busy.push_back({bufs[j].offset, bufs[j].offset + align_up(bufs[j].bytes)});
+    std::sort(busy.begin(), busy.end());
+    size_t off = 0;
+    for (auto [lo, hi] : busy) {
+      if (off + align_up(b.bytes) <= lo) break;
+      off = std::max(off, hi);
+    }
+    b.offset = off;
+    total = std::max(total, off + align_up(b.bytes));
+    placed.push_back(i);
+  }
+  return total;
+}
+
+// ---- steps ---------------------------------------------------------------------------------
+
+class CopyStep : public Step {
+ public:
+  struct Part {
+    const void* in;
+    void* out;
+    StridedCopy d;
+  };
+  std::vector<Part> parts;
+  size_t elem = 4;
+  Status run(const RunEnv& env) override {
+    for (const Part& p : parts)
+      CUDA_RETURN_IF_ERROR(launch_strided_copy(p.in, p.out, p.d, elem, env.stream), name);
+    return ok_status();
+  }
+};
+
+class GatherStep : public Step {
+ public:
+  const void* data = nullptr;
+  const int64_t* idx = nullptr;
+  void* out = nullptr;
+  int64_t outer = 0, axis = 0, n = 0, inner = 0;
+  size_t elem = 4;
+  Status run(const RunEnv& env) override {
+    CUDA_RETURN_IF_ERROR(launch_gather(data, idx, out, outer, axis, n, inner, elem, env.stream),
+                         name);
+    return ok_status();
+  }
+};
+
+class CastStep : public Step {
+ public:
+  const void* in = nullptr;
+  void* out = nullptr;
+  bool in_half = false, out_half = false;
+  int64_t n = 0;
+  Status run(const RunEnv& env) override {
+    CUDA_RETURN_IF_ERROR(launch_cast(in, in_half, out, out_half, n, env.stream), name);
+    return ok_status();
+  }
+};
+
+class EltwiseStep : public Step {
+ public:
+  const void* x = nullptr;
+  std::vector<const void*> operands;
+  void* y = nullptr;
+  int64_t n = 0;
+  EltwiseChain chain;
+  bool half = false;
+  Status run(const RunEnv& env) override {
+    CUDA_RETURN_IF_ERROR(launch_eltwise_chain(x, operands.data(), y, n, chain, half, env.stream),
+                         name);
+    return ok_status();
+  }
+};
+
+class LayerNormStep : public Step {
+ public:
+  const void *x = nullptr, *r = nullptr;
+  const float *gamma = nullptr, *beta = nullptr;
+  void* y = nullptr;
+  int64_t rows = 0, cols = 0;
+  float eps = 1e-5f;
+  bool half = false;
+  Status run(const RunEnv& env) override {
+    CUDA_RETURN_IF_ERROR(
+        launch_layer_norm(x, r, gamma, beta, y, rows, cols, eps, half, env.stream), name);
+    return ok_status();
+  }
+};
+
+class SoftmaxStep : public Step {
+ public:
+  const void* x = nullptr;
+  void* y = nullptr;
+  int64_t rows = 0, cols = 0;
+  bool half = false;
+  Status run(const RunEnv& env) override {
+    CUDA_RETURN_IF_ERROR(launch_softmax(x, y, rows, cols, 1.0f, half, env.stream), name);
+    return ok_status();
+  }
+};
+
+class PoolStep : public Step {
+ public:
+  const void* x = nullptr;
+  void* y = nullptr;
+  PoolNhwc p{};
+  bool half = false;
+  Status run(const RunEnv& env) override {
+    CUDA_RETURN_IF_ERROR(launch_maxpool_nhwc(x, y, p, half, env.stream), name);
+    return ok_status();
+  }
+};
+
+class ConvStep : public Step {
+ public:
+  CudnnConv conv;
+  int algo = 0;
+  size_t ws_need = 0;
+  const void *x = nullptr, *w = nullptr, *b = nullptr, *z = nullptr;
+  void* y = nullptr;
+  Status run(const RunEnv& env) override {
+    return conv.run(env.cudnn, algo, x, w, b, z, y, env.workspace, env.workspace_bytes);
+  }
+};
+
+class MatMulStep : public Step {
+ public:
+  LtGemm gemm;
+  const void *a = nullptr, *b = nullptr, *bias = nullptr;
+  void* c = nullptr;
+  Status run(const RunEnv& env) override {
+    return gemm.run(env.lt, a, b, bias, c, env.workspace, env.workspace_bytes, env.stream);
+  }
+};
+
+class AttentionStep : public Step {
+ public:
+  bool flash = false;
+  const void *q = nullptr, *k = nullptr, *v = nullptr;
+  void* o = nullptr;
+  void* scores = nullptr;  // unfused path scratch
+  int64_t batch = 0, sq = 0, sk = 0, d = 0;
+  float scale = 1.0f;
+  bool half = false;
+  LtGemm qk, pv;
+  Status run(const RunEnv& env) override {
+    if (flash) {
+      CUDA_RETURN_IF_ERROR(
+          launch_flash_attention_f16(q, k, v, o, batch, sq, sk, d, scale, env.stream), name);
+      return ok_status();
+    }
+    RETURN_IF_ERROR(qk.run(env.lt, q, k, nullptr, scores, env.workspace, env.workspace_bytes,
+                           env.stream));
+    CUDA_RETURN_IF_ERROR(launch_softmax(scores, scores, batch * sq, sk, 1.0f, half, env.stream),
+                         name);
+    return pv.run(env.lt, scores, v, nullptr, o, env.workspace, env.workspace_bytes, env.stream);
+  }
+};
+
+// Any node without a CUDA kernel: download its inputs, run the reference kernel on the host
+// inside a stream callback (capturable in a CUDA graph), upload its outputs. Correct, slow.
+class HostStep : public Step {
+ public:
+  struct In {
+    const void* device = nullptr;  // runtime value
+    const Tensor* constant = nullptr;
+    DataType dtype = DataType::kUndefined;  // as stored on the device
+    Shape shape;
+    void* pinned = nullptr;
+    size_t bytes = 0;
+  };
+  struct Out {
+    void* device = nullptr;
+    DataType dtype = DataType::kUndefined;
+    void* pinned = nullptr;
+    size_t bytes = 0;
+  };
+  std::vector<In> ins;  // one per node input slot (absent: constant == nullptr && !device)
+  std::vector<Out> outs;
+  ir::Graph shadow;  // the node with FP16 values widened to FP32
+  const ir::Node* node = nullptr;
+  int64_t opset = 17;
+  Status status;
+
+  ~HostStep() override {
+    for (auto& i : ins)
+      if (i.pinned) cudaFreeHost(i.pinned);
+    for (auto& o : outs)
+      if (o.pinned) cudaFreeHost(o.pinned);
+  }
+
+  Status run(const RunEnv& env) override {
+    for (const In& i : ins)
+      if (i.device)
+        CUDA_RETURN_IF_ERROR(
+            cudaMemcpyAsync(i.pinned, i.device, i.bytes, cudaMemcpyDeviceToHost, env.stream), name);
+    CUDA_RETURN_IF_ERROR(cudaLaunchHostFunc(env.stream, &HostStep::callback, this), name);
+    for (const Out& o : outs)
+      if (o.device && o.bytes)
+        CUDA_RETURN_IF_ERROR(
+            cudaMemcpyAsync(o.device, o.pinned, o.bytes, cudaMemcpyHostToDevice, env.stream), name);
+    return ok_status();
+  }
+  Status host_status() const override { return status; }
+
+ private:
+  static void CUDART_CB callback(void* self) {
+    auto* s = static_cast<HostStep*>(self);
+    s->status = s->execute();
+  }
+  Status execute() {
+    std::vector<Tensor> tensors(ins.size());
+    std::vector<const Tensor*> ptrs(ins.size(), nullptr);
+    for (size_t i = 0; i < ins.size(); ++i) {
+      const In& in = ins[i];
+      if (in.constant) {
+        tensors[i] = in.constant->dtype() == DataType::kFloat16 ? in.constant->to_float32()
+                                                                : *in.constant;
+      } else if (in.device) {
+        Tensor t(in.dtype, in.shape);
+        std::memcpy(t.raw_data(), in.pinned, in.bytes);
+        tensors[i] = in.dtype == DataType::kFloat16 ? t.to_float32() : t;
+      } else {
+        continue;
+      }
+      ptrs[i] = &tensors[i];
+    }
+    auto r = reference::evaluate_node(*node, ptrs, opset);
+    if (!r.ok()) return r.status().with_context("host fallback of " + name);
+    for (size_t i = 0; i < outs.size() && i < r->size(); ++i) {
+      const Out& o = outs[i];
+      if (!o.pinned) continue;
+      const Tensor& t = (*r)[i];
+      if (o.dtype == DataType::kFloat16 && t.dtype() == DataType::kFloat32) {
+        const float* s = t.data<float>();
+        uint16_t* d = static_cast<uint16_t*>(o.pinned);
+        for (int64_t k = 0; k < t.numel(); ++k) d[k] = float_to_fp16(s[k]);
+      } else if (t.nbytes() == o.bytes) {
+        std::memcpy(o.pinned, t.raw_data(), o.bytes);
+      } else {
+        return internal_error("host fallback of " + name + ": output " + std::to_string(i) +
+                              " has " + std::to_string(t.nbytes()) + " bytes, expected " +
+                              std::to_string(o.bytes));
+      }
+    }
+    return ok_status();
+  }
+
+ public:
+  static void CUDART_CB noop(void*) {}
+};
+
+Precision precision_of(const engine::Plan& plan, const ir::Node& n) {
+  auto it = plan.layers.find(n.name());
+  return it == plan.layers.end() ? Precision::kFp32 : it->second.precision;
+}
+
+}  // namespace
+
+// ---- kernel names (also what compile() writes into plan.layers) ----------------------------
+
+std::string kernel_name(const ir::Node& n) {
+  if (n.domain() == engine::kFusedDomain) {
+    if (n.op_type() == kCudaConv) {
+      const int64_t algo = n.attr_int("algo", -1).value();
+      return "cudnn.conv_bias_act.algo" + (algo < 0 ? std::string("?") : std::to_string(algo));
+    }
+    if (n.op_type() == kCudaMaxPool) return "actrt.maxpool_nhwc";
+    if (n.op_type() == kCudaMatMul) return "cublaslt.matmul";
+    if (n.op_type() == kCudaAttention) {
+      const ir::Value* q = n.input(0);
+      const bool flash = q->dtype() == DataType::kFloat16 && q->shape().back() == 64 &&
+                         n.input(2)->shape().back() == 64 &&
+                         n.attr_int("k_transposed", 0).value() == 0;
+      return flash ? "actrt.flash_attention_f16" : "cublaslt.attention_softmax";
+    }
+    if (n.op_type() == kCudaLayerNorm) return "actrt.layer_norm";
+    if (n.op_type() == kCudaEltwise) return "actrt.eltwise_chain";
+    return "unknown";
+  }
+  bool all_const = !n.outputs().empty();
+  for (const ir::Value* v : n.outputs()) all_const &= v && v->is_constant();
+  if (all_const) return "constant";
+  if (is_view(n)) return "view";
+  const std::string& t = n.op_type();
+  const ir::Value* x = n.input(0);
+  const bool float_io = x && (x->dtype() == DataType::kFloat32 || x->dtype() == DataType::kFloat16);
+  if (t == "Cast" && float_io && n.output(0) &&
+      (n.output(0)->dtype() == DataType::kFloat32 || n.output(0)->dtype() == DataType::kFloat16))
+    return "actrt.cast";
+  if (t == "Transpose" || t == "Concat" || t == "Expand") {
+    if (n.output(0)->shape().size() <= size_t(kMaxRank)) return "actrt.strided_copy";
+  }
+  if (t == "Slice") {
+    bool consts = true;
+    for (size_t i = 1; i < n.inputs().size(); ++i)
+      consts &= !n.input(i) || n.input(i)->is_constant();
+    if (consts && n.output(0)->shape().size() <= size_t(kMaxRank)) return "actrt.strided_copy";
+  }
+  if (t == "Gather" && n.input(1) && n.input(1)->is_constant()) return "actrt.gather";
+  if (t == "Softmax" && float_io && x->has_shape() && !x->shape().empty()) {
+    const int64_t rank = int64_t(x->shape().size());
+    // The graph's opset is not visible here: an explicit last axis means the same before and
+    // after opset 13, and so does any axis on rank-2 data; other cases run on the host.
+    auto axis = n.attr_int("axis", -1);
+    if (axis.ok() && (rank == 2 || (n.has_attribute("axis") &&
+                                    (axis.value() == -1 || axis.value() == rank - 1))) &&
+        (axis.value() == -1 || axis.value() == rank - 1))
+      return "actrt.softmax";
+  }
+  return "host.reference";
+}
+
+// ---- weights -------------------------------------------------------------------------------
+
+DeviceBuffer::~DeviceBuffer() {
+  if (ptr) cudaFree(ptr);
+}
+
+Result<std::shared_ptr<DeviceBuffer>> WeightCache::get(const Tensor& t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const void* key = t.raw_data();
+  if (auto it = cache_.find(key); it != cache_.end())
+    if (auto sp = it->second.lock(); sp && sp->bytes == t.nbytes()) return sp;
+  auto buf = std::make_shared<DeviceBuffer>();
+  buf->bytes = t.nbytes();
+  buf->host = t;  // keeps the host storage (the cache key) alive as long as the copy
+  CUDA_RETURN_IF_ERROR(cudaMalloc(&buf->ptr, std::max<size_t>(buf->bytes, 16)), "weight upload");
+  CUDA_RETURN_IF_ERROR(cudaMemcpy(buf->ptr, t.raw_data(), buf->bytes, cudaMemcpyHostToDevice),
+                       "weight upload");
+  cache_[key] = buf;
+  return buf;
+}
+
+// ---- context -------------------------------------------------------------------------------
+
+Result<std::unique_ptr<CudaContext>> CudaContext::create(const engine::Plan& plan,
+                                                         WeightCache& weights) {
+  std::unique_ptr<CudaContext> ctx(new CudaContext());
+  RETURN_IF_ERROR(ctx->build(plan, weights));
+  return ctx;
+}
+
+CudaContext::~CudaContext() {
+  if (stream_) cudaStreamSynchronize(stream_);
+  steps_.clear();
+  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
+  for (Io& io : inputs_)
+    if (io.pinned) cudaFreeHost(io.pinned);
+  for (Io& io : outputs_)
+    if (io.pinned) cudaFreeHost(io.pinned);
+  if (arena_) cudaFree(arena_);
+  if (workspace_) cudaFree(workspace_);
+  if (start_) cudaEventDestroy(start_);
+  if (stop_) cudaEventDestroy(stop_);
+  if (cudnn_) cudnnDestroy(cudnn_);
+  if (lt_) cublasLtDestroy(lt_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
+  const ir::Graph& g = *plan.graph;
+  const std::string where = "CUDA context";
+  CUDA_RETURN_IF_ERROR(cudaGetDevice(&device_), where);
+  CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), where);
+  CUDNN_RETURN_IF_ERROR(cudnnCreate(&cudnn_), where);
+  CUDNN_RETURN_IF_ERROR(cudnnSetStream(cudnn_, stream_), where);
+  CUBLAS_RETURN_IF_ERROR(cublasLtCreate(&lt_), where);
+  CUDA_RETURN_IF_ERROR(cudaEventCreate(&start_), where);
+  CUDA_RETURN_IF_ERROR(cudaEventCreate(&stop_), where);
+
+  // 1. Buffers: one per non-constant value (views share their root's), graph inputs alive
+  //    from the start, graph outputs to the end; per-step scratch.
+  std::vector<const ir::Node*> nodes;
+  for (const auto& n : g.nodes()) nodes.push_back(n.get());
+  const int last_step = static_cast<int>(nodes.size());
+  std::unordered_map<const ir::Value*, const ir::Value*> root;
+  std::unordered_map<const ir::Value*, int> buf_of;
+  std::vector<Buf> bufs;
+  auto root_of = [&](const ir::Value* v) {
+    while (root.count(v)) v = root.at(v);
+    return v;
+  };
+  auto touch = [&](const ir::Value* v, int step) {
+    if (!v || v->is_constant()) return;
+    v = root_of(v);
+    auto it = buf_of.find(v);
+    if (it == buf_of.end()) {
+      if (!v->has_shape()) return;
+      Buf b;
+      b.bytes = std::max<size_t>(shape_numel(v->shape()) * dtype_size(v->dtype()), 1);
+      b.first = b.last = step;
+      it = buf_of.emplace(v, int(bufs.size())).first;
+      bufs.push_back(b);
+    }
+    bufs[it->second].first = std::min(bufs[it->second].first, step);
+    bufs[it->second].last = std::max(bufs[it->second].last, step);
+  };
+  for (const ir::Value* v : g.inputs()) touch(v, 0);
+  std::unordered_map<const ir::Node*, int> scratch_of;
+  for (int i = 0; i < last_step; ++i) {
+    const ir::Node* n = nodes[i];
+    if (is_view(*n)) root[n->output(0)] = n->input(0);
+    for (const ir::Value* v : n->inputs()) touch(v, i);
+    for (const ir::Value* v : n->outputs()) touch(v, i);
+    if (is_fused(*n, kCudaAttention) && kernel_name(*n) != "actrt.flash_attention_f16") {
+      const Shape& qs = n->input(0)->shape();
+      const Shape& ks = n->input(1)->shape();
+      const bool kt = n->attr_int("k_transposed", 0).value() != 0;
+      const int64_t sk = kt ? ks.back() : ks[ks.size() - 2];
+      const int64_t rows = shape_numel(qs) / qs.back();
+      Buf b;
+      b.bytes = size_t(rows * sk) * dtype_size(n->input(0)->dtype());
+      b.first = b.last = i;
+      scratch_of[n] = int(bufs.size());
+      bufs.push_back(b);
+    }
+  }
+  for (const ir::Value* v : g.outputs()) touch(v, last_step);
+  arena_bytes_ = plan_arena(bufs);
+  CUDA_RETURN_IF_ERROR(cudaMalloc(&arena_, std::max<size_t>(arena_bytes_, kAlign)),
+                       where + " arena of " + std::to_string(arena_bytes_) + " bytes");
+  // Poison (all-ones bytes are NaN in FP32 and FP16): a value that a kernel forgets to write
+  // shows up as NaN instead of plausible stale data. Once per context, not per inference.
+  CUDA_RETURN_IF_ERROR(cudaMemset(arena_, 0xFF, std::max<size_t>(arena_bytes_, kAlign)), where);
+  size_t total = 0;
+  for (const Buf& b : bufs) total += align_up(b.bytes);
+  log_verbose("CUDA context: arena " + std::to_string(arena_bytes_ >> 10) + " KiB for " +
+              std::to_string(bufs.size()) + " buffers (" + std::to_string(total >> 10) +
+              " KiB without reuse)");
+
+  std::unordered_map<const void*, const void*> weight_ptr;  // host storage -> device
+  auto dev = [&](const ir::Value* v) -> Result<void*> {
+    if (!v) return static_cast<void*>(nullptr);
+    if (v->is_constant()) {
+      ASSIGN_OR_RETURN(auto buf, wc.get(v->constant()));
+      weights_.push_back(buf);
+      return buf->ptr;
+    }
+    auto it = buf_of.find(root_of(v));
+    if (it == buf_of.end()) return internal_error("CUDA context: value " + v->describe() + " has no buffer");
+    return static_cast<uint8_t*>(arena_) + bufs[it->second].offset;
+  };
+
+  // 2. Steps.
+  size_t ws_need = kLtWorkspace;
+  std::set<std::string> warned;
+  for (int i = 0; i < last_step; ++i) {
+    const ir::Node& n = *nodes[i];
+    const std::string kern = kernel_name(n);
+    if (kern == "view" || kern == "constant") continue;
+    const std::string nname = n.describe();
+    const Precision prec = precision_of(plan, n);
+    std::unique_ptr<Step> step;
+    const ir::Value* x = n.input(0);
+    const ir::Value* y = n.output(0);
+    if (kern == "actrt.cast") {
+      auto s = std::make_unique<CastStep>();
+      ASSIGN_OR_RETURN(void* in, dev(x));
+      ASSIGN_OR_RETURN(s->out, dev(y));
+      s->in = in;
+      s->in_half = half_of(x);
+      s->out_half = half_of(y);
+      s->n = shape_numel(y->shape());
+      step = std::move(s);
+    } else if (kern == "actrt.strided_copy") {
+      auto s = std::make_unique<CopyStep>();
+      s->elem = dtype_size(y->dtype());
+      const Shape& ys = y->shape();
+      const int rank = int(ys.size());
+      ASSIGN_OR_RETURN(void* out, dev(y));
+      const Shape ystr = contiguous_strides(ys);
+      if (n.op_type() == "Transpose") {
+        const Shape& xs = x->shape();
+        Shape dflt(rank);
+        for (int k = 0; k < rank; ++k) dflt[k] = rank - 1 - k;
+        ASSIGN_OR_RETURN(auto perm, n.attr_ints("perm", dflt));
+        const Shape xstr = contiguous_strides(xs);
+        StridedCopy d;
+        d.rank = rank;
+        for (int k = 0; k < rank; ++k) {
+          d.shape[k] = ys[k];
+          d.in_strides[k] = xstr[perm[k]];
+          d.out_strides[k] = ystr[k];
+        }
+        ASSIGN_OR_RETURN(void* in, dev(x));
+        s->parts.push_back({in, out, d});
+      } else if (n.op_type() == "Expand") {
+        const Shape& xs = x->shape();
+        const Shape xstr = contiguous_strides(xs);
+        StridedCopy d;
+        d.rank = rank;
+        for (int k = 0; k < rank; ++k) {
+          const int xk = k - (rank - int(xs.size()));
+          d.shape[k] = ys[k];
+          d.in_strides[k] = (xk < 0 || xs[xk] == 1) ? 0 : xstr[xk];
+          d.out_strides[k] = ystr[k];
+        }
+        ASSIGN_OR_RETURN(void* in, dev(x));
+        s->parts.push_back({in, out, d});
+      } else if (n.op_type() == "Concat") {
+        ASSIGN_OR_RETURN(int64_t axis, n.attr_int("axis", 0));
+        if (axis < 0) axis += rank;
+        int64_t offset = 0;
+        for (const ir::Value* in : n.inputs()) {
+          if (!in) continue;
+          const Shape& is = in->shape();
+          const Shape istr = contiguous_strides(is);
+          StridedCopy d;
+          d.rank = rank;
+          for (int k = 0; k < rank; ++k) {
+            d.shape[k] = is[k];
+            d.in_strides[k] = istr[k];
+            d.out_strides[k] = ystr[k];
+          }
+          d.out_offset = offset * ystr[axis];
+          offset += is[axis];
+          ASSIGN_OR_RETURN(void* p, dev(in));
+          if (shape_numel(is) > 0) s->parts.push_back({p, out, d});
+        }
+      } else {  // Slice
+        const Shape& xs = x->shape();
+        auto c = [&](size_t k) { return n.input(k) ? &n.input(k)->constant() : nullptr; };
+        ASSIGN_OR_RETURN(ops::SliceParams sp,
+                         ops::resolve_slice(n, xs, *c(1), *c(2), c(3), c(4)));
+        const Shape xstr = contiguous_strides(xs);
+        StridedCopy d;
+        d.rank = rank;
+        for (int k = 0; k < rank; ++k) {
+          d.shape[k] = ys[k];
+          d.in_strides[k] = xstr[k] * sp.steps[k];
+          d.out_strides[k] = ystr[k];
+          d.in_offset += sp.starts[k] * xstr[k];
+        }
+        ASSIGN_OR_RETURN(void* in, dev(x));
+        s->parts.push_back({in, out, d});
+      }
+      step = std::move(s);
+    } else if (kern == "actrt.gather") {
+      auto s = std::make_unique<GatherStep>();
+      const Shape& xs = x->shape();
+      ASSIGN_OR_RETURN(int64_t axis, n.attr_int("axis", 0));
+      if (axis < 0) axis += int64_t(xs.size());
+      std::vector<int64_t> idx = n.input(1)->constant().to_int64_vector();
+      for (int64_t& v : idx) {
+        if (v < 0) v += xs[axis];
+        if (v < 0 || v >= xs[axis])
+          return invalid_model(nname + ": index out of range for axis of size " +
+                               std::to_string(xs[axis]));
+      }
+      // Normalized indices belong to this context alone (not to the shared weight cache).
+      auto ib = std::make_shared<DeviceBuffer>();
+      ib->bytes = idx.size() * sizeof(int64_t);
+      CUDA_RETURN_IF_ERROR(cudaMalloc(&ib->ptr, std::max<size_t>(ib->bytes, 16)), nname);
+      CUDA_RETURN_IF_ERROR(
+          cudaMemcpy(ib->ptr, idx.data(), ib->bytes, cudaMemcpyHostToDevice), nname);
+      weights_.push_back(ib);
+      s->idx = static_cast<const int64_t*>(ib->ptr);
+      s->outer = 1;
+      for (int64_t k = 0; k < axis; ++k) s->outer *= xs[k];
+      s->axis = xs[axis];
+      s->n = int64_t(idx.size());
+      s->inner = 1;
+      for (size_t k = axis + 1; k < xs.size(); ++k) s->inner *= xs[k];
+      s->elem = dtype_size(x->dtype());
+      ASSIGN_OR_RETURN(void* in, dev(x));
+      s->data = in;
+      ASSIGN_OR_RETURN(s->out, dev(y));
+      step = std::move(s);
+    } else if (kern == "actrt.softmax") {
+      auto s = std::make_unique<SoftmaxStep>();
+      s->cols = x->shape().back();
+      s->rows = shape_numel(x->shape()) / std::max<int64_t>(s->cols, 1);
+      s->half = half_of(x);
+      ASSIGN_OR_RETURN(void* in, dev(x));
+      s->x = in;
+      ASSIGN_OR_RETURN(s->y, dev(y));
+      step = std::move(s);
+    } else if (kern == "actrt.eltwise_chain") {
+      auto s = std::make_unique<EltwiseStep>();
+      const Shape& ys = y->shape();
+      s->n = shape_numel(ys);
+      s->half = half_of(y);
+      auto& c = s->chain;
+      c.rank = int(ys.size());
+      for (int k = 0; k < c.rank; ++k) c.shape[k] = ys[k];
+      const auto& ops = n.attributes().at("ops").ints;
+      const auto& opnd = n.attributes().at("operand").ints;
+      const auto& rev = n.attributes().at("reversed").ints;
+      c.n_ops = int(ops.size());
+      for (int k = 0; k < c.n_ops; ++k) {
+        c.ops[k] = int(ops[k]);
+        c.operand[k] = opnd[k] < 0 ? -1 : int(opnd[k]) - 1;
+        c.reversed[k] = int(rev[k]);
+      }
+      c.n_operands = int(n.inputs().size()) - 1;
+      for (int j = 0; j < c.n_operands; ++j) {
+        const ir::Value* o = n.input(j + 1);
+        const Shape& os = o->shape();
+        const Shape ostr = contiguous_strides(os);
+        c.scalar[j] = shape_numel(os) == 1;
+        for (int k = 0; k < c.rank; ++k) {
+          const int ok = k - (c.rank - int(os.size()));
+          c.strides[j][k] = (ok < 0 || os[ok] == 1) ? 0 : ostr[ok];
+        }
+        if (o->dtype() != y->dtype())
+          return internal_error(nname + ": operand " + o->describe() + " has another dtype");
+        ASSIGN_OR_RETURN(void* p, dev(o));
+        s->operands.push_back(p);
+      }
+      ASSIGN_OR_RETURN(void* in, dev(x));
+      s->x = in;
+      ASSIGN_OR_RETURN(s->y, dev(y));
+      step = std::move(s);
+    } else if (kern == "actrt.layer_norm") {
+      auto s = std::make_unique<LayerNormStep>();
+      s->cols = x->shape().back();
+      s->rows = shape_numel(x->shape()) / std::max<int64_t>(s->cols, 1);
+      s->half = half_of(x);
+      s->eps = n.attr_float("epsilon", 1e-5f).value();
+      ASSIGN_OR_RETURN(void* in, dev(x));
+      ASSIGN_OR_RETURN(void* r, dev(n.input(1)));
+      ASSIGN_OR_RETURN(void* ga, dev(n.input(2)));
+      ASSIGN_OR_RETURN(void* be, dev(n.input(3)));
+      s->x = in;
+      s->r = r;
+      s->gamma = static_cast<const float*>(ga);
+      s->beta = static_cast<const float*>(be);
+      ASSIGN_OR_RETURN(s->y, dev(y));
+      step = std::move(s);
+    } else if (kern == "actrt.maxpool_nhwc") {
+      auto s = std::make_unique<PoolStep>();
+      const Shape& xs = x->shape();
+      const Shape& ys = y->shape();
+      auto k = n.attr_ints("kernel_shape", {}).value();
+      auto st = n.attr_ints("strides", {1, 1}).value();
+      auto pd = n.attr_ints("pads", {0, 0, 0, 0}).value();
+      auto dl = n.attr_ints("dilations", {1, 1}).value();
+      s->p = PoolNhwc{int(xs[0]), int(xs[1]), int(xs[2]), int(xs[3]), int(ys[1]), int(ys[2]),
+                      int(k[0]), int(k[1]), int(st[0]), int(st[1]), int(pd[0]), int(pd[1]),
+                      int(dl[0]), int(dl[1])};
+      s->half = half_of(x);
+      ASSIGN_OR_RETURN(void* in, dev(x));
+      s->x = in;
+      ASSIGN_OR_RETURN(s->y, dev(y));
+      step = std::move(s);
+    } else if (is_fused(n, kCudaConv)) {
+      auto s = std::make_unique<ConvStep>();
+      RETURN_IF_ERROR(s->conv.init(n, prec));
+      int64_t algo = n.attr_int("algo", -1).value();
+      if (algo < 0) {
+        ASSIGN_OR_RETURN(int a, s->conv.choose_algo(cudnn_, true, size_t{256} << 20, nullptr));
+        algo = a;
+      }
+      s->algo = int(algo);
+      ASSIGN_OR_RETURN(s->ws_need, s->conv.workspace_bytes(cudnn_, s->algo));
+      ws_need = std::max(ws_need, s->ws_need);
+      ASSIGN_OR_RETURN(void* in, dev(x));
+      ASSIGN_OR_RETURN(void* w, dev(n.input(1)));
+      ASSIGN_OR_RETURN(void* b, dev(n.input(2)));
+      ASSIGN_OR_RETURN(void* z, dev(n.input(3)));
+      s->x = in;
+      s->w = w;
+      s->b = b;
+      s->z = z;
+      ASSIGN_OR_RETURN(s->y, dev(y));
+      step = std::move(s);
+    } else if (is_fused(n, kCudaMatMul)) {
+      auto s = std::make_unique<MatMulStep>();
+      const ir::Value* b = n.input(1);
+      const Shape& as = x->shape();
+      const Shape& bs = b->shape();
+      GemmSpec spec;
+      spec.trans_b = n.attr_int("trans_b", 0).value() != 0;
+      spec.alpha = n.attr_float("alpha", 1.0f).value();
+      spec.relu = n.attr_int("relu", 0).value() != 0;
+      spec.bias = n.input(2) != nullptr;
+      spec.dtype = x->dtype();
+      spec.precision = prec;
+      spec.k = as.back();
+      spec.n = spec.trans_b ? bs[bs.size() - 2] : bs.back();
+      if (bs.size() == 2) {
+        spec.m = shape_numel(as) / spec.k;
+      } else {
+        spec.m = as[as.size() - 2];
+        spec.batch = shape_numel(as) / (spec.m * spec.k);
+        spec.stride_a = spec.m * spec.k;
+        spec.stride_b = spec.k * spec.n;
+        spec.stride_c = spec.m * spec.n;
+      }
+      RETURN_IF_ERROR(s->gemm.init(lt_, spec, kLtWorkspace, nname));
+      ASSIGN_OR_RETURN(void* a, dev(x));
+      ASSIGN_OR_RETURN(void* bp, dev(b));
+      ASSIGN_OR_RETURN(void* bias, dev(n.input(2)));
+      s->a = a;
+      s->b = bp;
+      s->bias = bias;
+      ASSIGN_OR_RETURN(s->c, dev(y));
+      step = std::move(s);
+    } else if (is_fused(n, kCudaAttention)) {
+      auto s = std::make_unique<AttentionStep>();
+      const Shape& qs = x->shape();
+      const Shape& ks = n.input(1)->shape();
+      const Shape& vs = n.input(2)->shape();
+      const bool kt = n.attr_int("k_transposed", 0).value() != 0;
+      s->d = qs.back();
+      s->sq = qs[qs.size() - 2];
+      s->sk = kt ? ks.back() : ks[ks.size() - 2];
+      s->batch = shape_numel(qs) / (s->sq * s->d);
+      s->scale = n.attr_float("scale", 1.0f).value();
+      s->half = half_of(x);
+      s->flash = kern == "actrt.flash_attention_f16";
+      ASSIGN_OR_RETURN(void* q, dev(x));
+      ASSIGN_OR_RETURN(void* k, dev(n.input(1)));
+      ASSIGN_OR_RETURN(void* v, dev(n.input(2)));
+      s->q = q;
+      s->k = k;
+      s->v = v;
+      ASSIGN_OR_RETURN(s->o, dev(y));
+      if (!s->flash) {
+        s->scores = static_cast<uint8_t*>(arena_) + bufs[scratch_of.at(&n)].offset;
+        GemmSpec a;
+        a.m = s->sq;
+        a.n = s->sk;
+        a.k = s->d;
+        a.trans_b = !kt;
+        a.batch = s->batch;
+        a.stride_a = s->sq * s->d;
+        a.stride_b = s->sk * s->d;
+        a.stride_c = s->sq * s->sk;
+        a.alpha = s->scale;
+        a.dtype = x->dtype();
+        a.precision = prec;
+        RETURN_IF_ERROR(s->qk.init(lt_, a, kLtWorkspace, nname + " (Q K^T)"));
+        GemmSpec b;
+        b.m = s->sq;
+        b.n = vs.back();
+        b.k = s->sk;
+        b.batch = s->batch;
+        b.stride_a = s->sq * s->sk;
+        b.stride_b = s->sk * vs.back();
+        b.stride_c = s->sq * vs.back();
+        b.dtype = x->dtype();
+        b.precision = prec;
+        RETURN_IF_ERROR(s->pv.init(lt_, b, kLtWorkspace, nname + " (P V)"));
+      }
+      step = std::move(s);
+    } else {
+      // Host fallback.
+      if (warned.insert(n.op_type()).second && !n.domain().empty())
+        return internal_error(nname + ": fused op without a CUDA kernel");
+      static std::mutex warn_mu;
+      static std::set<std::string> warned_global;
+      {
+        std::lock_guard<std::mutex> lock(warn_mu);
+        if (warned_global.insert(n.op_type()).second)
+          log_warning("CUDA backend: no CUDA kernel for " + n.op_type() +
+                      " (first: " + nname + "); it runs on the host with the reference kernel");
+      }
+      auto s = std::make_unique<HostStep>();
+      s->opset = g.opset();
+      std::vector<ir::Value*> sin, sout;
+      for (size_t k = 0; k < n.inputs().size(); ++k) {
+        const ir::Value* v = n.input(k);
+        HostStep::In in;
+        if (!v) {
+          sin.push_back(nullptr);
+          s->ins.push_back(in);
+          continue;
+        }
+        ir::Value* sv = s->shadow.add_value(v->name());
+        const DataType wide = v->dtype() == DataType::kFloat16 ? DataType::kFloat32 : v->dtype();
+        if (v->is_constant()) {
+          Tensor c = v->constant().dtype() == DataType::kFloat16 ? v->constant().to_float32()
+                                                                 : v->constant();
+          sv->set_constant(c);
+          in.constant = &v->constant();
+        } else {
+          sv->set_dtype(wide);
+          sv->set_shape(v->shape());
+          in.dtype = v->dtype();
+          in.shape = v->shape();
+          in.bytes = shape_numel(v->shape()) * dtype_size(v->dtype());
+          ASSIGN_OR_RETURN(void* p, dev(v));
+          in.device = p;
+          CUDA_RETURN_IF_ERROR(cudaMallocHost(&in.pinned, std::max<size_t>(in.bytes, 16)), nname);
+        }
+        sin.push_back(sv);
+        s->ins.push_back(in);
+      }
+      for (const ir::Value* v : n.outputs()) {
+        HostStep::Out o;
+        if (!v) {
+          s->outs.push_back(o);
+          sout.push_back(nullptr);
+          continue;
+        }
+        ir::Value* sv = s->shadow.add_value(v->name());
+        sv->set_dtype(v->dtype() == DataType::kFloat16 ? DataType::kFloat32 : v->dtype());
+        if (v->has_shape()) sv->set_shape(v->shape());
+        if (!v->is_constant() && buf_of.count(root_of(v))) {
+          o.dtype = v->dtype();
+          o.bytes = shape_numel(v->shape()) * dtype_size(v->dtype());
+          ASSIGN_OR_RETURN(o.device, dev(v));
+          CUDA_RETURN_IF_ERROR(cudaMallocHost(&o.pinned, std::max<size_t>(o.bytes, 16)), nname);
+        }
+        sout.push_back(sv);
+        s->outs.push_back(o);
+      }
+      ir::Node* sn = s->shadow.add_node(n.name(), n.op_type(), sin, sout, n.domain());
+      sn->attributes() = n.attributes();
+      s->node = sn;
+      step = std::move(s);
+    }
+    step->name = n.name();
+    step->op_type = n.domain().empty() ? n.op_type() : n.domain() + "::" + n.op_type();
+    step->kernel = kern;
+    steps_.push_back(std::move(step));
+  }
+  workspace_bytes_ = ws_need;
+  CUDA_RETURN_IF_ERROR(cudaMalloc(&workspace_, workspace_bytes_), where + " workspace");
+
+  // 3. Inputs and outputs with pinned staging.
+  for (const ir::Value* v : g.inputs()) {
+    Io io{v->name(), v->dtype(), v->shape()};
+    io.bytes = shape_numel(v->shape()) * dtype_size(v->dtype());
+    auto it = buf_of.find(v);
+    if (it != buf_of.end()) io.device = static_cast<uint8_t*>(arena_) + bufs[it->second].offset;
+    CUDA_RETURN_IF_ERROR(cudaMallocHost(&io.pinned, std::max<size_t>(io.bytes, 16)), where);
+    inputs_.push_back(io);
+  }
+  for (const ir::Value* v : g.outputs()) {
+    Io io{v->name(), v->dtype(), v->shape()};
+    io.bytes = shape_numel(v->shape()) * dtype_size(v->dtype());
+    if (v->is_constant()) {
+      io.constant = &v->constant();
+    } else {
+      ASSIGN_OR_RETURN(io.device, dev(v));
+      CUDA_RETURN_IF_ERROR(cudaMallocHost(&io.pinned, std::max<size_t>(io.bytes, 16)), where);
+    }
+    outputs_.push_back(io);
+  }
+  return ok_status();
+}
+
+Status CudaContext::stage_inputs(const engine::TensorMap& feeds) {
+  for (const auto& [name, t] : feeds) {
+    bool known = false;
+    for (const Io& io : inputs_) known |= io.name == name;
+    if (!known) return invalid_argument("CUDA infer: '" + name + "' is not an input of the engine");
+  }
+  for (const Io& io : inputs_) {
+    auto it = feeds.find(io.name);
+    if (it == feeds.end()) return invalid_argument("CUDA infer: input '" + io.name + "' is missing");
+    const Tensor& t = it->second;
+    if (t.dtype() != io.dtype || t.shape() != io.shape)
+      return invalid_argument("CUDA infer: input '" + io.name + "' expects " +
+                              std::string(dtype_name(io.dtype)) + " " + shape_to_string(io.shape) +
+                              ", got " + std::string(dtype_name(t.dtype())) + " " +
+                              shape_to_string(t.shape()));
+    if (!io.device) continue;  // an input nothing reads
+    std::memcpy(io.pinned, t.raw_data(), io.bytes);
+    CUDA_RETURN_IF_ERROR(
+        cudaMemcpyAsync(io.device, io.pinned, io.bytes, cudaMemcpyHostToDevice, stream_),
+        "upload of input '" + io.name + "'");
+  }
+  return ok_status();
+}
+
+Status CudaContext::run_steps(const RunEnv& env) {
+  for (auto& s : steps_) RETURN_IF_ERROR(s->run(env).with_context("step '" + s->name + "'"));
+  return ok_status();
+}
+
+Status CudaContext::collect_outputs(engine::TensorMap& outputs) {
+  for (const auto& s : steps_) RETURN_IF_ERROR(s->host_status());
+  for (const Io& io : outputs_) {
+    if (io.constant) {
+      outputs[io.name] = io.constant->clone();
+      continue;
+    }
+    Tensor t(io.dtype, io.shape);
+    std::memcpy(t.raw_data(), io.pinned, io.bytes);
+    outputs[io.name] = std::move(t);
+  }
+  return ok_status();
+}
+
+Status CudaContext::infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) {
+  CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA infer");
+  RETURN_IF_ERROR(stage_inputs(inputs));
+  const RunEnv env{stream_, cudnn_, lt_, workspace_, workspace_bytes_};
+  // Capture the whole forward once the eager run has succeeded (handles and kernels warm).
+  if (use_graph_ && runs_ == 1 && !graph_exec_) {
+    cudaGraph_t graph = nullptr;
+    CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+                         "CUDA graph capture");
+    Status st = run_steps(env);
+    const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
+    if (st.ok() && end == cudaSuccess)
+      st = cuda_status(cudaGraphInstantiate(&graph_exec_, graph, 0), "cudaGraphInstantiate", "");
+    else if (st.ok())
+      st = cuda_status(end, "cudaStreamEndCapture", "");
+    if (graph) cudaGraphDestroy(graph);
+    if (!st.ok()) {
+      cudaGetLastError();
+      graph_exec_ = nullptr;
+      use_graph_ = false;
+      log_warning("CUDA backend: CUDA graph capture failed, running step by step: " +
+                  st.message());
+    }
+  }
+  CUDA_RETURN_IF_ERROR(cudaEventRecord(start_, stream_), "CUDA infer");
+  if (graph_exec_)
+    CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph replay");
+  else
+    RETURN_IF_ERROR(run_steps(env));
+  CUDA_RETURN_IF_ERROR(cudaEventRecord(stop_, stream_), "CUDA infer");
+  for (const Io& io : outputs_)
+    if (io.device)
+      CUDA_RETURN_IF_ERROR(
+          cudaMemcpyAsync(io.pinned, io.device, io.bytes, cudaMemcpyDeviceToHost, stream_),
+          "download of output '" + io.name + "'");
+  CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), "CUDA infer (a kernel failed)");
+  float ms = 0;
+  CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms, start_, stop_), "CUDA infer");
+  last_ms_ = ms;
+  ++runs_;
+  return collect_outputs(outputs);
+}
+
+Result<std::vector<engine::LayerTime>> CudaContext::profile(const engine::TensorMap& inputs) {
+  CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA profile");
+  RETURN_IF_ERROR(stage_inputs(inputs));
+  const RunEnv env{stream_, cudnn_, lt_, workspace_, workspace_bytes_};
+  std::vector<cudaEvent_t> events(steps_.size() + 1, nullptr);
+  Status st;
+  for (auto& e : events)
+    if (st.ok()) st = cuda_status(cudaEventCreate(&e), "cudaEventCreate", "CUDA profile");
+  if (st.ok()) st = cuda_status(cudaEventRecord(events[0], stream_), "cudaEventRecord", "");
+  for (size_t i = 0; st.ok() && i < steps_.size(); ++i) {
+    st = steps_[i]->run(env).with_context("step '" + steps_[i]->name + "'");
+    if (st.ok()) st = cuda_status(cudaEventRecord(events[i + 1], stream_), "cudaEventRecord", "");
+  }
+  if (st.ok()) st = cuda_status(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "CUDA profile");
+  std::vector<engine::LayerTime> times;
+  for (size_t i = 0; st.ok() && i < steps_.size(); ++i) {
+    float ms = 0;
+    st = cuda_status(cudaEventElapsedTime(&ms, events[i], events[i + 1]), "cudaEventElapsedTime", "");
+    times.push_back({steps_[i]->name, steps_[i]->op_type + " [" + steps_[i]->kernel + "]", ms});
+  }
+  for (auto& e : events)
+    if (e) cudaEventDestroy(e);
+  for (const auto& s : steps_)
+    if (st.ok()) st = s->host_status();
+  RETURN_IF_ERROR(st);
+  return times;
+}
+
+}  // namespace actrt::cuda

@@ -1,0 +1,184 @@
+#include "backends/cuda/cuda_backend.h"
+
+#include <cuda_runtime.h>
+
+#include <chrono>
+
+#include "actrt/log.h"
+#include "backends/cuda/context.h"
+#include "backends/cuda/conv.h"
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/fusion.h"
+#include "ops/op_registry.h"
+
+namespace actrt::cuda {
+
+namespace {
+
+// Weights of every plan run here, shared by all contexts (process-wide: plans are immutable).
+WeightCache& weight_cache() {
+  static WeightCache cache;
+  return cache;
+}
+
+bool is_matrix_op(const ir::Node& n) {
+  return n.domain() == engine::kFusedDomain &&
+         (n.op_type() == kCudaConv || n.op_type() == kCudaMatMul ||
+          n.op_type() == kCudaAttention);
+}
+
+// The precision a node computes in. The INT8 seam: a kInt8 answer here for CudaConv /
+// CudaMatMul (with scales from plan.int8_scales) plus int8 kernels in conv.cc / matmul.cc.
+Precision layer_precision(const ir::Node& n, const BuilderConfig& config) {
+  auto it = config.layer_precisions.find(n.name());
+  if (it != config.layer_precisions.end() && it->second == Precision::kFp32) return Precision::kFp32;
+  if (config.fp16) return Precision::kFp16;
+  if (config.tf32 && is_matrix_op(n)) return Precision::kTf32;
+  return Precision::kFp32;
+}
+
+Result<int> device_capability(int* major, int* minor) {
+  int count = 0;
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    return device_error(std::string("no CUDA device: cudaGetDeviceCount says ") +
+                        cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")");
+  }
+  if (count == 0) return device_error("no CUDA device: cudaGetDeviceCount found 0 GPUs");
+  int dev = 0;
+  CUDA_RETURN_IF_ERROR(cudaGetDevice(&dev), "CUDA device query");
+  CUDA_RETURN_IF_ERROR(cudaDeviceGetAttribute(major, cudaDevAttrComputeCapabilityMajor, dev),
+                       "CUDA device query");
+  CUDA_RETURN_IF_ERROR(cudaDeviceGetAttribute(minor, cudaDevAttrComputeCapabilityMinor, dev),
+                       "CUDA device query");
+  return dev;
+}
+
+}  // namespace
+
+Status CudaBackend::available() const {
+  int major = 0, minor = 0;
+  auto dev = device_capability(&major, &minor);
+  return dev.ok() ? ok_status() : dev.status();
+}
+
+std::string CudaBackend::current_target() const {
+  int major = 0, minor = 0;
+  if (!device_capability(&major, &minor).ok()) return "none";
+  return "sm_" + std::to_string(major) + std::to_string(minor);
+}
+
+Status CudaBackend::check_target(std::string_view plan_target) const {
+  const std::string here = current_target();
+  if (here == "none") return available();
+  if (plan_target == here) return ok_status();
+  return version_mismatch("the engine was built for CUDA target " + std::string(plan_target) +
+                          " but this GPU is " + here +
+                          " (cuDNN algorithms are chosen per GPU: rebuild the engine here)");
+}
+
+std::string CudaBackend::unsupported_reason(const ir::Node& node) const {
+  if (node.domain() == engine::kFusedDomain) {
+    for (const char* op : {kCudaConv, kCudaMaxPool, kCudaMatMul, kCudaAttention, kCudaLayerNorm,
+                           kCudaEltwise})
+      if (node.op_type() == op) return "";
+    return "fused op '" + node.op_type() + "' is not a CUDA backend op";
+  }
+  // Every op of ops.def runs: the ones without a CUDA kernel on the host (reference kernel).
+  if (ops::find_op(node.domain(), node.op_type())) return "";
+  return "op '" + node.op_type() + "' is not in actrt's op list (ops.def)";
+}
+
+Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config) const {
+  if (!plan.graph) return invalid_argument("CUDA compile: the plan has no graph");
+  RETURN_IF_ERROR(available());
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cuda(*plan.graph));
+  if (config.int8)
+    log_warning("CUDA backend: INT8 kernels are not implemented yet; building " +
+                std::string(config.fp16 ? "FP16" : "FP32") + " layers instead");
+  if (config.fp16) RETURN_IF_ERROR(convert_to_fp16(*plan.graph));
+  plan.backend = BackendKind::kCuda;
+  plan.target = current_target();
+  plan.layers.clear();
+  for (const auto& n : plan.graph->nodes())
+    plan.layers[n->name()] = engine::LayerChoice{"", layer_precision(*n, config)};
+
+  // Convolution tactics: time every algorithm cuDNN accepts (or, deterministic, take
+  // cuDNN's heuristic order), on this GPU, in the layer's precision. Convs of equal geometry
+  // (ACT's repeated ResNet blocks) are timed once.
+  cudnnHandle_t h = nullptr;
+  int timed = 0;
+  std::map<std::string, int> algo_by_geometry;
+  for (const auto& n : plan.graph->nodes()) {
+    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv) continue;
+    if (!h) {
+      ASSIGN_OR_RETURN(h, build_cudnn_handle());
+    }
+    const Precision p = plan.layers[n->name()].precision;
+    std::string key = shape_to_string(n->input(0)->shape()) + "|" +
+                      shape_to_string(n->input(1)->shape()) + "|" +
+                      std::string(dtype_name(n->input(0)->dtype())) + "|" +
+                      std::string(precision_name(p)) + "|" + std::to_string(n->input(3) != nullptr);
+    for (const char* a : {"strides", "pads", "dilations", "group", "relu"}) {
+      auto it = n->attributes().find(a);
+      if (it == n->attributes().end()) continue;
+      key += "|" + std::to_string(it->second.i);
+      for (int64_t v : it->second.ints) key += "," + std::to_string(v);
+    }
+    auto found = algo_by_geometry.find(key);
+    int algo = 0;
+    if (found != algo_by_geometry.end()) {
+      algo = found->second;
+    } else {
+      CudnnConv conv;
+      Status st = conv.init(*n, p);
+      Result<int> chosen = st.ok() ? conv.choose_algo(h, config.deterministic, size_t{256} << 20,
+                                                      nullptr)
+                                   : Result<int>(st);
+      if (!chosen.ok()) {
+        cudnnDestroy(h);
+        return chosen.status();
+      }
+      algo = *chosen;
+      algo_by_geometry[key] = algo;
+      ++timed;
+    }
+    n->set_attribute("algo", ir::Attribute::from_int(algo));
+    n->set_attribute("algo_timed", ir::Attribute::from_int(config.deterministic ? 0 : 1));
+  }
+  if (h) cudnnDestroy(h);
+  for (const auto& n : plan.graph->nodes()) plan.layers[n->name()].kernel = kernel_name(*n);
+
+  plan.metadata["cuda.fused_attention"] = std::to_string(stats.attention);
+  plan.metadata["cuda.fused_conv"] = std::to_string(stats.conv);
+  plan.metadata["cuda.fused_matmul"] = std::to_string(stats.matmul);
+  plan.metadata["cuda.fused_layer_norm"] = std::to_string(stats.layer_norm);
+  plan.metadata["cuda.fused_eltwise"] = std::to_string(stats.eltwise);
+  plan.metadata["cuda.layout_transposes"] = std::to_string(stats.layout_transposes);
+  plan.metadata["cuda.conv_tactics"] = config.deterministic ? "heuristic" : "timed";
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  log_verbose("CUDA compile: " + std::to_string(timed) + " convolution geometries tuned, " +
+              std::to_string(s).substr(0, 5) + " s");
+  return ok_status();
+}
+
+Result<std::unique_ptr<engine::ExecutionContext>> CudaBackend::create_context(
+    const engine::Plan& plan, const engine::ContextOptions& options) const {
+  if (plan.backend != BackendKind::kCuda)
+    return invalid_argument("CUDA backend: the plan was built for backend '" +
+                            std::string(backend_name(plan.backend)) + "'");
+  RETURN_IF_ERROR(available());
+  if (!plan.target.empty()) RETURN_IF_ERROR(check_target(plan.target));
+  ASSIGN_OR_RETURN(auto ctx, CudaContext::create(plan, weight_cache()));
+  return std::unique_ptr<engine::ExecutionContext>(std::move(ctx));
+}
+
+namespace {
+const bool kRegistered = engine::register_backend(std::make_unique<CudaBackend>());
+}  // namespace
+
+}  // namespace actrt::cuda

@@ -1,0 +1,33 @@
+// The CUDA backend: cuDNN convolutions (NHWC, fused bias / residual / ReLU, algorithms chosen
+// by timing at build), cuBLASLt matrix products (bias / ReLU epilogues), and our own kernels
+// (flash attention in FP16, LayerNorm with fused residual, Softmax, elementwise chains, data
+// movement). Any other node runs on the host with the reference kernel, inside the same CUDA
+// graph (cudaLaunchHostFunc), so every graph runs.
+//
+// compile(plan, config): fusion.h's rewrites (+ NHWC layout), FP16 conversion when
+//   config.fp16, conv algorithm choice (timed unless config.deterministic; stored in each
+//   CudaConv's `algo` attribute so the engine file carries it), plan.layers, plan.target.
+// create_context(plan): context.h (arena by liveness, one stream, pinned staging, CUDA graph).
+//
+// Precision: FP32 (TF32 off everywhere), TF32 (config.tf32: matrix math in TF32), FP16
+// (config.fp16: FP16 weights and activations, FP32 accumulation and statistics). INT8: the seam
+// is layer_precision() in cuda_backend.cc; INT8 requests build FP16 (or FP32) for now.
+#pragma once
+
+#include "engine/backend.h"
+
+namespace actrt::cuda {
+
+class CudaBackend final : public engine::Backend {
+ public:
+  BackendKind kind() const override { return BackendKind::kCuda; }
+  Status available() const override;
+  std::string current_target() const override;
+  Status check_target(std::string_view plan_target) const override;
+  std::string unsupported_reason(const ir::Node& node) const override;
+  Status compile(engine::Plan& plan, const BuilderConfig& config) const override;
+  Result<std::unique_ptr<engine::ExecutionContext>> create_context(
+      const engine::Plan& plan, const engine::ContextOptions& options) const override;
+};
+
+}  // namespace actrt::cuda

@@ -1,0 +1,33 @@
+// The backend-fused ops (domain engine::kFusedDomain) that the CUDA backend's compile() writes
+// into a plan. Layout: values feeding / produced by CudaConv and CudaMaxPool are NHWC (their
+// IR shape says so: [N, H, W, C]); ONNX Transpose nodes convert at the region boundaries.
+//
+//   CudaConv(X, W, B, [Z])   X NHWC; W [M, kH, kW, C/group] (KRSC); B [M] (always present);
+//                            y = act(conv(X, W) + B + Z), act = ReLU when relu=1.
+//                            Attributes: strides, pads (ONNX order), dilations, group, relu,
+//                            algo (cudnnConvolutionFwdAlgo_t chosen at build, -1 = choose when
+//                            the context is created), algo_timed (1: chosen by timing).
+//   CudaMaxPool(X)           X NHWC; kernel_shape, strides, pads, dilations.
+//   CudaMatMul(A, B, [C])    Y = alpha * A @ B' + C (ReLU when relu=1). A [..., M, K] runtime.
+//                            B constant [K, N] (trans_b=0) or [N, K] (trans_b=1): rows of A are
+//                            all its leading dims; or B runtime [batch..., K, N] with batch
+//                            dims equal to A's (batched). C: constant bias [N] (beta folded).
+//   CudaAttention(Q, K, V)   softmax(scale * Q @ K^T) @ V over [batch..., S, D];
+//                            k_transposed=1 when K is already [..., D, Sk].
+//   CudaLayerNorm(X, R, G, B) y = LayerNorm(X + R) over the last axis (R may be absent);
+//                            G and B stay FP32 in every precision. Attribute epsilon.
+//   CudaEltwise(X, O1, ...)  y = op_n(... op_1(X, O_a) ...); X has y's shape, operands
+//                            broadcast to it. Attributes ops (EltOp codes, kernels.h), operand
+//                            (input index or -1), reversed (1: operand on the left).
+#pragma once
+
+namespace actrt::cuda {
+
+inline constexpr const char* kCudaConv = "CudaConv";
+inline constexpr const char* kCudaMaxPool = "CudaMaxPool";
+inline constexpr const char* kCudaMatMul = "CudaMatMul";
+inline constexpr const char* kCudaAttention = "CudaAttention";
+inline constexpr const char* kCudaLayerNorm = "CudaLayerNorm";
+inline constexpr const char* kCudaEltwise = "CudaEltwise";
+
+}  // namespace actrt::cuda

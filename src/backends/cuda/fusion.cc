@@ -1,0 +1,677 @@
+#include "backends/cuda/fusion.h"
+
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/kernels.h"
+#include "core/half.h"
+#include "engine/plan.h"
+#include "passes/fuse_conv_affine.h"
+#include "passes/fuse_layer_norm.h"
+
+namespace actrt::cuda {
+
+namespace {
+
+using Uses = std::unordered_map<const ir::Value*, std::vector<ir::Node*>>;
+
+// Tracks readers while a fusion rewrites; removed nodes stop counting as readers.
+class Rewriter {
+ public:
+  explicit Rewriter(ir::Graph& g) : g_(g) { refresh(); }
+  void refresh() { uses_ = g_.build_uses(); }
+  bool removed(const ir::Node* n) const { return removed_.count(n) > 0; }
+  void remove(ir::Node* n) {
+    if (removed_.insert(n).second) g_.remove_node(n);
+  }
+  size_t readers(const ir::Value* v) const {
+    size_t n = g_.is_graph_output(v) ? 1 : 0;
+    auto it = uses_.find(v);
+    if (it != uses_.end())
+      for (const ir::Node* u : it->second) n += removed(u) ? 0 : 1;
+    return n;
+  }
+  // The single node reading v when v is not a graph output, else nullptr.
+  ir::Node* sole_reader(const ir::Value* v) const {
+    if (!v || g_.is_graph_output(v) || readers(v) != 1) return nullptr;
+    for (ir::Node* u : uses_.at(v))
+      if (!removed(u)) return u;
+    return nullptr;
+  }
+  ir::Node* producer(const ir::Value* v) const {
+    ir::Node* p = v ? v->producer() : nullptr;
+    return p && !removed(p) ? p : nullptr;
+  }
+  std::vector<ir::Node*> live_nodes() const {
+    std::vector<ir::Node*> out;
+    for (const auto& n : g_.nodes())
+      if (!removed(n.get())) out.push_back(n.get());
+    return out;
+  }
+  ir::Graph& graph() { return g_; }
+
+ private:
+  ir::Graph& g_;
+  Uses uses_;
+  std::unordered_set<const ir::Node*> removed_;
+};
+
+bool is_op(const ir::Node* n, const char* type) {
+  return n && n->domain().empty() && n->op_type() == type;
+}
+bool f32_shaped(const ir::Value* v) {
+  return v && v->dtype() == DataType::kFloat32 && v->has_shape();
+}
+bool const_f32(const ir::Value* v) {
+  return v && v->is_constant() && v->constant().dtype() == DataType::kFloat32;
+}
+std::optional<float> scalar_constant(const ir::Value* v) {
+  if (!const_f32(v) || v->constant().numel() != 1) return std::nullopt;
+  return v->constant().data<float>()[0];
+}
+
+// v = Mul(x, c) / Mul(c, x) / Div(x, c), c a scalar constant, v read once: returns x and
+// folds c into `scale`; else v.
+ir::Value* strip_scale(Rewriter& rw, ir::Value* v, float& scale, std::vector<ir::Node*>& dead) {
+  ir::Node* p = rw.producer(v);
+  if (!p || rw.sole_reader(v) == nullptr) return v;
+  if (is_op(p, "Mul")) {
+    for (int i = 0; i < 2; ++i)
+      if (auto c = scalar_constant(p->input(1 - i));
+          c && f32_shaped(p->input(i)) && !p->input(i)->is_constant() &&
+          p->input(i)->shape() == v->shape()) {
+        scale *= *c;
+        dead.push_back(p);
+        return p->input(i);
+      }
+  } else if (is_op(p, "Div")) {
+    if (auto c = scalar_constant(p->input(1));
+        c && *c != 0.0f && f32_shaped(p->input(0)) && p->input(0)->shape() == v->shape()) {
+      scale /= *c;
+      dead.push_back(p);
+      return p->input(0);
+    }
+  }
+  return v;
+}
+
+int64_t softmax_axis(const ir::Node* n, int64_t rank, int64_t opset) {
+  auto a = n->attr_int("axis", opset >= 13 ? -1 : 1);
+  if (!a.ok()) return -100;
+  return a.value() < 0 ? a.value() + rank : a.value();
+}
+
+// MatMul(Q, K^T) [* scalar] -> Softmax(last axis) -> MatMul(., V).
+int fuse_attention(Rewriter& rw) {
+  int count = 0;
+  const int64_t opset = rw.graph().opset();
+  for (ir::Node* pv : rw.live_nodes()) {
+    if (rw.removed(pv) || !is_op(pv, "MatMul")) continue;
+    ir::Value* probs = pv->input(0);
+    ir::Value* v = pv->input(1);
+    ir::Node* sm = rw.producer(probs);
+    if (!is_op(sm, "Softmax") || !rw.sole_reader(probs) || !f32_shaped(probs) ||
+        !f32_shaped(v) || !f32_shaped(pv->output(0)))
+      continue;
+    const int64_t rank = static_cast<int64_t>(probs->shape().size());
+    if (rank < 2 || softmax_axis(sm, rank, opset) != rank - 1) continue;
+    if (opset < 13 && rank != 2) continue;  // old Softmax coerces to 2-D: other semantics
+    std::vector<ir::Node*> dead{pv, sm};
+    float scale = 1.0f;
+    ir::Value* scores = strip_scale(rw, sm->input(0), scale, dead);
+    ir::Node* qk = rw.producer(scores);
+    if (!is_op(qk, "MatMul") || !rw.sole_reader(scores)) continue;
+    dead.push_back(qk);
+    ir::Value* q = strip_scale(rw, qk->input(0), scale, dead);
+    ir::Value* kt = qk->input(1);
+    if (!f32_shaped(q) || !f32_shaped(kt) || q->is_constant() ||
+        static_cast<int64_t>(q->shape().size()) != rank ||
+        static_cast<int64_t>(kt->shape().size()) != rank ||
+        static_cast<int64_t>(v->shape().size()) != rank)
+      continue;
+    ir::Value* k = kt;
+    int64_t k_transposed = 1;
+    ir::Node* tr = rw.producer(kt);
+    if (is_op(tr, "Transpose") && f32_shaped(tr->input(0))) {
+      auto perm = tr->attr_ints("perm", {});
+      bool swap_last = perm.ok() && static_cast<int64_t>(perm->size()) == rank;
+      for (int64_t i = 0; swap_last && i < rank; ++i) {
+        const int64_t want = i == rank - 1 ? rank - 2 : (i == rank - 2 ? rank - 1 : i);
+        swap_last = (*perm)[i] == want;
+      }
+      if (swap_last) {
+        k = tr->input(0);
+        k_transposed = 0;
+        if (rw.sole_reader(kt)) dead.push_back(tr);
+      }
+    }
+    const Shape &qs = q->shape(), &ks = kt->shape(), &vs = v->shape();
+    bool ok = ks[rank - 2] == qs[rank - 1] && vs[rank - 2] == ks[rank - 1];
+    for (int64_t i = 0; ok && i + 2 < rank; ++i) ok = qs[i] == ks[i] && qs[i] == vs[i];
+    if (!ok) continue;
+    ir::Node* fused = rw.graph().add_node(qk->name(), kCudaAttention, {q, k, v},
+                                          {pv->output(0)}, engine::kFusedDomain);
+    fused->set_attribute("scale", ir::Attribute::from_float(scale));
+    fused->set_attribute("k_transposed", ir::Attribute::from_int(k_transposed));
+    for (ir::Node* d : dead) rw.remove(d);
+    pv->output(0)->set_producer(fused);
+    rw.refresh();
+    ++count;
+  }
+  return count;
+}
+
+// Conv(x, const W[, const B]) [+ Z] [-> Relu], 2-D, symmetric padding (what cuDNN takes).
+int fuse_conv(Rewriter& rw) {
+  int count = 0;
+  for (ir::Node* conv : rw.live_nodes()) {
+    if (rw.removed(conv) || !is_op(conv, "Conv")) continue;
+    const ir::Value* x = conv->input(0);
+    const ir::Value* w = conv->input(1);
+    if (!f32_shaped(x) || x->shape().size() != 4 || !const_f32(w) ||
+        (conv->input(2) && !const_f32(conv->input(2))) || !f32_shaped(conv->output(0)))
+      continue;
+    auto ap = conv->attr_string("auto_pad", "NOTSET");
+    if (!ap.ok() || (ap.value() != "NOTSET" && ap.value() != "VALID")) continue;
+    auto pads = conv->attr_ints("pads", {0, 0, 0, 0});
+    if (!pads.ok() || pads->size() != 4 || (*pads)[0] != (*pads)[2] || (*pads)[1] != (*pads)[3])
+      continue;
+    // Bias always present: cuDNN's fused call needs one.
+    ir::Value* bias = conv->input(2);
+    const int64_t m = w->shape()[0];
+    if (!bias) bias = rw.graph().add_constant(conv->name() + "/zero_bias",
+                                              Tensor(DataType::kFloat32, {m}));
+    std::vector<ir::Value*> inputs{conv->input(0), conv->input(1), bias};
+    std::vector<ir::Node*> dead{conv};
+    ir::Value* out = conv->output(0);
+    ir::Node* next = rw.sole_reader(out);
+    if (is_op(next, "Add")) {
+      ir::Value* other = next->input(0) == out ? next->input(1) : next->input(0);
+      if (f32_shaped(other) && !other->is_constant() && other != out &&
+          other->shape() == out->shape() && next->output(0)->shape() == out->shape()) {
+        inputs.push_back(other);
+        dead.push_back(next);
+        out = next->output(0);
+        next = rw.sole_reader(out);
+      }
+    }
+    int64_t relu = 0;
+    if (is_op(next, "Relu")) {
+      relu = 1;
+      dead.push_back(next);
+      out = next->output(0);
+    }
+    ir::Node* fused =
+        rw.graph().add_node(conv->name(), kCudaConv, inputs, {out}, engine::kFusedDomain);
+    const auto attrs = conv->attributes();
+    fused->set_attribute("strides", ir::Attribute::from_ints(
+                                        conv->attr_ints("strides", {1, 1}).value()));
+    fused->set_attribute("dilations", ir::Attribute::from_ints(
+                                          conv->attr_ints("dilations", {1, 1}).value()));
+    fused->set_attribute("pads", ir::Attribute::from_ints(*pads));
+    fused->set_attribute("group", ir::Attribute::from_int(conv->attr_int("group", 1).value()));
+    fused->set_attribute("relu", ir::Attribute::from_int(relu));
+    fused->set_attribute("algo", ir::Attribute::from_int(-1));
+    for (ir::Node* d : dead) rw.remove(d);
+    out->set_producer(fused);
+    rw.refresh();
+    ++count;
+  }
+  return count;
+}
+
+bool is_bias_for(const ir::Value* c, int64_t n, size_t out_rank) {
+  if (!const_f32(c)) return false;
+  const Shape& s = c->shape();
+  if (s.size() > out_rank) return false;
+  for (size_t i = 0; i + 1 < s.size(); ++i)
+    if (s[i] != 1) return false;
+  return c->constant().numel() == n || c->constant().numel() == 1;
+}
+
+// A bias constant [N] (expanding a single element), multiplied by beta.
+ir::Value* make_bias(ir::Graph& g, const std::string& name, const ir::Value* c, int64_t n,
+                     float beta) {
+  Tensor t(DataType::kFloat32, {n});
+  const float* src = c->constant().data<float>();
+  const bool single = c->constant().numel() == 1;
+  for (int64_t i = 0; i < n; ++i) t.data<float>()[i] = beta * src[single ? 0 : i];
+  return g.add_constant(name + "/bias", std::move(t));
+}
+
+// Gemm(A, const B[, C]) / MatMul(A, B) [+ bias] [-> Relu].
+int fuse_matmul(Rewriter& rw) {
+  int count = 0;
+  for (ir::Node* mm : rw.live_nodes()) {
+    if (rw.removed(mm)) continue;
+    const bool gemm = is_op(mm, "Gemm");
+    if (!gemm && !is_op(mm, "MatMul")) continue;
+    ir::Value* a = mm->input(0);
+    ir::Value* b = mm->input(1);
+    ir::Value* out = mm->output(0);
+    if (!f32_shaped(a) || a->is_constant() || !f32_shaped(b) || !f32_shaped(out) ||
+        a->shape().size() < 2 || b->shape().size() < 2)
+      continue;
+    const bool b_const = b->is_constant();
+    if (b_const && b->shape().size() != 2) continue;
+    if (!b_const) {  // batched: B's batch dims equal A's (or B is a plain matrix)
+      const Shape &as = a->shape(), &bs = b->shape();
+      if (gemm) continue;
+      if (bs.size() != 2 && bs.size() != as.size()) continue;
+      bool ok = true;
+      for (size_t i = 0; bs.size() > 2 && i + 2 < bs.size(); ++i) ok &= as[i] == bs[i];
+      if (!ok) continue;
+    }
+    std::vector<ir::Value*> inputs{a, b};
+    std::vector<ir::Node*> dead{mm};
+    int64_t trans_b = 0;
+    float alpha = 1.0f;
+    const size_t out_rank = out->shape().size();
+    if (gemm) {
+      auto ta = mm->attr_int("transA", 0);
+      auto tb = mm->attr_int("transB", 0);
+      auto al = mm->attr_float("alpha", 1.0f);
+      auto be = mm->attr_float("beta", 1.0f);
+      if (!ta.ok() || ta.value() != 0 || !tb.ok() || !al.ok() || !be.ok() ||
+          a->shape().size() != 2)
+        continue;
+      trans_b = tb.value();
+      alpha = al.value();
+      const int64_t n = trans_b ? b->shape()[0] : b->shape()[1];
+      if (mm->input(2)) {
+        if (!is_bias_for(mm->input(2), n, 2)) continue;
+        inputs.push_back(make_bias(rw.graph(), mm->name(), mm->input(2), n, be.value()));
+      }
+    } else if (b_const) {
+      const int64_t n = b->shape()[1];
+      ir::Node* add = rw.sole_reader(out);
+      if (is_op(add, "Add")) {
+        ir::Value* c = add->input(0) == out ? add->input(1) : add->input(0);
+        if (is_bias_for(c, n, out_rank) && add->output(0)->shape() == out->shape()) {
+          inputs.push_back(make_bias(rw.graph(), mm->name(), c, n, 1.0f));
+          dead.push_back(add);
+          out = add->output(0);
+        }
+      }
+    }
+    int64_t relu = 0;
+    if (ir::Node* next = rw.sole_reader(out); is_op(next, "Relu")) {
+      relu = 1;
+      dead.push_back(next);
+      out = next->output(0);
+    }
+    ir::Node* fused =
+        rw.graph().add_node(mm->name(), kCudaMatMul, inputs, {out}, engine::kFusedDomain);
+    fused->set_attribute("trans_b", ir::Attribute::from_int(trans_b));
+    fused->set_attribute("alpha", ir::Attribute::from_float(alpha));
+    fused->set_attribute("relu", ir::Attribute::from_int(relu));
+    for (ir::Node* d : dead) rw.remove(d);
+    out->set_producer(fused);
+    rw.refresh();
+    ++count;
+  }
+  return count;
+}
+
+// LayerNormalization(X, const gamma, const beta) over the last axis, with X = Add(a, b) of two
+// same-shape runtime values folded in as the residual.
+int fuse_layer_norm(Rewriter& rw) {
+  int count = 0;
+  for (ir::Node* ln : rw.live_nodes()) {
+    if (rw.removed(ln) || !is_op(ln, "LayerNormalization") || ln->outputs().size() != 1) continue;
+    ir::Value* x = ln->input(0);
+    if (!f32_shaped(x) || x->shape().empty() || !f32_shaped(ln->output(0))) continue;
+    const int64_t rank = static_cast<int64_t>(x->shape().size());
+    auto axis = ln->attr_int("axis", -1);
+    if (!axis.ok() || (axis.value() != -1 && axis.value() != rank - 1)) continue;
+    const int64_t n = x->shape().back();
+    ir::Value* gamma = ln->input(1);
+    ir::Value* beta = ln->input(2);
+    if (!const_f32(gamma) || gamma->constant().numel() != n) continue;
+    if (beta && (!const_f32(beta) || beta->constant().numel() != n)) continue;
+    if (!beta) beta = rw.graph().add_constant(ln->name() + "/zero_beta",
+                                              Tensor(DataType::kFloat32, {n}));
+    std::vector<ir::Node*> dead{ln};
+    ir::Value* in0 = x;
+    ir::Value* residual = nullptr;
+    ir::Node* add = rw.producer(x);
+    if (is_op(add, "Add") && rw.sole_reader(x) && f32_shaped(add->input(0)) &&
+        f32_shaped(add->input(1)) && !add->input(0)->is_constant() &&
+        !add->input(1)->is_constant() && add->input(0)->shape() == x->shape() &&
+        add->input(1)->shape() == x->shape()) {
+      in0 = add->input(0);
+      residual = add->input(1);
+      dead.push_back(add);
+    }
+    ir::Node* fused = rw.graph().add_node(ln->name(), kCudaLayerNorm, {in0, residual, gamma, beta},
+                                          {ln->output(0)}, engine::kFusedDomain);
+    fused->set_attribute("epsilon",
+                         ir::Attribute::from_float(ln->attr_float("epsilon", 1e-5f).value()));
+    for (ir::Node* d : dead) rw.remove(d);
+    ln->output(0)->set_producer(fused);
+    rw.refresh();
+    ++count;
+  }
+  return count;
+}
+
+std::optional<EltOp> elt_op_of(const ir::Node* n) {
+  if (!n->domain().empty()) return std::nullopt;
+  static const std::unordered_map<std::string, EltOp> kOps = {
+      {"Add", EltOp::kAdd},   {"Sub", EltOp::kSub},         {"Mul", EltOp::kMul},
+      {"Div", EltOp::kDiv},   {"Pow", EltOp::kPow},         {"Relu", EltOp::kRelu},
+      {"Neg", EltOp::kNeg},   {"Abs", EltOp::kAbs},         {"Exp", EltOp::kExp},
+      {"Log", EltOp::kLog},   {"Sqrt", EltOp::kSqrt},       {"Reciprocal", EltOp::kReciprocal},
+      {"Tanh", EltOp::kTanh}, {"Sigmoid", EltOp::kSigmoid}, {"Erf", EltOp::kErf},
+      {"Sin", EltOp::kSin},   {"Cos", EltOp::kCos},         {"Gelu", EltOp::kGeluErf},
+  };
+  auto it = kOps.find(n->op_type());
+  if (it == kOps.end()) return std::nullopt;
+  if (it->second == EltOp::kGeluErf) {
+    auto approx = n->attr_string("approximate", "none");
+    if (!approx.ok()) return std::nullopt;
+    if (approx.value() == "tanh") return EltOp::kGeluTanh;
+  }
+  // Min / Max are variadic in ONNX; two inputs only here.
+  return it->second;
+}
+
+int fuse_eltwise(Rewriter& rw) {
+  int created = 0;
+  std::unordered_set<ir::Node*> chains;
+  for (ir::Node* n : rw.live_nodes()) {
+    if (rw.removed(n)) continue;
+    const auto op = elt_op_of(n);
+    if (!op) continue;
+    ir::Value* out = n->output(0);
+    if (!f32_shaped(out) || out->is_constant() || out->shape().size() > kMaxEltRank) continue;
+    const bool unary = !is_binary(*op);
+    if (n->inputs().size() != (unary ? 1u : 2u)) continue;
+    bool ok = true;
+    for (const ir::Value* v : n->inputs()) ok &= f32_shaped(v);
+    if (!ok) continue;
+    int main = -1;
+    for (int i = 0; i < static_cast<int>(n->inputs().size()); ++i) {
+      ir::Value* v = n->inputs()[i];
+      if (v->is_constant() || v->shape() != out->shape()) continue;
+      ir::Node* p = rw.producer(v);
+      const bool extends = p && chains.count(p) && rw.sole_reader(v);
+      if (main < 0 || extends) main = i;
+    }
+    if (main < 0) continue;
+    ir::Value* x = n->inputs()[main];
+    ir::Value* operand = unary ? nullptr : n->inputs()[1 - main];
+    if (operand) {
+      const Shape& s = operand->shape();
+      if (s.size() > out->shape().size()) continue;
+      for (size_t k = 0; k < s.size(); ++k) {
+        const int64_t d = s[s.size() - 1 - k];
+        ok &= d == 1 || d == out->shape()[out->shape().size() - 1 - k];
+      }
+      if (!ok) continue;
+    }
+    ir::Node* chain = rw.producer(x);
+    bool extend = chain && chains.count(chain) && rw.sole_reader(x) &&
+                  chain->attributes().at("ops").ints.size() < size_t(kMaxEltOps);
+    if (extend && operand) {
+      bool present = false;
+      for (size_t i = 1; i < chain->inputs().size(); ++i) present |= chain->inputs()[i] == operand;
+      if (!present && chain->inputs().size() > size_t(kMaxEltOperands)) extend = false;
+    }
+    if (!extend) {
+      chain = rw.graph().add_node(n->name(), kCudaEltwise, {x}, {out}, engine::kFusedDomain);
+      chain->set_attribute("ops", ir::Attribute::from_ints({}));
+      chain->set_attribute("operand", ir::Attribute::from_ints({}));
+      chain->set_attribute("reversed", ir::Attribute::from_ints({}));
+      chains.insert(chain);
+      ++created;
+    }
+    int64_t operand_index = -1;
+    if (operand) {
+      for (size_t i = 1; i < chain->inputs().size(); ++i)
+        if (chain->inputs()[i] == operand) operand_index = static_cast<int64_t>(i);
+      if (operand_index < 0) {
+        chain->inputs().push_back(operand);
+        operand_index = static_cast<int64_t>(chain->inputs().size()) - 1;
+      }
+    }
+    auto& attrs = chain->attributes();
+    attrs["ops"].ints.push_back(static_cast<int64_t>(*op));
+    attrs["operand"].ints.push_back(operand_index);
+    attrs["reversed"].ints.push_back(!unary && main == 1 ? 1 : 0);
+    chain->outputs()[0] = out;
+    rw.remove(n);
+    out->set_producer(chain);
+    rw.refresh();
+  }
+  return created;
+}
+
+// ---- NHWC layout -------------------------------------------------------------------------
+
+Shape nchw_to_nhwc(const Shape& s) { return {s[0], s[2], s[3], s[1]}; }
+
+bool is_nhwc_op(const ir::Node* n) {
+  return n->domain() == engine::kFusedDomain &&
+         (n->op_type() == kCudaConv || n->op_type() == kCudaMaxPool);
+}
+
+// ONNX MaxPool (2-D, f32, one output, no ceil_mode surprises handled by geometry) -> CudaMaxPool
+// (still NCHW semantics until to_nhwc runs).
+int convert_maxpool(ir::Graph& g) {
+  int count = 0;
+  std::vector<ir::Node*> nodes;
+  for (const auto& n : g.nodes()) nodes.push_back(n.get());
+  for (ir::Node* n : nodes) {
+    if (!is_op(n, "MaxPool") || n->outputs().size() != 1 || !f32_shaped(n->input(0)) ||
+        n->input(0)->shape().size() != 4 || !f32_shaped(n->output(0)))
+      continue;
+    auto sp = n->attr_int("storage_order", 0);
+    if (!sp.ok() || sp.value() != 0) continue;
+    auto ap = n->attr_string("auto_pad", "NOTSET");
+    if (!ap.ok() || (ap.value() != "NOTSET" && ap.value() != "VALID")) continue;
+    auto k = n->attr_ints("kernel_shape", {});
+    if (!k.ok() || k->size() != 2) continue;
+    ir::Node* p = g.add_node(n->name(), kCudaMaxPool, {n->input(0)}, {n->output(0)},
+                             engine::kFusedDomain);
+    p->set_attribute("kernel_shape", ir::Attribute::from_ints(*k));
+    p->set_attribute("strides", ir::Attribute::from_ints(n->attr_ints("strides", {1, 1}).value()));
+    p->set_attribute("pads",
+                     ir::Attribute::from_ints(n->attr_ints("pads", {0, 0, 0, 0}).value()));
+    p->set_attribute("dilations",
+                     ir::Attribute::from_ints(n->attr_ints("dilations", {1, 1}).value()));
+    g.remove_node(n);
+    n->output(0)->set_producer(p);
+    ++count;
+  }
+  g.compact();
+  return count;
+}
+
+// OIHW -> OHWI (cuDNN's KRSC for NHWC filters).
+Tensor weights_to_krsc(const Tensor& w) {
+  const Shape& s = w.shape();
+  const int64_t o = s[0], i = s[1], h = s[2], wd = s[3];
+  Tensor out(DataType::kFloat32, {o, h, wd, i});
+  const float* src = w.data<float>();
+  float* dst = out.data<float>();
+  for (int64_t a = 0; a < o; ++a)
+    for (int64_t c = 0; c < i; ++c)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < wd; ++x)
+          dst[((a * h + y) * wd + x) * i + c] = src[((a * i + c) * h + y) * wd + x];
+  return out;
+}
+
+Status to_nhwc(ir::Graph& g, int& transposes) {
+  RETURN_IF_ERROR(g.topological_sort());
+  std::unordered_map<const ir::Value*, ir::Value*> nhwc_of;  // NCHW value -> its NHWC twin
+  std::unordered_map<const ir::Value*, ir::Value*> nchw_of;  // NHWC value -> NCHW original
+  std::vector<ir::Node*> nodes;
+  for (const auto& n : g.nodes()) nodes.push_back(n.get());
+  std::unordered_map<const ir::Value*, std::vector<ir::Node*>> uses = g.build_uses();
+  // Weights shared by several convs are reordered once.
+  std::unordered_map<const ir::Value*, ir::Value*> krsc_of;
+  for (ir::Node* n : nodes) {
+    if (!is_nhwc_op(n)) continue;
+    // Activation inputs: slot 0, and slot 3 (residual) of a conv.
+    for (size_t slot : {size_t{0}, size_t{3}}) {
+      ir::Value* v = n->input(slot);
+      if (!v) continue;
+      auto it = nhwc_of.find(v);
+      if (it == nhwc_of.end()) {
+        ir::Value* t = g.add_value(g.make_unique_name(v->name() + "/nhwc"));
+        t->set_dtype(v->dtype());
+        t->set_shape(nchw_to_nhwc(v->shape()));
+        ir::Node* tr = g.add_node(g.make_unique_name(v->name() + "/to_nhwc"), "Transpose", {v}, {t});
+        tr->set_attribute("perm", ir::Attribute::from_ints({0, 2, 3, 1}));
+        ++transposes;
+        it = nhwc_of.emplace(v, t).first;
+      }
+      n->inputs()[slot] = it->second;
+    }
+    if (n->op_type() == kCudaConv) {
+      ir::Value* w = n->input(1);
+      auto kt = krsc_of.find(w);
+      if (kt == krsc_of.end())
+        kt = krsc_of.emplace(w, g.add_constant(w->name() + "/krsc", weights_to_krsc(w->constant())))
+                 .first;
+      n->inputs()[1] = kt->second;
+    }
+    // The output becomes NHWC; the NCHW original is produced by a Transpose back, which
+    // dead-code removal drops when only NHWC ops read it.
+    ir::Value* y = n->output(0);
+    ir::Value* t = g.add_value(g.make_unique_name(y->name() + "/nhwc"));
+    t->set_dtype(y->dtype());
+    t->set_shape(nchw_to_nhwc(y->shape()));
+    n->outputs()[0] = t;
+    t->set_producer(n);
+    nhwc_of[y] = t;
+    nchw_of[t] = y;
+    bool needs_nchw = g.is_graph_output(y);
+    for (ir::Node* u : uses[y]) needs_nchw |= !is_nhwc_op(u);
+    if (needs_nchw) {
+      ir::Node* tr = g.add_node(g.make_unique_name(y->name() + "/to_nchw"), "Transpose", {t}, {y});
+      tr->set_attribute("perm", ir::Attribute::from_ints({0, 3, 1, 2}));
+      y->set_producer(tr);
+      ++transposes;
+    } else {
+      y->set_producer(nullptr);
+    }
+  }
+  g.compact();
+  return g.topological_sort();
+}
+
+}  // namespace
+
+Result<FusionStats> fuse_for_cuda(ir::Graph& graph) {
+  RETURN_IF_ERROR(graph.topological_sort());
+  // Backend-neutral exact rewrites first: frozen BatchNorm into conv weights, decomposed
+  // LayerNorm into LayerNormalization.
+  ASSIGN_OR_RETURN(auto r1, passes::fuse_conv_affine(graph));
+  ASSIGN_OR_RETURN(auto r2, passes::fuse_layer_norm(graph));
+  (void)r1;
+  (void)r2;
+  FusionStats stats;
+  {
+    Rewriter rw(graph);
+    stats.attention = fuse_attention(rw);
+    stats.conv = fuse_conv(rw);
+    stats.matmul = fuse_matmul(rw);
+    stats.layer_norm = fuse_layer_norm(rw);
+    stats.eltwise = fuse_eltwise(rw);
+  }
+  graph.compact();
+  RETURN_IF_ERROR(graph.topological_sort());
+  convert_maxpool(graph);
+  RETURN_IF_ERROR(to_nhwc(graph, stats.layout_transposes));
+  return stats;
+}
+
+namespace {
+
+Tensor to_f16(const Tensor& t) {
+  Tensor out(DataType::kFloat16, t.shape());
+  const float* s = t.data<float>();
+  uint16_t* d = out.data<uint16_t>();
+  for (int64_t i = 0; i < t.numel(); ++i) d[i] = float_to_fp16(s[i]);
+  return out;
+}
+
+}  // namespace
+
+Status convert_to_fp16(ir::Graph& g) {
+  RETURN_IF_ERROR(g.topological_sort());
+  std::vector<ir::Node*> nodes;
+  for (const auto& n : g.nodes()) nodes.push_back(n.get());
+  // Constants: one FP16 copy per f32 constant, shared by all readers; LayerNorm statistics
+  // parameters stay FP32.
+  std::unordered_map<const ir::Value*, ir::Value*> half_const;
+  std::unordered_set<const ir::Value*> inputs(g.inputs().begin(), g.inputs().end());
+  std::unordered_set<const ir::Value*> outputs(g.outputs().begin(), g.outputs().end());
+  for (ir::Node* n : nodes) {
+    const bool ln = n->domain() == engine::kFusedDomain && n->op_type() == kCudaLayerNorm;
+    for (size_t i = 0; i < n->inputs().size(); ++i) {
+      ir::Value* v = n->inputs()[i];
+      if (!v || !v->is_constant() || v->dtype() != DataType::kFloat32) continue;
+      if (ln && i >= 2) continue;
+      auto it = half_const.find(v);
+      if (it == half_const.end())
+        it = half_const.emplace(v, g.add_constant(v->name() + "/fp16", to_f16(v->constant()))).first;
+      n->inputs()[i] = it->second;
+    }
+    // ONNX Cast to float now casts to half.
+    if (is_op(n, "Cast") && n->attr_int("to", 0).value() == int64_t(DataType::kFloat32))
+      n->set_attribute("to", ir::Attribute::from_int(int64_t(DataType::kFloat16)));
+  }
+  // Activations.
+  for (ir::Node* n : nodes)
+    for (ir::Value* v : n->outputs())
+      if (v && v->dtype() == DataType::kFloat32 && !v->is_constant()) v->set_dtype(DataType::kFloat16);
+  // Graph outputs: produce into an FP16 twin, Cast back into the output value itself.
+  for (ir::Value* y : g.outputs()) {
+    if (y->dtype() != DataType::kFloat16 || !y->producer()) continue;
+    ir::Node* p = y->producer();
+    ir::Value* h = g.add_value(g.make_unique_name(y->name() + "/fp16"));
+    h->set_dtype(DataType::kFloat16);
+    h->set_shape(y->shape());
+    for (auto& o : p->outputs())
+      if (o == y) o = h;
+    h->set_producer(p);
+    // Other readers of y read the FP16 twin.
+    for (ir::Node* n : nodes)
+      for (auto& in : n->inputs())
+        if (in == y) in = h;
+    y->set_dtype(DataType::kFloat32);
+    ir::Node* c = g.add_node(g.make_unique_name(y->name() + "/to_fp32"), "Cast", {h}, {y});
+    c->set_attribute("to", ir::Attribute::from_int(int64_t(DataType::kFloat32)));
+    y->set_producer(c);
+  }
+  // Graph inputs: one Cast to FP16 each, read by every former reader.
+  for (ir::Value* x : g.inputs()) {
+    if (x->dtype() != DataType::kFloat32) continue;
+    ir::Value* h = g.add_value(g.make_unique_name(x->name() + "/fp16"));
+    h->set_dtype(DataType::kFloat16);
+    h->set_shape(x->shape());
+    bool used = false;
+    for (ir::Node* n : nodes)
+      for (auto& in : n->inputs())
+        if (in == x) {
+          in = h;
+          used = true;
+        }
+    if (!used) continue;
+    ir::Node* c = g.add_node(g.make_unique_name(x->name() + "/to_fp16"), "Cast", {x}, {h});
+    c->set_attribute("to", ir::Attribute::from_int(int64_t(DataType::kFloat16)));
+    h->set_producer(c);
+  }
+  g.compact();
+  (void)outputs;
+  (void)inputs;
+  return g.topological_sort();
+}
+
+}  // namespace actrt::cuda

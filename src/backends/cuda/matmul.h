@@ -1,0 +1,55 @@
+// Row-major matrix products on cuBLASLt, with bias / ReLU epilogues and strided batches.
+//
+// C[b] (M x N) = alpha * op(A[b]) (M x K) @ op(B[b]) (K x N) (+ bias[N]) (ReLU), all row-major.
+// cuBLASLt is column-major, so the call computes C^T = op(B)^T op(A)^T: a row-major matrix is
+// the column-major view of its transpose, which needs no data movement.
+#pragma once
+
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "actrt/dtype.h"
+#include "actrt/precision.h"
+#include "actrt/status.h"
+
+namespace actrt::cuda {
+
+struct GemmSpec {
+  int64_t m = 0, n = 0, k = 0;
+  bool trans_a = false;  // A stored [K, M]
+  bool trans_b = false;  // B stored [N, K]
+  int64_t batch = 1;
+  int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements between batches
+  float alpha = 1.0f;
+  bool bias = false;
+  bool relu = false;
+  DataType dtype = DataType::kFloat32;  // A, B, C and bias
+  Precision precision = Precision::kFp32;
+};
+
+class LtGemm {
+ public:
+  LtGemm() = default;
+  LtGemm(const LtGemm&) = delete;
+  LtGemm& operator=(const LtGemm&) = delete;
+  ~LtGemm();
+
+  // Descriptors and the heuristic's best algorithm for `spec` within `max_workspace` bytes.
+  Status init(cublasLtHandle_t h, const GemmSpec& spec, size_t max_workspace,
+              const std::string& where);
+  Status run(cublasLtHandle_t h, const void* a, const void* b, const void* bias, void* c,
+             void* workspace, size_t workspace_bytes, cudaStream_t stream) const;
+  size_t workspace_bytes() const { return algo_workspace_; }
+
+ private:
+  std::string where_;
+  GemmSpec spec_;
+  cublasLtMatmulDesc_t op_ = nullptr;
+  cublasLtMatrixLayout_t la_ = nullptr, lb_ = nullptr, lc_ = nullptr;
+  cublasLtMatmulAlgo_t algo_{};
+  size_t algo_workspace_ = 0;
+};
+
+}  // namespace actrt::cuda

@@ -1,0 +1,129 @@
+// Data movement and type conversion kernels: strided copy (Transpose / Slice / Concat / Expand /
+// layout changes), Gather, Cast. Kernels and launchers only.
+#include <cuda_fp16.h>
+
+#include "backends/cuda/kernels.h"
+
+namespace actrt::cuda {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+inline unsigned blocks_for(int64_t n) {
+  const int64_t b = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(b < 65535 * 32 ? b : 65535 * 32);  // grid-stride beyond
+}
+
+// Word types by element size, so one kernel moves any dtype.
+template <size_t N> struct Word;
+template <> struct Word<1> { using T = uint8_t; };
+template <> struct Word<2> { using T = uint16_t; };
+template <> struct Word<4> { using T = uint32_t; };
+template <> struct Word<8> { using T = uint64_t; };
+
+template <typename T>
+__global__ void strided_copy_kernel(const T* __restrict__ in, T* __restrict__ out, StridedCopy d,
+                                    int64_t n) {
+  for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < n;
+       idx += int64_t(gridDim.x) * blockDim.x) {
+    int64_t rem = idx, io = d.in_offset, oo = d.out_offset;
+#pragma unroll
+    for (int k = kMaxRank - 1; k >= 0; --k) {
+      if (k >= d.rank) continue;
+      const int64_t i = rem % d.shape[k];
+      rem /= d.shape[k];
+      io += i * d.in_strides[k];
+      oo += i * d.out_strides[k];
+    }
+    out[oo] = in[io];
+  }
+}
+
+template <typename T>
+__global__ void gather_kernel(const T* __restrict__ data, const int64_t* __restrict__ idx,
+                              T* __restrict__ out, int64_t axis, int64_t n, int64_t inner,
+                              int64_t total) {
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t i = t % inner;
+    const int64_t j = (t / inner) % n;
+    const int64_t o = t / (inner * n);
+    out[t] = data[(o * axis + idx[j]) * inner + i];
+  }
+}
+
+__global__ void f32_to_f16(const float* __restrict__ in, __half* __restrict__ out, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    out[i] = __float2half_rn(in[i]);
+}
+__global__ void f16_to_f32(const __half* __restrict__ in, float* __restrict__ out, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    out[i] = __half2float(in[i]);
+}
+
+template <size_t N>
+cudaError_t strided_copy_sized(const void* in, void* out, const StridedCopy& d, int64_t n,
+                               cudaStream_t s) {
+  using T = typename Word<N>::T;
+  strided_copy_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(in),
+                                                            static_cast<T*>(out), d, n);
+  return cudaGetLastError();
+}
+
+template <size_t N>
+cudaError_t gather_sized(const void* data, const int64_t* idx, void* out, int64_t outer,
+                         int64_t axis, int64_t n, int64_t inner, cudaStream_t s) {
+  using T = typename Word<N>::T;
+  const int64_t total = outer * n * inner;
+  gather_kernel<T><<<blocks_for(total), kThreads, 0, s>>>(
+      static_cast<const T*>(data), idx, static_cast<T*>(out), axis, n, inner, total);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t launch_strided_copy(const void* in, void* out, const StridedCopy& d, size_t elem_size,
+                                cudaStream_t stream) {
+  int64_t n = 1;
+  for (int k = 0; k < d.rank; ++k) n *= d.shape[k];
+  if (n == 0) return cudaSuccess;
+  switch (elem_size) {
+    case 1: return strided_copy_sized<1>(in, out, d, n, stream);
+    case 2: return strided_copy_sized<2>(in, out, d, n, stream);
+    case 4: return strided_copy_sized<4>(in, out, d, n, stream);
+    case 8: return strided_copy_sized<8>(in, out, d, n, stream);
+    default: return cudaErrorInvalidValue;
+  }
+}
+
+cudaError_t launch_gather(const void* data, const int64_t* indices, void* out, int64_t outer,
+                          int64_t axis, int64_t n, int64_t inner, size_t elem_size,
+                          cudaStream_t stream) {
+  if (outer * n * inner == 0) return cudaSuccess;
+  switch (elem_size) {
+    case 1: return gather_sized<1>(data, indices, out, outer, axis, n, inner, stream);
+    case 2: return gather_sized<2>(data, indices, out, outer, axis, n, inner, stream);
+    case 4: return gather_sized<4>(data, indices, out, outer, axis, n, inner, stream);
+    case 8: return gather_sized<8>(data, indices, out, outer, axis, n, inner, stream);
+    default: return cudaErrorInvalidValue;
+  }
+}
+
+cudaError_t launch_cast(const void* in, bool in_half, void* out, bool out_half, int64_t n,
+                        cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  if (in_half == out_half)
+    return cudaMemcpyAsync(out, in, n * (in_half ? 2 : 4), cudaMemcpyDeviceToDevice, stream);
+  if (in_half)
+    f16_to_f32<<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const __half*>(in),
+                                                       static_cast<float*>(out), n);
+  else
+    f32_to_f16<<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const float*>(in),
+                                                       static_cast<__half*>(out), n);
+  return cudaGetLastError();
+}
+
+}  // namespace actrt::cuda

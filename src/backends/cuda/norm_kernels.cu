@@ -1,0 +1,187 @@
+// Row kernels (LayerNorm with fused residual add, Softmax) and NHWC max pooling.
+// Kernels and launchers only. Statistics are FP32 whatever the storage type.
+#include <cuda_fp16.h>
+
+#include <cfloat>
+
+#include "backends/cuda/kernels.h"
+
+namespace actrt::cuda {
+
+namespace {
+
+template <typename T> __device__ __forceinline__ float ld(const T* p, int64_t i);
+template <> __device__ __forceinline__ float ld<float>(const float* p, int64_t i) { return p[i]; }
+template <> __device__ __forceinline__ float ld<__half>(const __half* p, int64_t i) {
+  return __half2float(p[i]);
+}
+__device__ __forceinline__ void st(float* p, int64_t i, float v) { p[i] = v; }
+__device__ __forceinline__ void st(__half* p, int64_t i, float v) { p[i] = __float2half_rn(v); }
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
+// Values per lane kept in registers; rows longer than 32 * kPerLane take the two-pass path
+// over global memory.
+constexpr int kPerLane = 32;  // up to 1024 columns in registers (ACT: 512)
+constexpr int kWarpsPerBlock = 4;
+
+// One warp per row. Two passes over registers: mean, then the centered variance (more accurate
+// than E[x^2] - E[x]^2, and the reference computes it that way).
+template <typename T>
+__global__ void layer_norm_kernel(const T* __restrict__ x, const T* __restrict__ r,
+                                  const float* __restrict__ gamma,
+                                  const float* __restrict__ beta, T* __restrict__ y,
+                                  int64_t rows, int cols, float eps) {
+  const int lane = threadIdx.x & 31;
+  const int64_t row = blockIdx.x * int64_t(kWarpsPerBlock) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const T* xr = x + row * cols;
+  const T* rr = r ? r + row * cols : nullptr;
+  T* yr = y + row * cols;
+  if (cols <= 32 * kPerLane) {
+    float v[kPerLane];
+    float sum = 0.f;
+#pragma unroll
+    for (int k = 0; k < kPerLane; ++k) {
+      const int c = lane + 32 * k;
+      v[k] = 0.f;
+      if (c < cols) {
+        v[k] = ld(xr, c) + (rr ? ld(rr, c) : 0.f);
+        sum += v[k];
+      }
+    }
+    const float mean = warp_sum(sum) / cols;
+    float sq = 0.f;
+#pragma unroll
+    for (int k = 0; k < kPerLane; ++k) {
+      const int c = lane + 32 * k;
+      if (c < cols) {
+        const float d = v[k] - mean;
+        sq += d * d;
+      }
+    }
+    const float inv = rsqrtf(warp_sum(sq) / cols + eps);
+#pragma unroll
+    for (int k = 0; k < kPerLane; ++k) {
+      const int c = lane + 32 * k;
+      if (c < cols) st(yr, c, (v[k] - mean) * inv * gamma[c] + beta[c]);
+    }
+    return;
+  }
+  float sum = 0.f;
+  for (int c = lane; c < cols; c += 32) sum += ld(xr, c) + (rr ? ld(rr, c) : 0.f);
+  const float mean = warp_sum(sum) / cols;
+  float sq = 0.f;
+  for (int c = lane; c < cols; c += 32) {
+    const float d = ld(xr, c) + (rr ? ld(rr, c) : 0.f) - mean;
+    sq += d * d;
+  }
+  const float inv = rsqrtf(warp_sum(sq) / cols + eps);
+  for (int c = lane; c < cols; c += 32)
+    st(yr, c, (ld(xr, c) + (rr ? ld(rr, c) : 0.f) - mean) * inv * gamma[c] + beta[c]);
+}
+
+// One warp per row; the row is read twice from global memory (max, then sum and write) and
+// stays in L1/L2 between the passes for the row lengths of ACT (<= 902).
+template <typename T>
+__global__ void softmax_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows,
+                               int64_t cols, float scale) {
+  const int lane = threadIdx.x & 31;
+  const int64_t row = blockIdx.x * int64_t(kWarpsPerBlock) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const T* xr = x + row * cols;
+  T* yr = y + row * cols;
+  float m = -FLT_MAX;
+  for (int64_t c = lane; c < cols; c += 32) m = fmaxf(m, ld(xr, c) * scale);
+  m = warp_max(m);
+  float s = 0.f;
+  for (int64_t c = lane; c < cols; c += 32) s += expf(ld(xr, c) * scale - m);
+  const float inv = 1.f / warp_sum(s);
+  for (int64_t c = lane; c < cols; c += 32) st(yr, c, expf(ld(xr, c) * scale - m) * inv);
+}
+
+// One thread per output element (n, oh, ow, c): consecutive threads walk channels, so loads
+// and stores are coalesced in NHWC.
+template <typename T>
+__global__ void maxpool_nhwc_kernel(const T* __restrict__ x, T* __restrict__ y, PoolNhwc p,
+                                    int64_t total) {
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    const int c = int(t % p.c);
+    int64_t rest = t / p.c;
+    const int ow = int(rest % p.ow);
+    rest /= p.ow;
+    const int oh = int(rest % p.oh);
+    const int64_t n = rest / p.oh;
+    float m = -INFINITY;
+    for (int i = 0; i < p.kh; ++i) {
+      const int ih = oh * p.sh - p.ph + i * p.dh;
+      if (ih < 0 || ih >= p.h) continue;
+      for (int j = 0; j < p.kw; ++j) {
+        const int iw = ow * p.sw - p.pw + j * p.dw;
+        if (iw < 0 || iw >= p.w) continue;
+        m = fmaxf(m, ld(x, ((n * p.h + ih) * p.w + iw) * p.c + c));
+      }
+    }
+    st(y, t, m);
+  }
+}
+
+unsigned row_blocks(int64_t rows) {
+  return static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
+}
+
+}  // namespace
+
+cudaError_t launch_layer_norm(const void* x, const void* residual, const float* gamma,
+                              const float* beta, void* y, int64_t rows, int64_t cols, float eps,
+                              bool half, cudaStream_t stream) {
+  if (rows == 0) return cudaSuccess;
+  if (half)
+    layer_norm_kernel<__half><<<row_blocks(rows), 32 * kWarpsPerBlock, 0, stream>>>(
+        static_cast<const __half*>(x), static_cast<const __half*>(residual), gamma, beta,
+        static_cast<__half*>(y), rows, int(cols), eps);
+  else
+    layer_norm_kernel<float><<<row_blocks(rows), 32 * kWarpsPerBlock, 0, stream>>>(
+        static_cast<const float*>(x), static_cast<const float*>(residual), gamma, beta,
+        static_cast<float*>(y), rows, int(cols), eps);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_softmax(const void* x, void* y, int64_t rows, int64_t cols, float scale,
+                           bool half, cudaStream_t stream) {
+  if (rows == 0) return cudaSuccess;
+  if (half)
+    softmax_kernel<__half><<<row_blocks(rows), 32 * kWarpsPerBlock, 0, stream>>>(
+        static_cast<const __half*>(x), static_cast<__half*>(y), rows, cols, scale);
+  else
+    softmax_kernel<float><<<row_blocks(rows), 32 * kWarpsPerBlock, 0, stream>>>(
+        static_cast<const float*>(x), static_cast<float*>(y), rows, cols, scale);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_maxpool_nhwc(const void* x, void* y, const PoolNhwc& p, bool half,
+                                cudaStream_t stream) {
+  const int64_t total = int64_t(p.n) * p.oh * p.ow * p.c;
+  if (total == 0) return cudaSuccess;
+  int64_t blocks = (total + 255) / 256;
+  if (blocks > 65535 * 32) blocks = 65535 * 32;
+  if (half)
+    maxpool_nhwc_kernel<__half><<<unsigned(blocks), 256, 0, stream>>>(
+        static_cast<const __half*>(x), static_cast<__half*>(y), p, total);
+  else
+    maxpool_nhwc_kernel<float><<<unsigned(blocks), 256, 0, stream>>>(
+        static_cast<const float*>(x), static_cast<float*>(y), p, total);
+  return cudaGetLastError();
+}
+
+}  // namespace actrt::cuda

@@ -1,0 +1,209 @@
+// Every CUDA backend kernel against the reference kernels, on seeded random data with odd sizes,
+// in FP32 (1e-4), TF32 (2e-3) and FP16 (1e-2). The arena is poisoned with NaN when a context is
+// created, so an output element nobody writes fails. Skipped without a GPU.
+#include <gtest/gtest.h>
+
+#include "cuda_test_util.h"
+
+namespace actrt::cuda_test {
+namespace {
+
+class CudaKernels : public ::testing::TestWithParam<Mode> {};
+
+INSTANTIATE_TEST_SUITE_P(Precisions, CudaKernels,
+                         ::testing::Values(Mode::kFp32, Mode::kTf32, Mode::kFp16),
+                         [](const auto& info) { return std::string(mode_name(info.param)); });
+
+TEST_P(CudaKernels, ConvBiasRelu) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {2, 5, 11, 13});
+  ir::Value* w = b.constant("w", random_tensor({7, 5, 3, 3}, 1, -0.3f, 0.3f));
+  ir::Value* bias = b.constant("b", random_tensor({7}, 2));
+  ir::Value* c = b.node("Conv", {x, w, bias}, {{"pads", ints({1, 1, 1, 1})}});
+  b.output(b.node("Relu", {c}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) EXPECT_EQ(run->plan->graph->node_count(), GetParam() == Mode::kFp16 ? 5u : 3u);
+}
+
+TEST_P(CudaKernels, ConvResidualReluStrided) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {3, 6, 15, 17});
+  ir::Value* w1 = b.constant("w1", random_tensor({6, 6, 3, 3}, 3, -0.2f, 0.2f));
+  ir::Value* c1 = b.node("Conv", {x, w1}, {{"pads", ints({1, 1, 1, 1})}});
+  ir::Value* w2 = b.constant("w2", random_tensor({6, 6, 3, 3}, 4, -0.2f, 0.2f));
+  ir::Value* b2 = b.constant("b2", random_tensor({6}, 5));
+  ir::Value* c2 = b.node("Conv", {b.node("Relu", {c1}), w2, b2}, {{"pads", ints({1, 1, 1, 1})}});
+  ir::Value* sum = b.node("Add", {c2, x});
+  ir::Value* r = b.node("Relu", {sum});
+  // A strided 1x1 "downsample" without ReLU, then a 3x3/2 max pool.
+  ir::Value* w3 = b.constant("w3", random_tensor({9, 6, 1, 1}, 6, -0.5f, 0.5f));
+  ir::Value* d = b.node("Conv", {r, w3}, {{"strides", ints({2, 2})}});
+  b.output(b.node("MaxPool", {d}, {{"kernel_shape", ints({3, 3})},
+                                   {"strides", ints({2, 2})},
+                                   {"pads", ints({1, 1, 1, 1})}}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.maxpool_nhwc"), 1);
+}
+
+TEST_P(CudaKernels, MatMulBiasRelu) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {2, 7, 13});
+  ir::Value* w = b.constant("w", random_tensor({13, 9}, 8));
+  ir::Value* bias = b.constant("b", random_tensor({9}, 9));
+  ir::Value* y = b.node("Add", {b.node("MatMul", {x, w}), bias});
+  b.output(b.node("Relu", {y}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) EXPECT_EQ(count_kernel(*run->plan, "cublaslt.matmul"), 1);
+}
+
+TEST_P(CudaKernels, GemmTransB) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {5, 33});
+  ir::Value* w = b.constant("w", random_tensor({17, 33}, 10));
+  ir::Value* c = b.constant("c", random_tensor({17}, 11));
+  b.output(b.node("Gemm", {x, w, c},
+                  {{"transB", int_attr(1)}, {"alpha", float_attr(0.5f)}, {"beta", float_attr(2.0f)}}));
+  auto g = b.finish();
+  expect_matches_reference(*g, GetParam());
+}
+
+TEST_P(CudaKernels, BatchedMatMul) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* a = b.input("a", {3, 11, 21});
+  ir::Value* c = b.input("c", {3, 21, 6});
+  b.output(b.node("MatMul", {a, c}));
+  auto g = b.finish();
+  expect_matches_reference(*g, GetParam());
+}
+
+// MatMul(Q, Transpose(K)) * scale -> Softmax -> MatMul(., V), head dim 64 (flash kernel in
+// FP16) with key counts that are not multiples of the 64-key tile.
+void attention_case(Mode mode, int64_t batch, int64_t sq, int64_t sk, int64_t d) {
+  GraphBuilder b;
+  ir::Value* q = b.input("q", {batch, sq, d});
+  ir::Value* k = b.input("k", {batch, sk, d});
+  ir::Value* v = b.input("v", {batch, sk, d});
+  ir::Value* kt = b.node("Transpose", {k}, {{"perm", ints({0, 2, 1})}});
+  ir::Value* s = b.node("MatMul", {q, kt});
+  ir::Value* scale = b.constant("scale", Tensor::from_vector(DataType::kFloat32, {},
+                                                             std::vector<float>{0.125f}));
+  ir::Value* p = b.node("Softmax", {b.node("Mul", {s, scale})}, {{"axis", int_attr(-1)}});
+  b.output(b.node("MatMul", {p, v}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, mode);
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, mode == Mode::kFp16 && d == 64
+                                           ? "actrt.flash_attention_f16"
+                                           : "cublaslt.attention_softmax"),
+              1);
+  }
+}
+
+TEST_P(CudaKernels, AttentionHead64) {
+  SKIP_WITHOUT_CUDA();
+  attention_case(GetParam(), 3, 70, 150, 64);
+  attention_case(GetParam(), 2, 100, 37, 64);
+}
+
+TEST_P(CudaKernels, AttentionOtherHeadSize) {
+  SKIP_WITHOUT_CUDA();
+  attention_case(GetParam(), 2, 9, 13, 24);
+}
+
+TEST_P(CudaKernels, LayerNormWithResidual) {
+  SKIP_WITHOUT_CUDA();
+  for (int64_t cols : {512, 37, 1500}) {
+    GraphBuilder b;
+    ir::Value* x = b.input("x", {5, cols});
+    ir::Value* r = b.input("r", {5, cols});
+    ir::Value* g1 = b.constant("g", random_tensor({cols}, 12));
+    ir::Value* b1 = b.constant("b", random_tensor({cols}, 13));
+    b.output(b.node("LayerNormalization", {b.node("Add", {x, r}), g1, b1},
+                    {{"axis", int_attr(-1)}, {"epsilon", float_attr(1e-5f)}}));
+    auto g = b.finish();
+    auto run = expect_matches_reference(*g, GetParam());
+    if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.layer_norm"), 1);
+  }
+}
+
+TEST_P(CudaKernels, Softmax) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {2, 3, 901});
+  b.output(b.node("Softmax", {x}, {{"axis", int_attr(-1)}}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.softmax"), 1);
+}
+
+TEST_P(CudaKernels, EltwiseChainWithBroadcast) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {1, 3, 3, 9, 11});
+  ir::Value* mean = b.constant("mean", random_tensor({3, 1, 1}, 14));
+  ir::Value* stdv = b.constant("std", random_tensor({3, 1, 1}, 15, 0.5f, 1.0f));
+  ir::Value* y = b.node("Div", {b.node("Sub", {x, mean}), stdv});
+  ir::Value* z = b.input("z", {11});
+  b.output(b.node("Tanh", {b.node("Relu", {b.node("Add", {y, z})})}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.eltwise_chain"), 1);
+}
+
+TEST_P(CudaKernels, DataMovement) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {3, 5, 7});
+  ir::Value* y = b.input("y", {3, 2, 7});
+  ir::Value* t = b.node("Transpose", {x}, {{"perm", ints({2, 0, 1})}});  // 7x3x5
+  ir::Value* cat = b.node("Concat", {x, y}, {{"axis", int_attr(1)}});    // 3x7x7
+  auto i64 = [&](std::vector<int64_t> v) {
+    return b.constant("c", Tensor::from_vector(DataType::kInt64, {int64_t(v.size())}, v));
+  };
+  ir::Value* sl = b.node("Slice", {cat, i64({1, 6}), i64({3, 0}), i64({1, 2}), i64({1, -2})});
+  ir::Value* ga = b.node("Gather", {t, i64({6, 0, -1})}, {{"axis", int_attr(0)}});
+  ir::Value* rs = b.node("Reshape", {ga, i64({9, 5})});
+  b.output(sl);
+  b.output(rs);
+  b.output(b.node("Expand", {y, i64({2, 3, 2, 7})}));
+  auto g = b.finish();
+  expect_matches_reference(*g, GetParam());
+}
+
+TEST_P(CudaKernels, HostFallbackRunsInsideTheGraph) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {4, 9});
+  ir::Value* axes = b.constant("axes", Tensor::from_vector(DataType::kInt64, {1},
+                                                           std::vector<int64_t>{1}));
+  ir::Value* m = b.node("ReduceMean", {b.node("Relu", {x}), axes}, {{"keepdims", int_attr(1)}});
+  b.output(b.node("Sub", {x, m}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) EXPECT_EQ(count_kernel(*run->plan, "host.reference"), 1);
+}
+
+TEST(CudaBackendTest, UnavailableWithoutGpuSaysWhy) {
+  const engine::Backend* be = engine::find_backend(BackendKind::kCuda);
+  ASSERT_NE(be, nullptr);
+  Status s = be->available();
+  if (s.ok()) {
+    EXPECT_EQ(be->current_target().rfind("sm_", 0), 0u);
+    EXPECT_FALSE(be->check_target("sm_00").ok());
+    EXPECT_NE(be->check_target("sm_00").message().find(be->current_target()), std::string::npos);
+  } else {
+    EXPECT_EQ(s.code(), StatusCode::kDeviceError);
+    EXPECT_NE(s.message().find("no CUDA device"), std::string::npos) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace actrt::cuda_test

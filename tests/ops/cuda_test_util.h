@@ -1,0 +1,161 @@
+// Test helpers for the CUDA backend: build small graphs, compile them for CUDA in a precision,
+// run them and compare with the reference executor. Tests skip (GTEST_SKIP) without a GPU.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "backends/reference/executor.h"
+#include "engine/backend.h"
+#include "engine/builder.h"
+#include "ir/graph.h"
+#include "passes/infer_shapes.h"
+
+namespace actrt::cuda_test {
+
+// Seeded values in [lo, hi) (never all zeros).
+inline Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  Tensor t(DataType::kFloat32, std::move(shape));
+  for (float& x : t.span<float>()) x = dist(gen);
+  return t;
+}
+
+// Why the CUDA backend cannot run here ("" when it can).
+inline std::string cuda_unavailable() {
+  const engine::Backend* be = engine::find_backend(BackendKind::kCuda);
+  if (!be) return "CUDA backend not compiled in";
+  Status s = be->available();
+  return s.ok() ? "" : s.message();
+}
+
+#define SKIP_WITHOUT_CUDA()                                              \
+  do {                                                                   \
+    const std::string why = ::actrt::cuda_test::cuda_unavailable();      \
+    if (!why.empty()) GTEST_SKIP() << why;                               \
+  } while (0)
+
+class GraphBuilder {
+ public:
+  GraphBuilder() {
+    g_ = std::make_unique<ir::Graph>();
+    g_->set_opset(17);
+  }
+  ir::Value* input(const std::string& name, Shape shape) {
+    ir::Value* v = g_->add_value(name);
+    v->set_dtype(DataType::kFloat32);
+    v->set_shape(shape);
+    g_->inputs().push_back(v);
+    return v;
+  }
+  ir::Value* constant(const std::string& hint, Tensor t) {
+    return g_->add_constant(hint, std::move(t));
+  }
+  ir::Value* node(const std::string& op, std::vector<ir::Value*> ins, ir::AttributeMap attrs = {}) {
+    const std::string name = g_->make_unique_name(op + "_" + std::to_string(counter_++));
+    ir::Value* out = g_->add_value(g_->make_unique_name(name + "_out"));
+    ir::Node* n = g_->add_node(name, op, std::move(ins), {out});
+    n->attributes() = std::move(attrs);
+    return out;
+  }
+  void output(ir::Value* v) { g_->outputs().push_back(v); }
+  std::unique_ptr<ir::Graph> finish() {
+    Status s = passes::infer_shapes(*g_);
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    return std::move(g_);
+  }
+
+ private:
+  std::unique_ptr<ir::Graph> g_;
+  int counter_ = 0;
+};
+
+inline ir::Attribute ints(std::vector<int64_t> v) { return ir::Attribute::from_ints(std::move(v)); }
+inline ir::Attribute int_attr(int64_t v) { return ir::Attribute::from_int(v); }
+inline ir::Attribute float_attr(float v) { return ir::Attribute::from_float(v); }
+
+enum class Mode { kFp32, kTf32, kFp16 };
+inline const char* mode_name(Mode m) {
+  return m == Mode::kFp32 ? "fp32" : m == Mode::kTf32 ? "tf32" : "fp16";
+}
+// Tolerances of the issue: relative to the reference's largest magnitude.
+inline double tolerance(Mode m) { return m == Mode::kFp32 ? 1e-4 : m == Mode::kTf32 ? 2e-3 : 1e-2; }
+
+// ||a - b|| / ||b|| over all elements; NaN anywhere (an unwritten, poisoned output) fails.
+inline double relative_error(const Tensor& a, const Tensor& b) {
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    const double x = a.element_as_double(i), r = b.element_as_double(i);
+    if (std::isnan(x)) return INFINITY;
+    num += (x - r) * (x - r);
+    den += r * r;
+  }
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+struct CudaRun {
+  std::unique_ptr<engine::Plan> plan;
+  std::unique_ptr<engine::ExecutionContext> ctx;
+};
+
+inline std::unique_ptr<CudaRun> build_cuda(const ir::Graph& g, Mode mode, bool deterministic = true) {
+  BuilderConfig config;
+  config.backend = BackendKind::kCuda;
+  config.tf32 = mode == Mode::kTf32;
+  config.fp16 = mode == Mode::kFp16;
+  config.deterministic = deterministic;
+  auto plan = engine::build_plan(g, config);
+  EXPECT_TRUE(plan.ok()) << plan.status().to_string();
+  if (!plan.ok()) return nullptr;
+  auto run = std::make_unique<CudaRun>();
+  run->plan = std::move(plan).value();
+  auto ctx = engine::find_backend(BackendKind::kCuda)->create_context(*run->plan, {});
+  EXPECT_TRUE(ctx.ok()) << ctx.status().to_string();
+  if (!ctx.ok()) return nullptr;
+  run->ctx = std::move(ctx).value();
+  return run;
+}
+
+// Runs `g` on the reference executor and on CUDA in `mode` three times (eager, graph capture,
+// graph replay) with fresh inputs the third time; every output must be within the tolerance.
+inline std::unique_ptr<CudaRun> expect_matches_reference(const ir::Graph& g, Mode mode,
+                                                          uint32_t seed = 7,
+                                                          double tol_override = 0) {
+  auto run = build_cuda(g, mode);
+  if (!run) return nullptr;
+  const double tol = tol_override > 0 ? tol_override : tolerance(mode);
+  for (int rep = 0; rep < 3; ++rep) {
+    engine::TensorMap feeds;
+    uint32_t s = seed + (rep == 2 ? 1000 : 0);
+    for (const ir::Value* v : g.inputs()) feeds[v->name()] = random_tensor(v->shape(), s++);
+    auto ref = reference::Executor(g).run(feeds);
+    EXPECT_TRUE(ref.ok()) << ref.status().to_string();
+    if (!ref.ok()) return run;
+    engine::TensorMap outs;
+    Status st = run->ctx->infer(feeds, outs);
+    EXPECT_TRUE(st.ok()) << st.to_string();
+    if (!st.ok()) return run;
+    for (const auto& [name, t] : ref.value()) {
+      ASSERT_TRUE(outs.count(name)) << "missing output " << name;
+      EXPECT_EQ(outs[name].shape(), t.shape()) << name;
+      EXPECT_EQ(outs[name].dtype(), t.dtype()) << name;
+      if (outs[name].shape() != t.shape()) continue;
+      EXPECT_LE(relative_error(outs[name], t), tol)
+          << "output " << name << " (" << mode_name(mode) << ", run " << rep << ")";
+    }
+  }
+  return run;
+}
+
+inline int count_kernel(const engine::Plan& plan, const std::string& kernel) {
+  int n = 0;
+  for (const auto& [name, choice] : plan.layers) n += choice.kernel == kernel;
+  return n;
+}
+
+}  // namespace actrt::cuda_test
