@@ -63,7 +63,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="directory of episode_<i>.hdf5 files")
     ap.add_argument("--out", required=True, help="output directory")
-    ap.add_argument("--val-episodes", type=int, default=4, help="last N episodes are held out for validation")
+    ap.add_argument("--val-episodes", type=int, default=4,
+                    help="without --val-data: the last N episodes of --data are held out for validation")
+    ap.add_argument("--val-data", help="directory of held-out validation episodes (then all of --data trains)")
+    ap.add_argument("--val-samples", type=int, default=512,
+                    help="validate on this many (episode, timestep) pairs of the held-out episodes (0: all)")
     ap.add_argument("--steps", type=int, default=3000, help="optimizer steps")
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-4)
@@ -82,12 +86,16 @@ def main(argv=None) -> int:
     t_start = time.time()
 
     cfg = config_from_args(args)
-    paths = episode_paths(args.data)
-    if len(paths) <= args.val_episodes:
-        raise SystemExit(f"[E] {args.data}: {len(paths)} episodes; need more than --val-episodes {args.val_episodes}")
     cams = cfg.camera_names
+    paths = episode_paths(args.data)
+    val_paths = episode_paths(args.val_data) if args.val_data else []
+    if args.val_data and not val_paths:
+        raise SystemExit(f"[E] {args.val_data}: no episode_<i>.hdf5 files")
+    if not args.val_data and len(paths) <= args.val_episodes:
+        raise SystemExit(f"[E] {args.data}: {len(paths)} episodes; need more than --val-episodes {args.val_episodes}")
     episodes = [read_episode(p, cams) for p in paths]
-    for ep in episodes:
+    val_only = [read_episode(p, cams) for p in val_paths]
+    for ep in episodes + val_only:
         for c in cams:
             h, w = ep.images[c].shape[1:3]
             if (h, w) != (cfg.image_height, cfg.image_width):
@@ -95,11 +103,19 @@ def main(argv=None) -> int:
                                  f"{cfg.image_height}x{cfg.image_width}")
         if ep.qpos.shape[1] != cfg.state_dim:
             raise SystemExit(f"[E] {ep.path}: state dim {ep.qpos.shape[1]}, config wants {cfg.state_dim}")
-    stats = norm_stats(episodes)  # over all episodes, as ACT
-    train_eps, val_eps = episodes[:-args.val_episodes], episodes[-args.val_episodes:]
+    # get_norm_stats over every episode of the dataset directory (ACT includes its validation split).
+    stats = norm_stats(episodes)
+    if args.val_data:
+        train_eps, val_eps = episodes, val_only
+    else:
+        train_eps, val_eps = episodes[:-args.val_episodes], episodes[-args.val_episodes:]
     val_picks = [(i, t) for i, ep in enumerate(val_eps) for t in range(len(ep))]
+    if args.val_samples and len(val_picks) > args.val_samples:  # a fixed, seeded subset of timesteps
+        keep = np.random.default_rng(args.seed + 1).choice(len(val_picks), args.val_samples, replace=False)
+        val_picks = [val_picks[i] for i in sorted(keep)]
     print(f"[I] {len(train_eps)} training / {len(val_eps)} validation episodes "
-          f"({sum(map(len, train_eps))} / {len(val_picks)} timesteps), cameras {','.join(cams)}")
+          f"({sum(map(len, train_eps))} training timesteps, {len(val_picks)} validation samples), "
+          f"cameras {','.join(cams)}", flush=True)
 
     os.makedirs(args.out, exist_ok=True)
     cfg.save_json(os.path.join(args.out, "config.json"))
@@ -148,7 +164,7 @@ def main(argv=None) -> int:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        run_loss += float(loss)
+        run_loss += float(loss.detach())
         out_of_time = args.max_minutes > 0 and time.time() - t_start > args.max_minutes * 60
         if step % args.eval_every == 0 or step == args.steps or out_of_time:
             val, base = evaluate(policy, val_eps, val_picks, cams, stats, cfg.chunk_size)

@@ -96,7 +96,7 @@ def preset(name: str) -> ACTConfig:
         cfg = ACTConfig()
     elif name == "act-tiny":
         cfg = ACTConfig(state_dim=6, camera_names=["top", "left_wrist"], image_height=96,
-                        image_width=128, hidden_dim=128, dim_feedforward=512, nheads=4,
+                        image_width=128, hidden_dim=64, dim_feedforward=256, nheads=2,
                         enc_layers=2, dec_layers=2, chunk_size=20, latent_dim=32,
                         backbone_width=0.25, decoder_quirk=True, imagenet_norm=True)
     else:

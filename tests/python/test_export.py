@@ -11,6 +11,7 @@ import common
 import numpy as np
 import onnx
 import torch
+from onnx import numpy_helper
 
 import export_act
 from actrt_act import ACTConfig, build_random_policy, load_policy
@@ -62,21 +63,26 @@ class ExportRoundTrip(unittest.TestCase):
     def test_structure_keeps_act_quirk(self):
         names = {i.name for i in self.model.graph.initializer}
         for d in range(self.cfg.dec_layers):  # all stacked decoder layers are in the graph
-            self.assertIn(f"model.transformer.decoder.layers.{d}.norm3.weight", names)
+            self.assertIn(f"model.transformer.decoder.layers.{d}.multihead_attn.out_proj.weight", names)
         ops = [n.op_type for n in self.model.graph.node]
         self.assertEqual(ops.count("LayerNormalization"), 2 * self.cfg.enc_layers + 4 * self.cfg.dec_layers)
         # Conv: 20 per camera in the trunk (17 + 3 downsample) + input_proj per camera.
         self.assertEqual(ops.count("Conv"), 21 * self.cfg.num_cameras)
         producer = {o: n for n in self.model.graph.node for o in n.output}
         # actions <- action_head <- Gather(index 0) <- Transpose <- Concat of the stacked layers
+        def up(node):  # the producer of the node's first computed (non-initializer) input
+            return next(producer[i] for i in node.input if i in producer and producer[i].op_type != "Constant")
+
         node = producer["actions"]
         seen = []
         while node.op_type not in ("Gather", "Slice") and len(seen) < 6:
             seen.append(node.op_type)
-            node = producer[node.input[0]]
+            node = up(node)
         self.assertIn(node.op_type, ("Gather", "Slice"), seen)
-        while node.op_type != "Concat":
-            node = producer[node.input[0]]
+        while node.op_type != "Concat" and len(seen) < 12:
+            seen.append(node.op_type)
+            node = up(node)
+        self.assertEqual(node.op_type, "Concat", seen)
         self.assertEqual(len(node.input), self.cfg.dec_layers)
 
     def test_npz_matches_fresh_torch_forward(self):
@@ -96,7 +102,7 @@ class ExportRoundTrip(unittest.TestCase):
     def test_initializers_are_the_torch_weights(self):
         policy = build_random_policy(self.cfg, 7)
         sd = policy.state_dict()
-        init = {i.name: onnx.numpy_helper.to_array(i) for i in self.model.graph.initializer}
+        init = {i.name: numpy_helper.to_array(i) for i in self.model.graph.initializer}
         checked = 0
         for k, v in init.items():
             if k in sd:
