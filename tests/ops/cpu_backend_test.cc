@@ -215,6 +215,20 @@ TEST(CpuBackend, FallbacksViewsAndLayoutBoundaries) {
   EXPECT_EQ(count_kernel(run->plan, "cpu.view"), 1);
 }
 
+// ACT's camera split (scalar index) and a vector index with a negative entry.
+TEST(CpuBackend, GatherConstantIndices) {
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {2, 3, 5, 7});
+  b.output(b.node("Gather", {x, b.constant("i", Tensor::from_vector(DataType::kInt64, {}, std::vector<int64_t>{1}))},
+                  {{"axis", int_attr(1)}}));
+  b.output(b.node("Gather", {x, b.constant("j", Tensor::from_vector(DataType::kInt64, {2, 2}, std::vector<int64_t>{-1, 0, 3, 3}))},
+                  {{"axis", int_attr(3)}}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, {{"x", random_tensor({2, 3, 5, 7}, 46)}}, 0.0);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(count_kernel(run->plan, "cpu.gather"), 2);
+}
+
 TEST(CpuBackend, ThreadCountsGiveTheSameResult) {
   GraphBuilder b;
   ir::Value* x = b.input("x", {64, 96});

@@ -22,6 +22,7 @@ constexpr KernelEntry kKernels[] = {
     {"cpu.view", view_accepts, make_view_step},
     {"cpu.transpose", transpose_accepts, make_transpose_step},
     {"cpu.concat", concat_accepts, make_concat_step},
+    {"cpu.gather", gather_accepts, make_gather_step},
 };
 
 bool all_outputs_constant(const ir::Node& node) {

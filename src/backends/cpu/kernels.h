@@ -20,6 +20,7 @@ bool eltwise_accepts(const ir::Node& node);     // FusedEltwise
 bool view_accepts(const ir::Node& node);        // Reshape and other zero-copy views
 bool transpose_accepts(const ir::Node& node);   // Transpose, any dtype
 bool concat_accepts(const ir::Node& node);      // Concat, any dtype
+bool gather_accepts(const ir::Node& node);      // Gather with constant indices
 
 Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_pool_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
@@ -31,6 +32,7 @@ Status make_eltwise_step(BuildState& bs, const ir::Node& node, const std::string
 Status make_view_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_transpose_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_concat_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
+Status make_gather_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_reference_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 
 // The kernel name a node gets ("onednn.conv", "cpu.view", "reference.Transpose", "folded").

@@ -92,6 +92,33 @@ class ConcatStep final : public Step {
   uint8_t* out_ = nullptr;
 };
 
+// Gather with constant indices: for each outer index, copy one block per index (ACT's camera
+// split: image[:, cam]).
+class GatherStep final : public Step {
+ public:
+  Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
+    in_ = arena + slots[in_slot_].offset;
+    out_ = arena + slots[out_slot_].offset;
+    return ok_status();
+  }
+  Status run(const RunEnv& env) override {
+    const int64_t n = static_cast<int64_t>(indices_.size());
+    const int nt = static_cast<int>(std::max<int64_t>(
+        1, std::min<int64_t>(env.threads, outer_ * n * block_ / (256 << 10) + 1)));
+#pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+    for (int64_t o = 0; o < outer_; ++o)
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(out_ + (o * n + i) * block_, in_ + (o * axis_dim_ + indices_[i]) * block_,
+                    block_);
+    return ok_status();
+  }
+  int in_slot_ = -1, out_slot_ = -1;
+  int64_t outer_ = 1, axis_dim_ = 1, block_ = 0;
+  std::vector<int64_t> indices_;
+  const uint8_t* in_ = nullptr;
+  uint8_t* out_ = nullptr;
+};
+
 int64_t normalize(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
 
 }  // namespace
@@ -183,6 +210,51 @@ Status make_concat_step(BuildState& bs, const ir::Node& node, const std::string&
   }
   step->out_slot_ = define_plain_output(bs, y);
   used.push_back(step->out_slot_);
+  bs.add_step(std::move(step), used);
+  return ok_status();
+}
+
+}  // namespace actrt::cpu
+
+namespace actrt::cpu {
+
+bool gather_accepts(const ir::Node& node) {
+  if (!node.domain().empty() || node.op_type() != "Gather") return false;
+  const ir::Value* x = node.input(0);
+  const ir::Value* idx = node.input(1);
+  const ir::Value* y = node.output(0);
+  if (!x || !idx || !y || !x->has_shape() || !y->has_shape() || x->is_constant() ||
+      !idx->is_constant() || x->shape().empty() || dtype_size(x->dtype()) == 0)
+    return false;
+  auto axis = node.attr_int("axis", 0);
+  if (!axis.ok()) return false;
+  const int64_t rank = static_cast<int64_t>(x->shape().size());
+  const int64_t a = normalize(axis.value(), rank);
+  if (a < 0 || a >= rank) return false;
+  for (int64_t i : idx->constant().to_int64_vector())
+    if (i < -x->shape()[a] || i >= x->shape()[a]) return false;
+  return true;
+}
+
+Status make_gather_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {
+  const ir::Value* x = node.input(0);
+  const Shape& xs = x->shape();
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  ASSIGN_OR_RETURN(int64_t axis, node.attr_int("axis", 0));
+  axis = normalize(axis, rank);
+  auto step = std::make_unique<GatherStep>();
+  step->node_name = node.name();
+  step->op_type = node.op_type();
+  step->kernel = kernel;
+  step->block_ = static_cast<int64_t>(dtype_size(x->dtype()));
+  for (int64_t i = 0; i < axis; ++i) step->outer_ *= xs[i];
+  for (int64_t i = axis + 1; i < rank; ++i) step->block_ *= xs[i];
+  step->axis_dim_ = xs[axis];
+  for (int64_t i : node.input(1)->constant().to_int64_vector())
+    step->indices_.push_back(i < 0 ? i + xs[axis] : i);
+  ASSIGN_OR_RETURN(step->in_slot_, bs.plain_slot(x));
+  step->out_slot_ = define_plain_output(bs, node.output(0));
+  const std::vector<int> used{step->in_slot_, step->out_slot_};
   bs.add_step(std::move(step), used);
   return ok_status();
 }
