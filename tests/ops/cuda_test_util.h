@@ -141,7 +141,8 @@ inline std::unique_ptr<CudaRun> expect_matches_reference(const ir::Graph& g, Mod
     EXPECT_TRUE(st.ok()) << st.to_string();
     if (!st.ok()) return run;
     for (const auto& [name, t] : ref.value()) {
-      ASSERT_TRUE(outs.count(name)) << "missing output " << name;
+      EXPECT_TRUE(outs.count(name)) << "missing output " << name;
+      if (!outs.count(name)) continue;
       EXPECT_EQ(outs[name].shape(), t.shape()) << name;
       EXPECT_EQ(outs[name].dtype(), t.dtype()) << name;
       if (outs[name].shape() != t.shape()) continue;
