@@ -1,0 +1,410 @@
+// actrt bench MODEL|ENGINE: trtexec-style latency and throughput of one engine.
+//
+// What is timed (docs/performance.md): one ExecutionContext::infer() per iteration on a fixed,
+// seeded random feed, host clock around the call: on the GPU that is H2D + compute + D2H (what
+// trtexec calls Latency), on the CPU the whole forward. The context's own last_compute_ms() (CUDA
+// events around the steps on the GPU) gives the compute time; the difference is the transfers
+// plus host overhead (our contexts do not time H2D and D2H separately). Warm-up first (the first
+// CUDA infer runs eagerly and the second captures the CUDA graph: both stay out of the numbers),
+// then at least --iterations AND at least --duration seconds, as trtexec does.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "actrt/engine.h"
+#include "actrt/log.h"
+#include "args.h"
+#include "bench_context.h"
+#include "build_options.h"
+#include "calib_options.h"
+#include "cli_common.h"
+#include "command.h"
+#include "compare/latency.h"
+#include "core/json_writer.h"
+#include "data/random_loader.h"
+
+namespace actrt::cli {
+namespace {
+
+using compare::LatencyStats;
+
+struct ProfileRow {
+  std::string name, op_type, kernel, precision;
+  double ms = 0;
+};
+
+struct ProfileSummary {
+  int runs = 0;
+  double total_ms = 0;
+  std::vector<ProfileRow> layers;  // in execution order
+  struct Group {
+    int count = 0;
+    double ms = 0;
+  };
+  std::map<std::string, Group> by_op;
+};
+
+struct BenchResult {
+  std::string source;  // the MODEL or ENGINE argument
+  bool built = false;
+  double build_s = 0;
+  std::string backend, target, precisions;
+  int threads = 0;
+  int64_t warmup_iterations = 0;
+  double wall_s = 0;
+  double throughput_qps = 0;
+  LatencyStats latency, compute, transfer;
+  bool gpu = false;
+  std::optional<std::string> warning;
+  std::optional<ProfileSummary> profile;
+};
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+// Runs profile() `runs` times and keeps each layer's median: one profiled run is noisy, and the
+// per-step synchronization that profiling needs makes its total larger than the timed latency.
+Result<ProfileSummary> run_profile(engine::ExecutionContext& context, const Engine& engine,
+                                   const TensorMap& feed, int runs) {
+  std::vector<std::vector<engine::LayerTime>> all;
+  for (int r = 0; r < runs; ++r) {
+    ASSIGN_OR_RETURN(auto times, context.profile(feed));
+    if (!all.empty() && times.size() != all.front().size())
+      return internal_error("profile: run " + std::to_string(r) + " reported " +
+                            std::to_string(times.size()) + " layers, the first " +
+                            std::to_string(all.front().size()));
+    all.push_back(std::move(times));
+  }
+  std::map<std::string, LayerInfo> info;
+  for (auto& l : engine.layers()) info[l.name] = l;
+  ProfileSummary s;
+  s.runs = runs;
+  if (all.empty()) return s;
+  for (size_t i = 0; i < all.front().size(); ++i) {
+    std::vector<double> ms;
+    for (const auto& run : all) ms.push_back(run[i].ms);
+    ProfileRow row;
+    row.name = all.front()[i].name;
+    row.op_type = all.front()[i].op_type;
+    row.ms = median_of(ms);
+    if (auto it = info.find(row.name); it != info.end()) {
+      row.kernel = it->second.kernel;
+      row.precision = std::string(precision_name(it->second.precision));
+      if (row.op_type.empty()) row.op_type = it->second.op_type;
+    }
+    s.total_ms += row.ms;
+    auto& g = s.by_op[row.op_type];
+    ++g.count;
+    g.ms += row.ms;
+    s.layers.push_back(std::move(row));
+  }
+  return s;
+}
+
+void write_stats(JsonWriter& w, const LatencyStats& s) {
+  w.begin_object();
+  w.field("min", s.min);
+  w.field("max", s.max);
+  w.field("mean", s.mean);
+  w.field("median", s.median);
+  w.field("p90", s.p90);
+  w.field("p95", s.p95);
+  w.field("p99", s.p99);
+  w.field("std_dev", s.std_dev);
+  w.field("coefficient_of_variation", s.coefficient_of_variation);
+  w.field("count", s.count);
+  w.end_object();
+}
+
+std::vector<const ProfileRow*> sorted_by_time(const ProfileSummary& p) {
+  std::vector<const ProfileRow*> rows;
+  for (const auto& r : p.layers) rows.push_back(&r);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const ProfileRow* a, const ProfileRow* b) { return a->ms > b->ms; });
+  return rows;
+}
+
+std::vector<std::pair<std::string, ProfileSummary::Group>> groups_by_time(const ProfileSummary& p) {
+  std::vector<std::pair<std::string, ProfileSummary::Group>> g(p.by_op.begin(), p.by_op.end());
+  std::stable_sort(g.begin(), g.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
+  return g;
+}
+
+std::string print_json(const BenchResult& r, int top) {
+  JsonWriter w;
+  w.begin_object();
+  w.field("source", r.source);
+  w.field("engine", std::string(r.built ? "built" : "loaded"));
+  if (r.built) w.field("build_s", r.build_s);
+  w.field("backend", r.backend);
+  w.field("target", r.target);
+  w.field("precisions", r.precisions);
+  w.field("threads", r.threads);
+  w.field("warmup_iterations", r.warmup_iterations);
+  w.field("iterations", r.latency.count);
+  w.field("wall_s", r.wall_s);
+  w.field("throughput_qps", r.throughput_qps);
+  w.key("latency_ms");
+  write_stats(w, r.latency);
+  w.key("compute_ms");
+  write_stats(w, r.compute);
+  if (r.gpu) {
+    // H2D + D2H + host overhead: latency minus the context's event-timed compute.
+    w.key("transfer_ms");
+    write_stats(w, r.transfer);
+  }
+  w.field("unstable", r.latency.unstable());
+  if (r.warning) w.field("warning", *r.warning);
+  if (r.profile) {
+    const auto& p = *r.profile;
+    w.key("profile");
+    w.begin_object();
+    w.field("runs", p.runs);
+    w.field("total_ms", p.total_ms);
+    w.key("by_op");
+    w.begin_array();
+    for (const auto& [op, g] : groups_by_time(p)) {
+      w.begin_object();
+      w.field("op_type", op);
+      w.field("layers", g.count);
+      w.field("ms", g.ms);
+      w.field("share", p.total_ms > 0 ? g.ms / p.total_ms : 0.0);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("top_layers");
+    w.begin_array();
+    int n = 0;
+    for (const ProfileRow* row : sorted_by_time(p)) {
+      if (top > 0 && n++ >= top) break;
+      w.begin_object();
+      w.field("name", row->name);
+      w.field("op_type", row->op_type);
+      w.field("kernel", row->kernel);
+      w.field("precision", row->precision);
+      w.field("ms", row->ms);
+      w.field("share", p.total_ms > 0 ? row->ms / p.total_ms : 0.0);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_object();
+  return w.str();
+}
+
+void print_stats_line(const char* label, const LatencyStats& s) {
+  std::printf("%s\n", compare::format_latency_stats(s, label).c_str());
+}
+
+void print_text(const BenchResult& r, int top) {
+  std::printf("=== Engine ===\n");
+  std::printf("%s: %s, backend %s, target %s, precisions %s, threads %d", r.source.c_str(),
+              r.built ? "built" : "loaded", r.backend.c_str(), r.target.c_str(), r.precisions.c_str(),
+              r.threads);
+  if (r.built) std::printf(", build %.2f s", r.build_s);
+  std::printf("\n=== Timing ===\n");
+  std::printf("Warm-up: %lld iterations; timed: %lld iterations in %.3f s\n",
+              static_cast<long long>(r.warmup_iterations), static_cast<long long>(r.latency.count),
+              r.wall_s);
+  std::printf("=== Performance summary ===\n");
+  std::printf("Throughput: %.4g qps\n", r.throughput_qps);
+  print_stats_line(r.gpu ? "Latency (H2D + compute + D2H)" : "Latency", r.latency);
+  if (r.gpu) {
+    print_stats_line("GPU Compute Time", r.compute);
+    print_stats_line("H2D + D2H + host", r.transfer);
+  }
+  if (r.warning) std::printf("[W] %s\n", r.warning->c_str());
+  if (!r.profile) return;
+  const auto& p = *r.profile;
+  std::printf("\n=== Profile (median of %d profiled runs; total %.4g ms: per-layer timing adds "
+              "synchronization, so it exceeds the latency above) ===\n",
+              p.runs, p.total_ms);
+  std::printf("By op type:\n  %-30s %6s %10s %7s\n", "op", "layers", "ms", "share");
+  for (const auto& [op, g] : groups_by_time(p))
+    std::printf("  %-30s %6d %10.4f %6.1f%%\n", op.c_str(), g.count, g.ms,
+                p.total_ms > 0 ? 100.0 * g.ms / p.total_ms : 0.0);
+  std::printf("Top layers:\n  %-40s %-24s %-26s %-5s %9s %7s %7s\n", "layer", "op", "kernel",
+              "prec", "ms", "share", "cumul");
+  double cumulative = 0;
+  int n = 0;
+  for (const ProfileRow* row : sorted_by_time(p)) {
+    if (top > 0 && n++ >= top) break;
+    cumulative += row->ms;
+    std::printf("  %-40.40s %-24.24s %-26.26s %-5s %9.4f %6.1f%% %6.1f%%\n", row->name.c_str(),
+                row->op_type.c_str(), row->kernel.c_str(), row->precision.c_str(), row->ms,
+                p.total_ms > 0 ? 100.0 * row->ms / p.total_ms : 0.0,
+                p.total_ms > 0 ? 100.0 * cumulative / p.total_ms : 0.0);
+  }
+}
+
+int run_bench(const std::vector<std::string>& args) {
+  ArgParser p("actrt bench MODEL|ENGINE [options]",
+              "Measures an engine's latency and throughput as trtexec does: builds it from an ONNX "
+              "model (with the build options) or loads an engine file (recognized by its magic), "
+              "feeds seeded random inputs, warms up for --warmup-ms, then runs at least "
+              "--iterations inferences AND at least --duration seconds. Reports min / mean / "
+              "median / p90 / p95 / p99 latency and throughput; on the GPU also the compute time "
+              "(CUDA events) and the transfers; warns when the coefficient of variation exceeds "
+              "2.5 %. --profile adds a per-layer table.",
+              {"actrt bench models/act-tiny/act-tiny.onnx --threads 2",
+               "actrt bench act.onnx --backend cuda --fp16 --format json",
+               "actrt bench act-fp16.engine --profile --profile-top 15",
+               "actrt bench act.onnx --backend cuda --int8 --calib-random --calibration-cache act.cache"});
+  p.positional("MODEL|ENGINE", "an ONNX model (.onnx) or an engine file from `actrt build`");
+  p.group("Model loading");
+  add_model_options(p);
+  add_builder_options(p);
+  add_calibration_options(p);
+  p.group("Timing (trtexec's defaults)");
+  p.option("warmup-ms", "MS", "untimed warm-up time", "200");
+  p.option("iterations", "N", "at least this many timed iterations", "10");
+  p.option("duration", "S", "at least this many seconds of timed iterations", "3");
+  p.option("max-iterations", "N", "stop after this many timed iterations (0: no cap)", "0");
+  p.group("Data");
+  p.option("data-seed", "N", "seed of the random inputs (Polygraphy's default 1)", "1");
+  p.multi_option("val-range", "[NAME:]LOW,HIGH", "range of random values, per input or default");
+  p.group("Profile");
+  p.flag("profile", "also time every layer (ExecutionContext::profile) and print where time goes");
+  p.option("profile-runs", "N", "profiled runs; each layer's median is reported", "10");
+  p.option("profile-top", "N", "layers listed, slowest first (0: all)", "25");
+  p.group("Output");
+  p.option("format", "text|json", "text (trtexec-like) or one JSON object on stdout", "text");
+  if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
+  const std::string format = p.get("format");
+  if (format != "text" && format != "json")
+    return fail(invalid_argument("--format must be text or json, got '" + format + "'"));
+
+  compare::TimingOptions timing;
+  auto warmup = p.get_double("warmup-ms", 200);
+  auto iterations = p.get_int("iterations", 10);
+  auto duration = p.get_double("duration", 3);
+  auto max_iterations = p.get_int("max-iterations", 0);
+  auto data_seed = p.get_int("data-seed", 1);
+  auto profile_runs = p.get_int("profile-runs", 10);
+  auto profile_top = p.get_int("profile-top", 25);
+  for (const Status* s : {&warmup.status(), &iterations.status(), &duration.status(),
+                          &max_iterations.status(), &data_seed.status(), &profile_runs.status(),
+                          &profile_top.status()})
+    if (!s->ok()) return fail(*s);
+  timing.warmup_ms = *warmup;
+  timing.min_iterations = *iterations;
+  timing.min_seconds = *duration;
+  timing.max_iterations = *max_iterations;
+  if (*iterations < 1) return fail(invalid_argument("--iterations must be >= 1"));
+  if (*profile_runs < 1) return fail(invalid_argument("--profile-runs must be >= 1"));
+
+  auto config = builder_config_from(p);
+  if (!config.ok()) return fail(config.status());
+
+  // Engine: load a file that starts with the engine magic, else build from ONNX.
+  const std::string source = p.arg("MODEL|ENGINE");
+  auto is_engine = is_engine_file(source);
+  if (!is_engine.ok()) return fail(is_engine.status());  // bench needs the file either way
+  BenchResult r;
+  r.source = source;
+  std::shared_ptr<Engine> engine;
+  if (*is_engine) {
+    if (p.has("fp16") || p.has("tf32") || p.has("int8") || p.get("backend") != "cpu")
+      log_warning("build options (--backend/--fp16/--tf32/--int8) are ignored for an engine file: "
+                  "it runs as it was built");
+    auto loaded = engine_from_path(source);
+    if (!loaded.ok()) return fail(loaded.status());
+    engine = loaded.value();
+  } else {
+    auto options = network_options_from(p);
+    if (!options.ok()) return fail(options.status());
+    const auto t0 = std::chrono::steady_clock::now();
+    auto net = network_from_onnx_path(source, options.value());
+    if (!net.ok()) return fail(net.status());
+    auto calibrator = calibrator_from(p, net.value(), config->seed);
+    if (!calibrator.ok()) return fail(calibrator.status());
+    if (calibrator.value()) config->calibrator = calibrator.value();
+    auto built = engine_from_network(net.value(), config.value());
+    if (!built.ok()) return fail(built.status());
+    engine = built.value();
+    r.built = true;
+    r.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    log_info("Built " + source + " in " + std::to_string(r.build_s) + " s");
+  }
+  r.backend = std::string(backend_name(engine->backend()));
+  r.gpu = engine->backend() == BackendKind::kCuda;
+  r.target = engine->target();
+  const auto& meta = engine->metadata();
+  if (auto it = meta.find("precisions"); it != meta.end()) r.precisions = it->second;
+  r.threads = config->threads;
+
+  auto context = create_execution_context(*engine, config->threads);
+  if (!context.ok()) return fail(context.status());
+
+  // Inputs: one seeded random feed (Polygraphy's loader: item 0 from --data-seed).
+  data::RandomDataOptions ro;
+  ro.seed = static_cast<uint64_t>(*data_seed);
+  for (const auto& range : p.get_all("val-range"))
+    if (Status s = ro.parse_range(range); !s.ok()) return fail(s);
+  auto loader = data::RandomDataLoader::create(engine->inputs(), ro);
+  if (!loader.ok()) return fail(loader.status());
+  auto feed = loader->get(0);
+  if (!feed.ok()) return fail(feed.status());
+
+  std::vector<double> compute_ms;
+  engine::TensorMap outputs;
+  auto infer_once = [&]() -> Result<double> {
+    const auto t0 = std::chrono::steady_clock::now();
+    RETURN_IF_ERROR((*context)->infer(feed.value(), outputs));
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    compute_ms.push_back((*context)->last_compute_ms());
+    return ms;
+  };
+  log_info("Warm-up " + std::to_string(timing.warmup_ms) + " ms, then >= " +
+           std::to_string(timing.min_iterations) + " iterations and >= " +
+           std::to_string(timing.min_seconds) + " s");
+  auto run = compare::run_timing_loop(infer_once, timing);
+  if (!run.ok()) return fail(run.status());
+  r.warmup_iterations = run->warmup_iterations;
+  r.wall_s = run->wall_seconds;
+  r.throughput_qps = run->throughput_qps;
+  // The lambda also ran during warm-up: keep the compute times of the timed iterations only.
+  compute_ms.erase(compute_ms.begin(), compute_ms.begin() + run->warmup_iterations);
+  auto latency = compare::compute_latency_stats(run->samples_ms);
+  if (!latency.ok()) return fail(latency.status());
+  r.latency = latency.value();
+  auto compute = compare::compute_latency_stats(compute_ms);
+  if (!compute.ok()) return fail(compute.status());
+  r.compute = compute.value();
+  if (r.gpu) {
+    std::vector<double> transfer;
+    for (size_t i = 0; i < run->samples_ms.size(); ++i)
+      transfer.push_back(std::max(0.0, run->samples_ms[i] - compute_ms[i]));
+    auto t = compare::compute_latency_stats(transfer);
+    if (!t.ok()) return fail(t.status());
+    r.transfer = t.value();
+  }
+  r.warning = compare::stability_warning(r.latency);
+  if (r.warning && format == "text") log_warning(*r.warning);
+
+  if (p.has("profile")) {
+    auto prof = run_profile(**context, *engine, feed.value(), static_cast<int>(*profile_runs));
+    if (!prof.ok()) return fail(prof.status());
+    r.profile = std::move(prof).value();
+  }
+
+  const int top = static_cast<int>(*profile_top);
+  if (format == "json") std::printf("%s\n", print_json(r, top).c_str());
+  else print_text(r, top);
+  return 0;
+}
+
+}  // namespace
+
+ACTRT_REGISTER_COMMAND(bench, "trtexec-style latency / throughput (and --profile per layer) of an engine",
+                       run_bench);
+
+}  // namespace actrt::cli
