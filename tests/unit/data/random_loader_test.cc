@@ -123,8 +123,8 @@ TEST(RandomLoader, PerInputRanges) {
   // A degenerate range gives the constant.
   RandomDataOptions c;
   ASSERT_TRUE(c.parse_range("qpos:1,1").ok());
-  for (float v : RandomDataLoader::create(kInputs, c)->get(0)->at("qpos").span<float>())
-    EXPECT_EQ(v, 1.0f);
+  const TensorMap constant = *RandomDataLoader::create(kInputs, c)->get(0);
+  for (float v : constant.at("qpos").span<float>()) EXPECT_EQ(v, 1.0f);
 }
 
 TEST(RandomLoader, Errors) {
