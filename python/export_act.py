@@ -164,6 +164,9 @@ def main(argv=None) -> int:
     ap.add_argument("--with-is-pad", action="store_true", help="also output is_pad (sigmoid of is_pad_head)")
     ap.add_argument("--io-seed", type=int, default=1234, help="seed of the random inputs in <model>.io.npz")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--save-state-dict", action="store_true",
+                    help="also write <model>.pt, the policy's state dict, so that PyTorch baselines "
+                         "(python/bench_torch.py) run on exactly the exported weights")
     add_config_args(ap)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -187,6 +190,10 @@ def main(argv=None) -> int:
     info = export(policy, args.out, batch=args.batch, dynamic_batch=args.dynamic_batch, opset=args.opset,
                   dynamo=args.dynamo, with_is_pad=args.with_is_pad, io_seed=args.io_seed)
     print(f"[I] wrote {info['onnx']} ({info['bytes'] / 1e6:.1f} MB, {info['nodes']} nodes) and {info['io']}")
+    if args.save_state_dict:
+        sd_path = (args.out[:-5] if args.out.endswith(".onnx") else args.out) + ".pt"
+        torch.save(policy.state_dict(), sd_path)
+        print(f"[I] wrote {sd_path} (state dict)")
     print(f"[I] parameters: {info['params_inference'] / 1e6:.3f} M used at inference, "
           f"{info['params_all'] / 1e6:.3f} M in the graph's state dict")
     print(f"[I] ops: {' '.join(f'{k}:{v}' for k, v in sorted(info['ops'].items()))}")
