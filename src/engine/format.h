@@ -7,7 +7,7 @@
 //     8   u32      format version (kFormatVersion)
 //     12  u32      header size (128)
 //     16  u64      file size in bytes (truncation check)
-//     24  u64      checksum: FNV-1a 64 of bytes [128, file size)
+//     24  u64      checksum: FNV-1a 64 of bytes [32, file size) (rest of header + all sections)
 //     32  u32      backend (0 = cpu, 1 = cuda)
 //     36  u32      reserved (0)
 //     40  char[24] producer version, NUL-padded ("0.1.0"): readable even when the rest is not
@@ -51,6 +51,7 @@ namespace actrt::engine::format {
 inline constexpr char kMagic[8] = {'A', 'C', 'T', 'R', 'T', 'E', 'N', 'G'};
 inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr uint32_t kHeaderSize = 128;
+inline constexpr size_t kChecksumFrom = 32;  // the checksum covers [32, end)
 inline constexpr uint32_t kWeightAlignment = 64;
 inline constexpr size_t kProducerOffset = 40;
 inline constexpr size_t kProducerSize = 24;

@@ -274,7 +274,7 @@ Result<std::string> serialize_plan(const Plan& plan) {
 
   std::string& bytes = w.bytes();
   w.patch<uint64_t>(16, bytes.size());
-  w.patch<uint64_t>(24, format::fnv1a64(std::string_view(bytes).substr(kHeaderSize)));
+  w.patch<uint64_t>(24, format::fnv1a64(std::string_view(bytes).substr(format::kChecksumFrom)));
   return std::move(bytes);
 }
 
@@ -299,6 +299,11 @@ Result<EngineHeader> read_header(std::string_view bytes, const std::string& sour
                             ") is newer than this actrt supports (" +
                             std::to_string(format::kFormatVersion) + ", actrt " +
                             std::string(version_string()) + "); upgrade actrt or rebuild the engine");
+  uint32_t header_size = 0;
+  std::memcpy(&header_size, bytes.data() + 12, 4);
+  if (header_size != kHeaderSize)
+    return invalid_model(source + ": header size field says " + std::to_string(header_size) +
+                         " at byte 12, expected " + std::to_string(kHeaderSize) + " (corrupt header)");
   if (h.format_version == 0)
     return invalid_model(source + ": engine format version 0 is invalid (corrupt header)");
   if (backend > static_cast<uint32_t>(BackendKind::kCuda))
@@ -308,7 +313,7 @@ Result<EngineHeader> read_header(std::string_view bytes, const std::string& sour
     return invalid_model(source + ": engine is " + std::to_string(bytes.size()) +
                          " bytes but its header says " + std::to_string(h.file_size) +
                          (bytes.size() < h.file_size ? " (truncated)" : " (trailing bytes)"));
-  const uint64_t actual = format::fnv1a64(bytes.substr(kHeaderSize));
+  const uint64_t actual = format::fnv1a64(bytes.substr(format::kChecksumFrom));
   if (actual != h.checksum)
     return invalid_model(source + ": engine checksum mismatch (stored " + std::to_string(h.checksum) +
                          ", computed " + std::to_string(actual) + "): the file is corrupted");

@@ -33,7 +33,9 @@ Status verify_graph(const Graph& graph, const VerifyOptions& options) {
       if (v->producer() != n.get())
         return invalid_model(n->describe() + ": output '" + v->name() +
                              "' does not name this node as its producer");
-      if (available.count(v) || v->is_constant())
+      // (A constant output is fine: infer_shapes attaches folded data before fold_constants
+      // removes the node; the producer check above already ties it to this node.)
+      if (available.count(v))
         return invalid_model(n->describe() + ": output '" + v->name() +
                              "' is already defined elsewhere (values have one producer)");
       if (!value_names.insert(v->name()).second)
