@@ -1,0 +1,72 @@
+// act-tiny on the CUDA backend against the reference executor, per precision, through the public
+// API (network -> engine -> save/load -> runner). Skips without a GPU.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "actrt/engine.h"
+#include "actrt/runners.h"
+#include "data/npz.h"
+#include "engine/backend.h"
+
+using namespace actrt;
+
+namespace {
+
+const std::string kModel = std::string(ACTRT_SOURCE_DIR) + "/models/act-tiny/act-tiny.onnx";
+const std::string kIo = std::string(ACTRT_SOURCE_DIR) + "/models/act-tiny/act-tiny.io.npz";
+
+double relative_max_error(const Tensor& a, const Tensor& b) {
+  double max_diff = 0, max_ref = 0;
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    const double x = a.element_as_double(i), y = b.element_as_double(i);
+    if (std::isnan(x)) return INFINITY;
+    max_diff = std::max(max_diff, std::fabs(x - y));
+    max_ref = std::max(max_ref, std::fabs(y));
+  }
+  return max_diff / max_ref;
+}
+
+void check_precision(bool tf32, bool fp16, double tolerance) {
+  const engine::Backend* cuda = engine::find_backend(BackendKind::kCuda);
+  if (!cuda || !cuda->available().ok()) GTEST_SKIP() << "no CUDA device";
+  if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " not present";
+  auto net = network_from_onnx_path_shared(kModel);
+  ASSERT_TRUE(net.ok()) << net.status().to_string();
+  BuilderConfig config;
+  config.backend = BackendKind::kCuda;
+  config.tf32 = tf32;
+  config.fp16 = fp16;
+  auto built = engine_from_network(*net.value(), config);
+  ASSERT_TRUE(built.ok()) << built.status().to_string();
+  // Through the file format: what users deploy.
+  auto bytes = built.value()->serialize();
+  ASSERT_TRUE(bytes.ok());
+  auto engine = engine_from_bytes(bytes.value(), "act-tiny-cuda");
+  ASSERT_TRUE(engine.ok()) << engine.status().to_string();
+  auto io = data::read_npz(kIo);
+  ASSERT_TRUE(io.ok());
+  TensorMap feed = {{"qpos", io->at("qpos")}, {"image", io->at("image")}};
+  std::shared_ptr<Network> network = net.value();
+  auto reference = make_reference_runner([network]() -> Result<std::shared_ptr<Network>> { return network; });
+  std::shared_ptr<Engine> e = engine.value();
+  auto gpu = make_engine_runner([e]() -> Result<std::shared_ptr<Engine>> { return e; });
+  RunnerActivation ra(*reference), ga(*gpu);
+  ASSERT_TRUE(ra.ok() && ga.ok()) << ga.status().to_string();
+  auto want = reference->infer(feed);
+  ASSERT_TRUE(want.ok());
+  // Several runs: the second captures a CUDA graph, later ones replay it.
+  for (int run = 0; run < 3; ++run) {
+    auto got = gpu->infer(feed);
+    ASSERT_TRUE(got.ok()) << got.status().to_string();
+    const double err = relative_max_error(got->at("actions").to_float32(), want->at("actions"));
+    EXPECT_LT(err, tolerance) << "run " << run;
+  }
+}
+
+}  // namespace
+
+TEST(CudaAct, Fp32MatchesReference) { check_precision(false, false, 1e-4); }
+TEST(CudaAct, Tf32MatchesReference) { check_precision(true, false, 2e-3); }
+TEST(CudaAct, Fp16MatchesReference) { check_precision(false, true, 1e-2); }
