@@ -1,0 +1,394 @@
+// actrt compare MODEL --data DIR --report OUT: the seed's experiment as one command. Builds (or
+// reuses) an engine per variant, runs every variant and optionally PyTorch on the same evaluation
+// samples from ACT episodes, and reports accuracy against the dataset's actions, agreement with
+// the FP32 engine, latency, engine size and build time (compare_report.h has the file layouts).
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "actrt/engine.h"
+#include "actrt/log.h"
+#include "actrt/runners.h"
+#include "args.h"
+#include "cli_common.h"
+#include "command.h"
+#include "compare/act_evaluation.h"
+#include "compare/latency.h"
+#include "compare_report.h"
+#include "compare_torch.h"
+#include "compare_variants.h"
+#include "data/json.h"
+
+namespace actrt::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace compare_cli;  // NOLINT: this file's own helpers
+
+constexpr int64_t kDefaultSamples = 40;
+constexpr int64_t kDefaultCalibSamples = 32;
+constexpr int64_t kDefaultRepeat = 5;
+constexpr int kWarmUpRuns = 2;
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(',', pos);
+    if (end == std::string::npos) end = s.size();
+    if (end > pos) out.push_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// --data must be a folder with episode_*.hdf5; say so before anything expensive happens.
+Status check_data_dir(const std::string& dir) {
+  std::error_code ec;
+  if (dir.empty()) return invalid_argument("--data DIR (a folder of ACT episodes) is required");
+  if (!fs::is_directory(dir, ec)) return invalid_argument("--data " + dir + ": not a folder");
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("episode_", 0) == 0 && e.path().extension() == ".hdf5") return ok_status();
+  }
+  return invalid_argument("--data " + dir + ": no ACT episodes (episode_<i>.hdf5) in this folder");
+}
+
+// Cameras: --cameras, else camera_names of <model>.config.json (written by export_act.py).
+Result<std::vector<std::string>> cameras_for(const ArgParser& p, const std::string& model,
+                                             std::string* source) {
+  if (p.has("cameras")) {
+    auto cams = split_list(p.get("cameras"));
+    if (cams.empty()) return invalid_argument("--cameras: no camera names given");
+    *source = "--cameras";
+    return cams;
+  }
+  std::string base = model;
+  if (base.size() > 5 && base.substr(base.size() - 5) == ".onnx") base.resize(base.size() - 5);
+  const std::string config = base + ".config.json";
+  std::error_code ec;
+  if (fs::exists(config, ec)) {
+    ASSIGN_OR_RETURN(std::string text, bytes_from_path(config));
+    ASSIGN_OR_RETURN(data::Json json, data::parse_json(text, config));
+    const data::Json* names = json.find("camera_names");
+    if (names && names->kind() == data::Json::Kind::kArray && !names->items().empty()) {
+      std::vector<std::string> cams;
+      for (const auto& n : names->items()) cams.push_back(n.as_string());
+      *source = config;
+      return cams;
+    }
+  }
+  return invalid_argument("pass --cameras with the camera names in the policy's order (no " + config +
+                          " with camera_names next to the model)");
+}
+
+struct VariantRun {
+  std::vector<Tensor> outputs;   // per evaluation sample
+  std::vector<double> times_ms;  // timed runs
+};
+
+Result<VariantRun> run_variant(std::shared_ptr<Engine> engine, const std::string& name,
+                               const std::vector<TensorMap>& feeds, const std::string& output,
+                               int threads, int64_t repeat) {
+  EngineRunnerOptions ro;
+  ro.threads = threads;
+  auto runner = make_engine_runner([engine]() -> Result<std::shared_ptr<Engine>> { return engine; },
+                                   name, ro);
+  RunnerActivation active(*runner);
+  if (!active.ok()) return active.status();
+  for (int i = 0; i < kWarmUpRuns; ++i) RETURN_IF_ERROR(runner->infer(feeds[0]).status());
+  VariantRun run;
+  for (const TensorMap& feed : feeds) {
+    ASSIGN_OR_RETURN(TensorMap out, runner->infer(feed));
+    auto it = out.find(output);
+    if (it == out.end()) return internal_error(name + ": engine produced no output '" + output + "'");
+    run.outputs.push_back(it->second.clone());  // the runner may reuse its buffers
+  }
+  // Timing: `repeat` passes over all samples, so every sample is timed the same number of times
+  // and a per-sample effect (none expected for a fixed-shape policy) cannot bias the median.
+  for (int64_t r = 0; r < repeat; ++r)
+    for (const TensorMap& feed : feeds) {
+      RETURN_IF_ERROR(runner->infer(feed).status());
+      run.times_ms.push_back(runner->last_inference_time_ms());
+    }
+  return run;
+}
+
+Status fill_latency(ReportRow& row, const std::vector<double>& times) {
+  ASSIGN_OR_RETURN(compare::LatencyStats s, compare::compute_latency_stats(times));
+  row.latency_median = s.median;
+  row.latency_p99 = s.p99;
+  row.latency_mean = s.mean;
+  row.latency_runs = s.count;
+  if (auto w = compare::stability_warning(s)) log_verbose(row.name + ": " + *w);
+  return ok_status();
+}
+
+Status fill_accuracy(ReportRow& row, const std::vector<Tensor>& outputs,
+                     const compare::ActEvaluationSet& set, const std::vector<Tensor>* fp32) {
+  ASSIGN_OR_RETURN(compare::ChunkAccuracy acc, compare::chunk_accuracy(outputs, set));
+  row.l1 = acc.l1;
+  row.l1_robot = acc.l1_robot;
+  row.l1_per_step = acc.l1_per_step;
+  if (fp32) {
+    ASSIGN_OR_RETURN(compare::PairError e, compare::pair_error(outputs, *fp32));
+    row.l1_vs_fp32 = e.mean_abs;
+    row.max_abs_vs_fp32 = e.max_abs;
+  }
+  return ok_status();
+}
+
+std::string stats_key(const data::NormStats& s) {
+  std::string k;
+  for (const auto* v : {&s.qpos_mean, &s.qpos_std, &s.action_mean, &s.action_std})
+    for (float x : *v) k += std::to_string(x) + ",";
+  return k;
+}
+
+int run_compare(const std::vector<std::string>& args) {
+  ArgParser p("actrt compare MODEL --data DIR --report OUT [options]",
+              "Builds (or reuses from OUT/engines) an engine per variant, runs every variant and "
+              "optionally PyTorch on the same evaluation samples drawn from ACT episodes, and reports "
+              "L1 to the dataset's action chunks (normalized and in robot units), L1 and max abs "
+              "error against the FP32 engine, median and p99 latency, speed-up against PyTorch, "
+              "engine size and build time: a table on stdout, OUT/report.md, OUT/results.json, "
+              "OUT/latency_vs_l1.svg and OUT/l1_along_chunk.svg. int8 is entropy calibration on "
+              "calibration samples of the same episodes (never the evaluation samples); int8-random "
+              "is calibration on seeded random data in [0,1) (Polygraphy's default).",
+              {"actrt compare models/act-tiny/act-tiny.onnx --data models/act-tiny/eval "
+               "--stats models/act-tiny/stats.json --torch --report out/compare",
+               "actrt compare act.onnx --data episodes/ --cameras top --backend cuda "
+               "--variants fp32,fp16,int8 --report out/act-cuda"});
+  p.positional("MODEL", "an ACT policy exported to ONNX (inputs qpos, image; output actions)");
+  p.group("Model loading");
+  add_model_options(p);
+  p.group("Data");
+  p.option("data", "DIR", "folder of ACT episodes (episode_<i>.hdf5)");
+  p.option("stats", "FILE.json",
+           "normalization statistics the policy was trained with (default: computed from DIR)");
+  p.option("cameras", "A,B,...",
+           "camera names in the policy's order (default: camera_names of MODEL's .config.json)");
+  p.option("samples", "N", "evaluation samples", std::to_string(kDefaultSamples));
+  p.option("calib-samples", "N", "calibration samples for int8 (disjoint from the evaluation ones)",
+           std::to_string(kDefaultCalibSamples));
+  p.option("seed", "N", "seed of the sample split, random calibration data and builds", "1");
+  p.group("Variants");
+  p.option("variants", "LIST",
+           "comma-separated: fp32, tf32, fp16, int8, int8-random (default: all the backend supports)");
+  p.option("backend", "cpu|cuda", "where the engines run", "cpu");
+  p.option("threads", "N", "CPU threads for engines and PyTorch (0 = all cores)", "0");
+  p.flag("rebuild", "ignore cached engines in OUT/engines and build again");
+  p.option("repeat", "N", "timed runs per evaluation sample (after one untimed accuracy pass)",
+           std::to_string(kDefaultRepeat));
+  p.group("PyTorch");
+  p.flag("torch", "add the PyTorch row (python/torch_runner.py; left out with a note without torch)");
+  p.option("torch-runner", "PATH", "the helper script (default: python/torch_runner.py of this tree)");
+  p.group("Output");
+  p.option("report", "OUT", "report folder");
+  if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
+
+  const std::string model = p.arg("MODEL");
+  const std::string out_dir = p.get("report");
+  if (out_dir.empty()) return fail(invalid_argument("--report OUT (the report folder) is required"));
+  if (Status s = check_data_dir(p.get("data")); !s.ok()) return fail(s);
+  auto backend = backend_from_name(p.get("backend"));
+  if (!backend) return fail(invalid_argument("--backend must be cpu or cuda, got '" + p.get("backend") + "'"));
+  std::vector<Variant> variants;
+  if (p.has("variants")) {
+    auto v = parse_variants(p.get("variants"));
+    if (!v.ok()) return fail(v.status());
+    variants = v.value();
+  } else {
+    variants = default_variants(*backend);
+  }
+  auto samples = p.get_int("samples", kDefaultSamples);
+  auto calib_samples = p.get_int("calib-samples", kDefaultCalibSamples);
+  auto seed = p.get_int("seed", 1);
+  auto threads = p.get_int("threads", 0);
+  auto repeat = p.get_int("repeat", kDefaultRepeat);
+  for (const auto* r : {&samples, &calib_samples, &seed, &threads, &repeat})
+    if (!r->ok()) return fail(r->status());
+  if (samples.value() < 1) return fail(invalid_argument("--samples must be >= 1"));
+  if (calib_samples.value() < 1) return fail(invalid_argument("--calib-samples must be >= 1"));
+  if (repeat.value() < 1) return fail(invalid_argument("--repeat must be >= 1"));
+  if (threads.value() < 0) return fail(invalid_argument("--threads must be >= 0"));
+  std::string cameras_source;
+  auto cameras = cameras_for(p, model, &cameras_source);
+  if (!cameras.ok()) return fail(cameras.status());
+
+  // Model, inputs and the chunk length.
+  auto net_options = network_options_from(p);
+  if (!net_options.ok()) return fail(net_options.status());
+  auto net = network_from_onnx_path(model, net_options.value());
+  if (!net.ok()) return fail(net.status());
+  auto names = compare::find_act_inputs(net->inputs());
+  if (!names.ok()) return fail(names.status());
+  const auto outputs = net->outputs();
+  const TensorInfo* action_out = &outputs.at(0);
+  for (const auto& o : outputs)
+    if (o.name == "actions") action_out = &o;
+  if (action_out->shape.size() < 2 || action_out->shape[action_out->shape.size() - 2] < 1)
+    return fail(invalid_model(model + ": output '" + action_out->name + "' has shape " +
+                              shape_to_string(action_out->shape) + "; expected [1,chunk,state_dim]"));
+  const int64_t chunk = action_out->shape[action_out->shape.size() - 2];
+  auto model_hash = hash_file(model);
+  if (!model_hash.ok()) return fail(model_hash.status());
+
+  // Episodes, statistics and the split.
+  auto opened = data::ActEpisodes::open(p.get("data"), cameras.value());
+  if (!opened.ok()) return fail(opened.status());
+  auto episodes = std::make_shared<data::ActEpisodes>(std::move(opened).value());
+  std::string stats_source = "computed from " + p.get("data") + " (get_norm_stats)";
+  if (p.has("stats")) {
+    auto stats = data::load_norm_stats(p.get("stats"));
+    if (!stats.ok()) return fail(stats.status());
+    if (Status s = episodes->use_stats(std::move(stats).value()); !s.ok()) return fail(s);
+    stats_source = p.get("stats");
+  } else {
+    log_warning("no --stats: normalization statistics are computed from " + p.get("data") +
+                "; a policy expects the statistics it was trained with");
+  }
+  compare::ActEvaluationOptions eo;
+  eo.seed = static_cast<uint64_t>(seed.value());
+  eo.calibration_samples = calib_samples.value();
+  eo.evaluation_samples = samples.value();
+  eo.chunk = chunk;
+  auto set = compare::load_act_evaluation(*episodes, names.value(), eo);
+  if (!set.ok()) return fail(set.status());
+  log_info("Evaluation: " + std::to_string(set->evaluation.size()) + " samples from " +
+           std::to_string(episodes->num_episodes()) + " episodes in " + p.get("data") + " (cameras from " +
+           cameras_source + "); " +
+           std::to_string(set->calibration.size()) + " other samples reserved for int8 calibration");
+
+  // fp32 is the reference of every "vs fp32" column: run it even when not asked for.
+  if (std::find(variants.begin(), variants.end(), Variant::kFp32) == variants.end()) {
+    log_info("adding fp32: it is the reference for the 'vs fp32' columns");
+    variants.insert(variants.begin(), Variant::kFp32);
+  } else {
+    std::stable_partition(variants.begin(), variants.end(), [](Variant v) { return v == Variant::kFp32; });
+  }
+
+  VariantBuildInputs bi;
+  bi.network = &net.value();
+  bi.model_hash = model_hash.value();
+  bi.backend = *backend;
+  bi.threads = static_cast<int>(threads.value());
+  bi.seed = static_cast<uint64_t>(seed.value());
+  bi.engines_dir = out_dir + "/engines";
+  bi.rebuild = p.has("rebuild");
+  bi.calibration_samples = calib_samples.value();
+  bi.calibration_data = std::make_shared<compare::ActCalibrationLoader>(episodes, set->calibration, names.value());
+  std::string cam_key;
+  for (const auto& c : cameras.value()) cam_key += c + ",";
+  bi.calibration_key = fs::weakly_canonical(p.get("data")).string() + "|" + cam_key + "|" +
+                       stats_key(episodes->stats());
+
+  ReportInputs report;
+  report.model = model;
+  report.backend = std::string(backend_name(*backend));
+  report.data_dir = p.get("data");
+  report.stats_source = stats_source;
+  report.cameras = cameras.value();
+  report.seed = static_cast<uint64_t>(seed.value());
+  report.evaluation = set->evaluation;
+  report.calibration = set->calibration;
+  report.latency_method = "host-to-host wall time of infer(), batch 1; " + std::to_string(kWarmUpRuns) +
+                          " warm-up runs, then " + std::to_string(repeat.value()) + " timed runs of each of " +
+                          std::to_string(set->evaluation.size()) + " samples; median and p99 (nearest rank)";
+
+  std::vector<Tensor> fp32_outputs;
+  bool fp32_ok = false;
+  for (Variant v : variants) {
+    ReportRow row;
+    row.name = variant_name(v);
+    if (auto why = variant_skip_reason(v, *backend)) {
+      row.status = "skipped";
+      row.reason = *why;
+      log_info(row.name + ": skipped (" + *why + ")");
+      report.variants.push_back(std::move(row));
+      continue;
+    }
+    auto built = build_or_load_variant(v, bi);
+    if (!built.ok()) {
+      row.status = "failed";
+      row.reason = "build: " + built.status().message();
+      log_warning(row.name + ": " + row.reason);
+      report.variants.push_back(std::move(row));
+      continue;
+    }
+    row.engine_bytes = built->engine_bytes;
+    row.build_seconds = built->build_seconds;
+    row.engine_cached = built->cached;
+    row.engine_path = built->engine_path;
+    log_info(row.name + ": running " + std::to_string(set->feeds.size()) + " samples");
+    auto run = run_variant(built->engine, row.name, set->feeds, action_out->name,
+                           static_cast<int>(threads.value()), repeat.value());
+    Status s = run.ok() ? fill_accuracy(row, run->outputs, set.value(), fp32_ok ? &fp32_outputs : nullptr)
+                        : run.status();
+    if (s.ok()) s = fill_latency(row, run->times_ms);
+    if (!s.ok()) {
+      row = ReportRow{.name = row.name, .status = "failed", .reason = "run: " + s.message()};
+      log_warning(row.name + ": " + row.reason);
+    } else if (v == Variant::kFp32) {
+      fp32_outputs = run->outputs;
+      fp32_ok = true;
+      row.l1_vs_fp32 = 0;
+      row.max_abs_vs_fp32 = 0;
+    }
+    report.variants.push_back(std::move(row));
+  }
+
+  if (p.has("torch")) {
+    TorchRunOptions to;
+    to.model_path = model;
+    to.script = p.get("torch-runner");
+    to.work_dir = out_dir + "/torch";
+    to.backend = *backend;
+    to.threads = static_cast<int>(threads.value());
+    to.repeat = static_cast<int>(repeat.value());
+    to.qpos_name = names->qpos;
+    to.image_name = names->image;
+    auto tr = run_torch(set->feeds, to);
+    if (!tr.ok()) {
+      report.pytorch_note = "row left out: " + tr.status().message();
+      log_warning("PyTorch " + report.pytorch_note);
+    } else {
+      ReportRow row;
+      row.name = "pytorch";
+      row.reason = tr->description;
+      Status s = fill_accuracy(row, tr->actions, set.value(), fp32_ok ? &fp32_outputs : nullptr);
+      if (s.ok()) s = fill_latency(row, tr->latency_ms);
+      if (!s.ok()) {
+        report.pytorch_note = "row left out: " + s.message();
+        log_warning("PyTorch " + report.pytorch_note);
+      } else {
+        report.pytorch_note = tr->description;
+        row.speedup_vs_pytorch = 1.0;
+        for (ReportRow& r : report.variants)
+          if (r.latency_median && *r.latency_median > 0)
+            r.speedup_vs_pytorch = *row.latency_median / *r.latency_median;
+        report.pytorch = std::move(row);
+      }
+    }
+  } else {
+    report.pytorch_note = "not run (pass --torch for the PyTorch row)";
+  }
+
+  std::printf("\n%s\n", report_table(report).c_str());
+  if (Status s = write_report(report, out_dir); !s.ok()) return fail(s);
+  std::printf("Report: %s/report.md, results.json, latency_vs_l1.svg, l1_along_chunk.svg\n",
+              out_dir.c_str());
+  if (!fp32_ok) {
+    log_error("the fp32 engine failed: the 'vs fp32' columns are empty");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+ACTRT_REGISTER_COMMAND(compare, "compare engine variants and PyTorch on ACT episodes (accuracy, latency, report)",
+                       run_compare);
+
+}  // namespace actrt::cli

@@ -1,0 +1,153 @@
+#include "compare_report.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "compare/report_markdown.h"
+#include "compare/report_svg.h"
+#include "data/json.h"
+
+namespace actrt::cli::compare_cli {
+
+namespace {
+
+using compare::Align;
+using compare::format_sig;
+using data::Json;
+
+std::string opt(const std::optional<double>& v, int digits = 4) {
+  return v ? format_sig(*v, digits) : "-";
+}
+
+// JSON has no NaN / Infinity: those (and absent values) are null.
+Json num(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? Json::number(*v) : Json();
+}
+
+Json row_json(const ReportRow& r) {
+  Json o = Json::object();
+  o.set("name", Json::string(r.name));
+  o.set("status", Json::string(r.status));
+  o.set("reason", Json::string(r.reason));
+  o.set("l1_to_ground_truth", num(r.l1));
+  o.set("l1_to_ground_truth_robot", num(r.l1_robot));
+  Json steps = Json::array();
+  for (double v : r.l1_per_step) steps.push_back(num(v));
+  o.set("l1_per_step", std::move(steps));
+  o.set("l1_vs_fp32", num(r.l1_vs_fp32));
+  o.set("max_abs_vs_fp32", num(r.max_abs_vs_fp32));
+  o.set("latency_ms_median", num(r.latency_median));
+  o.set("latency_ms_p99", num(r.latency_p99));
+  o.set("latency_ms_mean", num(r.latency_mean));
+  o.set("latency_runs", Json::number(static_cast<double>(r.latency_runs)));
+  o.set("speedup_vs_pytorch", num(r.speedup_vs_pytorch));
+  o.set("engine_bytes", r.engine_bytes ? Json::number(static_cast<double>(*r.engine_bytes)) : Json());
+  o.set("build_seconds", num(r.build_seconds));
+  o.set("engine_cached", Json::boolean(r.engine_cached));
+  o.set("engine_path", Json::string(r.engine_path));
+  return o;
+}
+
+Json refs_json(const std::vector<data::SampleRef>& refs) {
+  Json a = Json::array();
+  for (const auto& r : refs) {
+    Json p = Json::array();
+    p.push_back(Json::number(static_cast<double>(r.episode)));
+    p.push_back(Json::number(static_cast<double>(r.t)));
+    a.push_back(std::move(p));
+  }
+  return a;
+}
+
+std::vector<const ReportRow*> all_rows(const ReportInputs& in) {
+  std::vector<const ReportRow*> rows;
+  if (in.pytorch) rows.push_back(&*in.pytorch);
+  for (const ReportRow& r : in.variants) rows.push_back(&r);
+  return rows;
+}
+
+}  // namespace
+
+std::string report_table(const ReportInputs& in) {
+  compare::MarkdownTable t(
+      {"variant", "L1 (norm)", "L1 (robot)", "L1 vs fp32", "max abs vs fp32", "median ms", "p99 ms",
+       "speed-up vs torch", "engine MB", "build s", "note"},
+      {Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
+       Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
+  for (const ReportRow* r : all_rows(in)) {
+    std::string note = r->status == "ok" ? r->reason : r->status + ": " + r->reason;
+    if (r->engine_cached) note = note.empty() ? "cached engine" : note + "; cached engine";
+    std::string speedup = r->speedup_vs_pytorch ? format_sig(*r->speedup_vs_pytorch, 3) + "x" : "-";
+    (void)t.add_row({r->name, opt(r->l1), opt(r->l1_robot), opt(r->l1_vs_fp32), opt(r->max_abs_vs_fp32),
+                     opt(r->latency_median), opt(r->latency_p99), speedup,
+                     r->engine_bytes ? format_sig(static_cast<double>(*r->engine_bytes) / 1e6, 3) : "-",
+                     opt(r->build_seconds, 3), note});
+  }
+  return t.str();
+}
+
+Status write_report(const ReportInputs& in, const std::string& out_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return io_error(out_dir + ": cannot create the report folder: " + ec.message());
+
+  // Markdown.
+  std::string cams;
+  for (const auto& c : in.cameras) cams += (cams.empty() ? "" : ",") + c;
+  std::string md = "# actrt compare: " + in.model + "\n\n";
+  md += "- backend: " + in.backend + "\n";
+  md += "- data: " + in.data_dir + " (cameras " + cams + "; statistics: " + in.stats_source + ")\n";
+  md += "- " + std::to_string(in.evaluation.size()) + " evaluation samples, " +
+        std::to_string(in.calibration.size()) +
+        " calibration samples for int8 (disjoint: one seeded permutation, seed " +
+        std::to_string(in.seed) + ")\n";
+  md += "- L1: mean |prediction - ground truth| over un-padded chunk entries; robot units = "
+        "de-normalized with action_mean/action_std\n";
+  md += "- latency: " + in.latency_method + "\n";
+  if (!in.pytorch_note.empty()) md += "- PyTorch: " + in.pytorch_note + "\n";
+  md += "\n" + report_table(in) + "\n![latency vs L1](latency_vs_l1.svg)\n\n"
+        "![L1 along the chunk](l1_along_chunk.svg)\n";
+  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/report.md", md));
+
+  // JSON.
+  Json root = Json::object();
+  root.set("model", Json::string(in.model));
+  root.set("backend", Json::string(in.backend));
+  root.set("data", Json::string(in.data_dir));
+  Json cam = Json::array();
+  for (const auto& c : in.cameras) cam.push_back(Json::string(c));
+  root.set("cameras", std::move(cam));
+  root.set("stats", Json::string(in.stats_source));
+  root.set("seed", Json::number(static_cast<double>(in.seed)));
+  root.set("samples", Json::number(static_cast<double>(in.evaluation.size())));
+  root.set("calibration_samples", Json::number(static_cast<double>(in.calibration.size())));
+  root.set("evaluation_refs", refs_json(in.evaluation));
+  root.set("calibration_refs", refs_json(in.calibration));
+  root.set("latency_method", Json::string(in.latency_method));
+  root.set("pytorch", in.pytorch ? row_json(*in.pytorch) : Json());
+  root.set("pytorch_note", Json::string(in.pytorch_note));
+  Json vars = Json::array();
+  for (const ReportRow& r : in.variants) vars.push_back(row_json(r));
+  root.set("variants", std::move(vars));
+  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/results.json", data::write_json(root) + "\n"));
+
+  // Plots: every row that produced numbers.
+  std::vector<compare::ScatterPoint> points;
+  std::vector<compare::LineSeries> series;
+  for (const ReportRow* r : all_rows(in)) {
+    if (r->status != "ok") continue;
+    if (r->latency_median && r->l1) points.push_back({r->name, *r->latency_median, *r->l1});
+    if (!r->l1_per_step.empty()) series.push_back({r->name, r->l1_per_step});
+  }
+  RETURN_IF_ERROR(compare::write_text_file(
+      out_dir + "/latency_vs_l1.svg",
+      compare::latency_vs_l1_svg(points, "Latency (median ms, " + in.backend +
+                                             ") vs. L1 to ground truth")));
+  RETURN_IF_ERROR(compare::write_text_file(
+      out_dir + "/l1_along_chunk.svg",
+      compare::l1_along_chunk_svg(series, "L1 to ground truth along the action chunk (" +
+                                              in.backend + ")")));
+  return ok_status();
+}
+
+}  // namespace actrt::cli::compare_cli

@@ -1,0 +1,56 @@
+// `actrt compare`: one row per variant (plus the PyTorch row) and the report files:
+// OUT/report.md (the table, also printed), OUT/results.json, OUT/latency_vs_l1.svg,
+// OUT/l1_along_chunk.svg.
+//
+// results.json:
+//   {"model": ..., "backend": ..., "samples": N, "calibration_samples": M, "seed": S,
+//    "evaluation_samples": [[episode, t], ...], "calibration_samples_used": [[episode, t], ...],
+//    "pytorch": {row} | null, "pytorch_note": "...",
+//    "variants": [{row}, ...]}
+//   row: name, status ("ok" | "skipped" | "failed"), reason, l1_to_ground_truth,
+//        l1_to_ground_truth_robot, l1_per_step, l1_vs_fp32, max_abs_vs_fp32, latency_ms_median,
+//        latency_ms_p99, latency_ms_mean, latency_runs, speedup_vs_pytorch, engine_bytes,
+//        build_seconds, engine_cached, engine_path. Numbers that do not exist for a row (a
+//        failed build, no PyTorch row for the speed-up) are null.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actrt/status.h"
+#include "data/act_episodes.h"
+
+namespace actrt::cli::compare_cli {
+
+struct ReportRow {
+  std::string name;
+  std::string status = "ok";  // ok | skipped | failed
+  std::string reason;
+  std::optional<double> l1, l1_robot, l1_vs_fp32, max_abs_vs_fp32;
+  std::vector<double> l1_per_step;
+  std::optional<double> latency_median, latency_p99, latency_mean;
+  int64_t latency_runs = 0;
+  std::optional<double> speedup_vs_pytorch;
+  std::optional<int64_t> engine_bytes;
+  std::optional<double> build_seconds;
+  bool engine_cached = false;
+  std::string engine_path;
+};
+
+struct ReportInputs {
+  std::string model, backend, data_dir, stats_source, latency_method;
+  std::vector<std::string> cameras;
+  uint64_t seed = 1;
+  std::vector<data::SampleRef> evaluation, calibration;
+  std::optional<ReportRow> pytorch;
+  std::string pytorch_note;
+  std::vector<ReportRow> variants;
+};
+
+// The terminal / Markdown table (without a title).
+std::string report_table(const ReportInputs& in);
+// Writes the four files into `out_dir`.
+Status write_report(const ReportInputs& in, const std::string& out_dir);
+
+}  // namespace actrt::cli::compare_cli
