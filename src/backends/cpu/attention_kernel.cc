@@ -17,7 +17,7 @@ namespace actrt::cpu {
 
 namespace {
 
-constexpr int64_t kRowBlock = 32;
+constexpr int64_t kRowBlock = 256;
 
 class AttentionStep final : public Step {
  public:

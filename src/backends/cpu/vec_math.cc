@@ -15,7 +15,7 @@ namespace {
 
 // exp(x) for x <= 0-ish softmax arguments and beyond: Cephes' expf (range reduction by ln 2,
 // degree-6 polynomial), relative error ~2e-7, written branch-free so that it vectorizes.
-inline float exp_approx(float x) {
+[[gnu::always_inline]] inline float exp_approx(float x) {
   x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
   const float n = std::floor(x * 1.44269504088896341f + 0.5f);
   float r = x - n * 0.693359375f;
@@ -33,7 +33,7 @@ inline float exp_approx(float x) {
   return p * scale;
 }
 
-inline void softmax_row(const float* in, float* out, int64_t cols) {
+[[gnu::always_inline]] inline void softmax_row(const float* in, float* out, int64_t cols) {
   float mx = in[0];
 #pragma omp simd reduction(max : mx)
   for (int64_t j = 1; j < cols; ++j) mx = std::fmax(mx, in[j]);
