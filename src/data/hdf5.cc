@@ -116,7 +116,10 @@ Result<File> File::create(const std::string& path, bool overwrite) {
   struct stat st;
   if (!overwrite && ::stat(path.c_str(), &st) == 0)
     return io_error("'" + path + "' exists; refusing to overwrite it (use --force)");
-  hid_t id = H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  // The root group, like every object, is created without modification times.
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  H5Pset_obj_track_times(fcpl.id(), false);
+  hid_t id = H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, fcpl.id(), H5P_DEFAULT);
   if (id < 0) return io_error("cannot create HDF5 file '" + path + "'" + hdf5_reason());
   File f;
   f.h_ = Handle(id, H5Fclose);
@@ -203,7 +206,10 @@ Status File::create_groups(const std::string& group_path) {
     if (slash == std::string::npos) slash = group_path.size();
     const std::string prefix = group_path.substr(0, slash);
     if (!exists(prefix)) {
-      Handle g(H5Gcreate2(h_.id(), prefix.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+      // No modification times in object headers: the same episode gives the same bytes.
+      Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+      H5Pset_obj_track_times(gcpl.id(), false);
+      Handle g(H5Gcreate2(h_.id(), prefix.c_str(), H5P_DEFAULT, gcpl.id(), H5P_DEFAULT), H5Gclose);
       if (!g.valid()) return io_error(path_ + ": cannot create group '" + prefix + "'" + hdf5_reason());
     }
     pos = slash + 1;
@@ -233,7 +239,9 @@ Status File::write_dataset(const std::string& path, const Tensor& t) {
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
   // Little-endian file types, like h5py on x86 ('<f4', '|u1').
   const hid_t ft = t.dtype() == DataType::kFloat32 ? H5T_IEEE_F32LE : mt;
-  Handle ds(H5Dcreate2(h_.id(), path.c_str(), ft, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(dcpl.id(), false);  // deterministic bytes (see create_groups)
+  Handle ds(H5Dcreate2(h_.id(), path.c_str(), ft, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
             H5Dclose);
   if (!ds.valid() || H5Dwrite(ds.id(), mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) < 0)
     return io_error(path_ + ": cannot write dataset '" + path + "'" + hdf5_reason());
@@ -251,6 +259,7 @@ Result<Dataset> File::create_chunked(const std::string& path, DataType dtype, co
     return io_error(path_ + ": cannot set up chunked dataset '" + path + "'" + hdf5_reason());
   // Chunks are written whole, so HDF5 needs neither fill values nor early allocation.
   H5Pset_fill_time(dcpl.id(), H5D_FILL_TIME_NEVER);
+  H5Pset_obj_track_times(dcpl.id(), false);  // deterministic bytes (see create_groups)
   const hid_t ft = dtype == DataType::kFloat32 ? H5T_IEEE_F32LE : mt;
   Handle ds(H5Dcreate2(h_.id(), path.c_str(), ft, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
             H5Dclose);

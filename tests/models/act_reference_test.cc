@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "act_tiny_fixture.h"
 #include "actrt/network.h"
 #include "backends/reference/executor.h"
 #include "data/npz.h"
@@ -16,26 +17,14 @@ using namespace actrt;
 
 namespace {
 
-const std::string kModel = std::string(ACTRT_SOURCE_DIR) + "/models/act-tiny/act-tiny.onnx";
-const std::string kIo = std::string(ACTRT_SOURCE_DIR) + "/models/act-tiny/act-tiny.io.npz";
-
-// max |a - b| / max |b|
-double relative_max_error(const Tensor& a, const Tensor& b) {
-  double max_diff = 0, max_ref = 0;
-  for (int64_t i = 0; i < b.numel(); ++i) {
-    max_diff = std::max(max_diff, std::fabs(a.element_as_double(i) - b.element_as_double(i)));
-    max_ref = std::max(max_ref, std::fabs(b.element_as_double(i)));
-  }
-  return max_diff / max_ref;
-}
 
 void check_against_pytorch(bool optimize) {
-  if (!fs::exists(kModel) || !fs::exists(kIo)) GTEST_SKIP() << kModel << " not present";
+  if (!fs::exists(test::kActTinyModel) || !fs::exists(test::kActTinyIo)) GTEST_SKIP() << test::kActTinyModel << " not present";
   NetworkOptions options;
   options.optimize = optimize;
-  auto net = network_from_onnx_path(kModel, options);
+  auto net = network_from_onnx_path(test::kActTinyModel, options);
   ASSERT_TRUE(net.ok()) << net.status().to_string();
-  auto io = data::read_npz(kIo);
+  auto io = data::read_npz(test::kActTinyIo);
   ASSERT_TRUE(io.ok()) << io.status().to_string();
   reference::TensorMap feeds = {{"qpos", io->at("qpos")}, {"image", io->at("image")}};
   auto out = reference::Executor(net->graph()).run(feeds);
@@ -43,7 +32,7 @@ void check_against_pytorch(bool optimize) {
   const Tensor& actions = out->at("actions");
   const Tensor& expected = io->at("actions");
   ASSERT_EQ(actions.shape(), expected.shape());
-  EXPECT_LT(relative_max_error(actions, expected), 1e-4);
+  EXPECT_LT(test::relative_max_error(actions, expected), 1e-4);
 }
 
 }  // namespace
@@ -53,9 +42,9 @@ TEST(ActReference, MatchesPyTorchAsImported) { check_against_pytorch(false); }
 TEST(ActReference, MatchesPyTorchAfterOptimization) { check_against_pytorch(true); }
 
 TEST(ActReference, OptimizationRemovesTheDeadDecoderLayersAndFoldsConstants) {
-  if (!fs::exists(kModel)) GTEST_SKIP() << kModel << " not present";
-  auto raw = network_from_onnx_path(kModel, {.optimize = false});
-  auto opt = network_from_onnx_path(kModel);
+  if (!fs::exists(test::kActTinyModel)) GTEST_SKIP() << test::kActTinyModel << " not present";
+  auto raw = network_from_onnx_path(test::kActTinyModel, {.optimize = false});
+  auto opt = network_from_onnx_path(test::kActTinyModel);
   ASSERT_TRUE(raw.ok() && opt.ok());
   const auto& before = raw->summary().ops_after;
   const auto& after = opt->summary().ops_after;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "act_tiny_fixture.h"
 #include "actrt/engine.h"
 #include "actrt/runners.h"
 #include "data/npz.h"
@@ -14,25 +15,12 @@ using namespace actrt;
 
 namespace {
 
-const std::string kModel = std::string(ACTRT_SOURCE_DIR) + "/models/act-tiny/act-tiny.onnx";
-const std::string kIo = std::string(ACTRT_SOURCE_DIR) + "/models/act-tiny/act-tiny.io.npz";
-
-double relative_max_error(const Tensor& a, const Tensor& b) {
-  double max_diff = 0, max_ref = 0;
-  for (int64_t i = 0; i < b.numel(); ++i) {
-    const double x = a.element_as_double(i), y = b.element_as_double(i);
-    if (std::isnan(x)) return INFINITY;
-    max_diff = std::max(max_diff, std::fabs(x - y));
-    max_ref = std::max(max_ref, std::fabs(y));
-  }
-  return max_diff / max_ref;
-}
 
 void check_precision(bool tf32, bool fp16, double tolerance) {
   const engine::Backend* cuda = engine::find_backend(BackendKind::kCuda);
   if (!cuda || !cuda->available().ok()) GTEST_SKIP() << "no CUDA device";
-  if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " not present";
-  auto net = network_from_onnx_path_shared(kModel);
+  if (!std::filesystem::exists(test::kActTinyModel)) GTEST_SKIP() << test::kActTinyModel << " not present";
+  auto net = network_from_onnx_path_shared(test::kActTinyModel);
   ASSERT_TRUE(net.ok()) << net.status().to_string();
   BuilderConfig config;
   config.backend = BackendKind::kCuda;
@@ -45,7 +33,7 @@ void check_precision(bool tf32, bool fp16, double tolerance) {
   ASSERT_TRUE(bytes.ok());
   auto engine = engine_from_bytes(bytes.value(), "act-tiny-cuda");
   ASSERT_TRUE(engine.ok()) << engine.status().to_string();
-  auto io = data::read_npz(kIo);
+  auto io = data::read_npz(test::kActTinyIo);
   ASSERT_TRUE(io.ok());
   TensorMap feed = {{"qpos", io->at("qpos")}, {"image", io->at("image")}};
   std::shared_ptr<Network> network = net.value();
@@ -60,7 +48,7 @@ void check_precision(bool tf32, bool fp16, double tolerance) {
   for (int run = 0; run < 3; ++run) {
     auto got = gpu->infer(feed);
     ASSERT_TRUE(got.ok()) << got.status().to_string();
-    const double err = relative_max_error(got->at("actions").to_float32(), want->at("actions"));
+    const double err = test::relative_max_error(got->at("actions").to_float32(), want->at("actions"));
     EXPECT_LT(err, tolerance) << "run " << run;
   }
 }
