@@ -165,6 +165,8 @@ def main(argv=None) -> int:
     ap.add_argument("--io-seed", type=int, default=1234, help="seed of the random inputs in <model>.io.npz")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--save-state-dict", action="store_true",
+                    help="also write <model>.pt (the policy's state dict) for python/torch_runner.py")
+    ap.add_argument("--save-state-dict", action="store_true",
                     help="also write <model>.pt, the policy's state dict, so that PyTorch baselines "
                          "(python/bench_torch.py) run on exactly the exported weights")
     add_config_args(ap)
@@ -190,6 +192,10 @@ def main(argv=None) -> int:
     info = export(policy, args.out, batch=args.batch, dynamic_batch=args.dynamic_batch, opset=args.opset,
                   dynamo=args.dynamo, with_is_pad=args.with_is_pad, io_seed=args.io_seed)
     print(f"[I] wrote {info['onnx']} ({info['bytes'] / 1e6:.1f} MB, {info['nodes']} nodes) and {info['io']}")
+    if args.save_state_dict:
+        pt = (args.out[:-5] if args.out.endswith(".onnx") else args.out) + ".pt"
+        torch.save(policy.state_dict(), pt)
+        print(f"[I] wrote {pt} (state dict; the PyTorch row of actrt compare loads it)")
     if args.save_state_dict:
         sd_path = (args.out[:-5] if args.out.endswith(".onnx") else args.out) + ".pt"
         torch.save(policy.state_dict(), sd_path)

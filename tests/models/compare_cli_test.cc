@@ -1,0 +1,162 @@
+// `actrt compare` end to end on act-tiny (2 evaluation samples, 2 calibration samples, one timed
+// run each, so it stays a few seconds): results.json keys for every variant, disjoint samples,
+// the SVGs and their labels, the engine cache, and the error messages for bad arguments.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "data/json.h"
+
+namespace actrt {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string source_dir() {
+  const char* dir = std::getenv("ACTRT_SOURCE_DIR");
+  return dir ? dir : ACTRT_SOURCE_DIR;
+}
+std::string actrt_bin() { return std::string(ACTRT_BINARY_DIR) + "/bin/actrt"; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct CliRun {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
+};
+
+CliRun run_actrt(const std::string& args, const std::string& log) {
+  const std::string cmd = actrt_bin() + " " + args + " > " + log + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_file(log)};
+}
+
+class CompareCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(actrt_bin())) << actrt_bin() << " is missing: build the actrt_cli target";
+    dir_ = fs::temp_directory_path() /
+           ("actrt_compare_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string model() const { return source_dir() + "/models/act-tiny/act-tiny.onnx"; }
+  std::string eval() const { return source_dir() + "/models/act-tiny/eval"; }
+  std::string stats() const { return source_dir() + "/models/act-tiny/stats.json"; }
+  fs::path dir_;
+};
+
+TEST_F(CompareCli, WritesReportWithEveryVariant) {
+  const std::string out = (dir_ / "report").string();
+  const std::string args = model() + " --data " + eval() + " --stats " + stats() +
+                           " --samples 2 --calib-samples 2 --repeat 1 --threads 1"
+                           " --variants fp32,tf32,int8,int8-random --report " + out;
+  CliRun run = run_actrt("compare " + args, (dir_ / "log1.txt").string());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // The table is printed.
+  EXPECT_NE(run.output.find("| variant"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("| int8-random"), std::string::npos) << run.output;
+
+  auto json = data::parse_json(read_file(out + "/results.json"), "results.json");
+  ASSERT_TRUE(json.ok()) << json.status().to_string();
+  const data::Json* variants = json->find("variants");
+  ASSERT_TRUE(variants && variants->kind() == data::Json::Kind::kArray);
+  std::vector<std::string> names;
+  for (const data::Json& v : variants->items()) {
+    const data::Json* name = v.find("name");
+    ASSERT_TRUE(name);
+    names.push_back(name->as_string());
+    for (const char* key : {"name", "status", "reason", "l1_to_ground_truth", "l1_to_ground_truth_robot",
+                            "l1_per_step", "l1_vs_fp32", "max_abs_vs_fp32", "latency_ms_median",
+                            "latency_ms_p99", "speedup_vs_pytorch", "engine_bytes", "build_seconds"})
+      EXPECT_TRUE(v.find(key)) << name->as_string() << " lacks " << key;
+    const std::string status = v.find("status")->as_string();
+    if (status == "ok") {
+      EXPECT_TRUE(v.find("l1_to_ground_truth")->is_number()) << name->as_string();
+      EXPECT_TRUE(v.find("latency_ms_median")->is_number()) << name->as_string();
+      EXPECT_GT(v.find("engine_bytes")->as_number(), 0) << name->as_string();
+      EXPECT_EQ(v.find("l1_per_step")->items().size(), 20u) << name->as_string();
+    } else {
+      // A variant that cannot run is a row with the reason, never a failed command.
+      EXPECT_FALSE(v.find("reason")->as_string().empty()) << name->as_string();
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"fp32", "tf32", "int8", "int8-random"}));
+  // fp32 is the reference: it runs, and it is 0 against itself.
+  EXPECT_EQ(variants->items()[0].find("status")->as_string(), "ok");
+  EXPECT_EQ(variants->items()[0].find("max_abs_vs_fp32")->as_number(), 0);
+  // tf32 is skipped on the CPU, with a note.
+  EXPECT_EQ(variants->items()[1].find("status")->as_string(), "skipped");
+
+  // Evaluation and calibration samples never share an (episode, t).
+  std::set<std::pair<double, double>> calib;
+  for (const auto& r : json->find("calibration_refs")->items())
+    calib.insert({r.items()[0].as_number(), r.items()[1].as_number()});
+  ASSERT_EQ(calib.size(), 2u);
+  ASSERT_EQ(json->find("evaluation_refs")->items().size(), 2u);
+  for (const auto& r : json->find("evaluation_refs")->items())
+    EXPECT_EQ(calib.count({r.items()[0].as_number(), r.items()[1].as_number()}), 0u);
+
+  // Plots: real SVG with the variant labels and axis titles.
+  const std::string scatter = read_file(out + "/latency_vs_l1.svg");
+  const std::string lines = read_file(out + "/l1_along_chunk.svg");
+  for (const std::string* svg : {&scatter, &lines}) {
+    EXPECT_NE(svg->find("<svg"), std::string::npos);
+    EXPECT_NE(svg->find("</svg>"), std::string::npos);
+    EXPECT_NE(svg->find(">fp32<"), std::string::npos);
+  }
+  EXPECT_NE(scatter.find("L1"), std::string::npos);
+  EXPECT_NE(lines.find("chunk"), std::string::npos);
+  const std::string md = read_file(out + "/report.md");
+  EXPECT_NE(md.find("| fp32"), std::string::npos) << md;
+
+  // A second run reuses the cached engines.
+  CliRun again = run_actrt("compare " + args, (dir_ / "log2.txt").string());
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  auto json2 = data::parse_json(read_file(out + "/results.json"), "results.json");
+  ASSERT_TRUE(json2.ok());
+  EXPECT_TRUE(json2->find("variants")->items()[0].find("engine_cached")->as_bool());
+}
+
+TEST_F(CompareCli, DataFolderWithoutEpisodes) {
+  CliRun run = run_actrt("compare " + model() + " --data " + dir_.string() + " --report " +
+                             (dir_ / "r").string(),
+                         (dir_ / "log.txt").string());
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("no ACT episodes (episode_<i>.hdf5)"), std::string::npos) << run.output;
+}
+
+TEST_F(CompareCli, UnknownVariant) {
+  CliRun run = run_actrt("compare " + model() + " --data " + eval() + " --variants fp32,fp64 --report " +
+                             (dir_ / "r").string(),
+                         (dir_ / "log.txt").string());
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("unknown variant 'fp64'"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("int8-random"), std::string::npos) << run.output;  // lists known ones
+}
+
+TEST_F(CompareCli, UnknownCamera) {
+  CliRun run = run_actrt("compare " + model() + " --data " + eval() + " --cameras top,nosuch --report " +
+                             (dir_ / "r").string(),
+                         (dir_ / "log.txt").string());
+  EXPECT_NE(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("nosuch"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("left_wrist"), std::string::npos) << run.output;  // lists those present
+}
+
+}  // namespace
+}  // namespace actrt
