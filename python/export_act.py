@@ -165,10 +165,7 @@ def main(argv=None) -> int:
     ap.add_argument("--io-seed", type=int, default=1234, help="seed of the random inputs in <model>.io.npz")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--save-state-dict", action="store_true",
-                    help="also write <model>.pt (the policy's state dict) for python/torch_runner.py")
-    ap.add_argument("--save-state-dict", action="store_true",
-                    help="also write <model>.pt, the policy's state dict, so that PyTorch baselines "
-                         "(python/bench_torch.py) run on exactly the exported weights")
+                    help="also write <model>.pt (the policy's state dict) for python/torch_runner.py and python/bench_torch.py")
     add_config_args(ap)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -196,10 +193,6 @@ def main(argv=None) -> int:
         pt = (args.out[:-5] if args.out.endswith(".onnx") else args.out) + ".pt"
         torch.save(policy.state_dict(), pt)
         print(f"[I] wrote {pt} (state dict; the PyTorch row of actrt compare loads it)")
-    if args.save_state_dict:
-        sd_path = (args.out[:-5] if args.out.endswith(".onnx") else args.out) + ".pt"
-        torch.save(policy.state_dict(), sd_path)
-        print(f"[I] wrote {sd_path} (state dict)")
     print(f"[I] parameters: {info['params_inference'] / 1e6:.3f} M used at inference, "
           f"{info['params_all'] / 1e6:.3f} M in the graph's state dict")
     print(f"[I] ops: {' '.join(f'{k}:{v}' for k, v in sorted(info['ops'].items()))}")
