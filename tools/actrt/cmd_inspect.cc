@@ -1,9 +1,12 @@
-// actrt inspect MODEL: what is in a model, what optimization did, what it costs.
+// actrt inspect MODEL|ENGINE: what is in a model, what optimization did, what it costs; or what
+// an engine file holds (signature, target, per-layer kernel and precision, memory).
 #include <cstdio>
 
+#include "actrt/engine.h"
 #include "actrt/log.h"
 #include "actrt/network.h"
 #include "args.h"
+#include "bench_context.h"
 #include "cli_common.h"
 #include "command.h"
 #include "core/json_writer.h"
@@ -110,15 +113,115 @@ void print_text(const NetworkSummary& s) {
   }
 }
 
+// ---- ENGINE: an engine file (recognized by its magic bytes) ----
+
+std::map<std::string, int64_t> layers_per_precision(const std::vector<LayerInfo>& layers) {
+  std::map<std::string, int64_t> out;
+  for (const auto& l : layers) ++out[std::string(precision_name(l.precision))];
+  return out;
+}
+
+std::string engine_json(const InspectedEngine& e, const ActivationEstimate& act) {
+  const Engine& engine = *e.engine;
+  const auto layers = engine.layers();
+  JsonWriter w;
+  w.begin_object();
+  w.field("kind", std::string("engine"));
+  w.field("format_version", static_cast<int64_t>(e.format_version));
+  w.field("producer", e.producer);
+  w.field("file_bytes", static_cast<int64_t>(e.file_bytes));
+  w.field("backend", std::string(backend_name(engine.backend())));
+  w.field("target", engine.target());
+  w.field("runs_here", e.runs_here.empty());
+  if (!e.runs_here.empty()) w.field("runs_here_reason", e.runs_here);
+  w.key("inputs");
+  write_tensor_list(w, engine.inputs());
+  w.key("outputs");
+  write_tensor_list(w, engine.outputs());
+  w.key("metadata");
+  w.begin_object();
+  for (const auto& [k, v] : engine.metadata()) w.field(k, v);
+  w.end_object();
+  w.field("weight_bytes", engine.weight_bytes());
+  w.field("activation_bytes_no_reuse", act.total_bytes);
+  w.field("activation_bytes_peak_live", act.peak_live_bytes);
+  w.key("layers_per_precision");
+  write_counts(w, layers_per_precision(layers));
+  w.key("layers");
+  w.begin_array();
+  for (const auto& l : layers) {
+    w.begin_object();
+    w.field("name", l.name);
+    w.field("op_type", l.op_type);
+    w.field("kernel", l.kernel);
+    w.field("precision", std::string(precision_name(l.precision)));
+    w.key("output_shape");
+    w.begin_array();
+    for (int64_t d : l.output_shape) w.value(d);
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.str();
+}
+
+void engine_text(const InspectedEngine& e, const ActivationEstimate& act) {
+  const Engine& engine = *e.engine;
+  const auto layers = engine.layers();
+  std::printf("Engine file: format v%u, producer %s, %.2f MB\n", e.format_version,
+              e.producer.c_str(), static_cast<double>(e.file_bytes) / 1e6);
+  std::printf("Backend %s, target %s (%s)\n", std::string(backend_name(engine.backend())).c_str(),
+              engine.target().c_str(),
+              e.runs_here.empty() ? "runs on this machine" : ("not here: " + e.runs_here).c_str());
+  std::printf("Inputs:\n");
+  for (const auto& t : engine.inputs())
+    std::printf("  %-24s %-5s %s\n", t.name.c_str(), std::string(dtype_name(t.dtype)).c_str(),
+                shape_to_string(t.shape).c_str());
+  std::printf("Outputs:\n");
+  for (const auto& t : engine.outputs())
+    std::printf("  %-24s %-5s %s\n", t.name.c_str(), std::string(dtype_name(t.dtype)).c_str(),
+                shape_to_string(t.shape).c_str());
+  std::printf("Metadata:\n");
+  for (const auto& [k, v] : engine.metadata()) std::printf("  %-24s %s\n", k.c_str(), v.c_str());
+  std::printf("\nLayers (%zu):\n  %-40s %-26s %-26s %-5s %s\n", layers.size(), "layer", "op",
+              "kernel", "prec", "output");
+  for (const auto& l : layers)
+    std::printf("  %-40s %-26s %-26s %-5s %s\n", l.name.c_str(), l.op_type.c_str(),
+                l.kernel.c_str(), std::string(precision_name(l.precision)).c_str(),
+                shape_to_string(l.output_shape).c_str());
+  std::printf("\nLayers per precision:\n");
+  for (const auto& [prec, n] : layers_per_precision(layers))
+    std::printf("  %-6s %6lld\n", prec.c_str(), static_cast<long long>(n));
+  std::printf("\nMemory:\n  weights                      %10.2f MB\n"
+              "  activations, no reuse        %10.2f MB\n"
+              "  activations, peak live      %10.2f MB  (lower bound of the backend's arena)\n",
+              static_cast<double>(engine.weight_bytes()) / 1e6,
+              static_cast<double>(act.total_bytes) / 1e6,
+              static_cast<double>(act.peak_live_bytes) / 1e6);
+}
+
+int inspect_engine(const std::string& path, const std::string& format) {
+  auto e = read_engine_for_inspect(path);
+  if (!e.ok()) return fail(e.status());
+  const ActivationEstimate act = estimate_activations(*e->engine);
+  if (format == "json") std::printf("%s\n", engine_json(e.value(), act).c_str());
+  else engine_text(e.value(), act);
+  return 0;
+}
+
 int run_inspect(const std::vector<std::string>& args) {
-  ArgParser p("actrt inspect MODEL [options]",
+  ArgParser p("actrt inspect MODEL|ENGINE [options]",
               "Shows a model's inputs and outputs, op counts before and after optimization, "
               "parameters, estimated FLOPs, what each optimization pass removed and any "
-              "unsupported ops.",
+              "unsupported ops. For an engine file (from `actrt build`): its signature, backend, "
+              "target, metadata, every layer's kernel, precision and output shape, layers per "
+              "precision, weight and activation memory.",
               {"actrt inspect models/act-tiny/act-tiny.onnx",
+               "actrt inspect act-fp16.engine --format json",
                "actrt inspect act.onnx --shapes qpos:1x6,image:1x3x3x480x640 --format json",
                "actrt inspect act.onnx --dump-graph"});
-  p.positional("MODEL", "an ONNX model (.onnx)");
+  p.positional("MODEL", "an ONNX model (.onnx) or an engine file");
   p.group("Model loading");
   add_model_options(p);
   p.group("Output");
@@ -127,6 +230,9 @@ int run_inspect(const std::vector<std::string>& args) {
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
   const std::string format = p.get("format");
   if (format != "text" && format != "json") return fail(invalid_argument("--format must be text or json"));
+  // An unreadable file falls through to the ONNX importer, which says what is wrong with it.
+  if (auto is_engine = is_engine_file(p.arg("MODEL")); is_engine.ok() && *is_engine)
+    return inspect_engine(p.arg("MODEL"), format);
 
   auto options = network_options_from(p);
   if (!options.ok()) return fail(options.status());
@@ -148,7 +254,7 @@ int run_inspect(const std::vector<std::string>& args) {
 
 }  // namespace
 
-ACTRT_REGISTER_COMMAND(inspect, "show a model's signature, ops, parameters, FLOPs and optimizations",
+ACTRT_REGISTER_COMMAND(inspect, "show a model's or engine's signature, layers, parameters, FLOPs, memory",
                        run_inspect);
 
 }  // namespace actrt::cli
