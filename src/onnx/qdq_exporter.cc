@@ -203,7 +203,8 @@ Result<QdqExportStats> write_qdq_model(const std::string& model_path,
         }
         auto s = scales.find(name);
         if (s == scales.end() || !(s->second > 0)) {
-          stats.skipped.push_back(where + ": activation '" + name + "' has no scale");
+          stats.skipped.push_back(where + ": activation '" + name + "' " +
+                                  (s == scales.end() ? "has no scale" : "had only zeros in calibration (scale 0)"));
           continue;
         }
         copy.set_input(k, quantize_activation(name));
