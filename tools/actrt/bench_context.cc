@@ -71,6 +71,11 @@ ActivationEstimate estimate_activations(const Engine& engine) {
     auto it = last_use.find(v);
     frees[it == last_use.end() ? from : it->second] += b;
   };
+  std::set<const ir::Value*> constants;
+  for (const auto& n : nodes)
+    for (const ir::Value* v : n->inputs())
+      if (v && v->is_constant() && constants.insert(v).second)
+        e.unique_weight_bytes += static_cast<int64_t>(v->constant().nbytes());
   for (const ir::Value* v : g.inputs()) allocate(v, 0);
   e.peak_live_bytes = live;
   for (size_t i = 0; i < nodes.size(); ++i) {

@@ -37,6 +37,8 @@ Result<InspectedEngine> read_engine_for_inspect(const std::string& path);
 struct ActivationEstimate {
   int64_t total_bytes = 0;
   int64_t peak_live_bytes = 0;
+  // Constants counted once each (Engine::weight_bytes() counts a constant at every use).
+  int64_t unique_weight_bytes = 0;
 };
 ActivationEstimate estimate_activations(const Engine& engine);
 

@@ -142,7 +142,8 @@ std::string engine_json(const InspectedEngine& e, const ActivationEstimate& act)
   w.begin_object();
   for (const auto& [k, v] : engine.metadata()) w.field(k, v);
   w.end_object();
-  w.field("weight_bytes", engine.weight_bytes());
+  w.field("weight_bytes", act.unique_weight_bytes);
+  w.field("weight_bytes_per_use", engine.weight_bytes());
   w.field("activation_bytes_no_reuse", act.total_bytes);
   w.field("activation_bytes_peak_live", act.peak_live_bytes);
   w.key("layers_per_precision");
@@ -193,10 +194,10 @@ void engine_text(const InspectedEngine& e, const ActivationEstimate& act) {
   std::printf("\nLayers per precision:\n");
   for (const auto& [prec, n] : layers_per_precision(layers))
     std::printf("  %-6s %6lld\n", prec.c_str(), static_cast<long long>(n));
-  std::printf("\nMemory:\n  weights                      %10.2f MB\n"
-              "  activations, no reuse        %10.2f MB\n"
+  std::printf("\nMemory:\n  weights                     %10.2f MB\n"
+              "  activations, no reuse       %10.2f MB\n"
               "  activations, peak live      %10.2f MB  (lower bound of the backend's arena)\n",
-              static_cast<double>(engine.weight_bytes()) / 1e6,
+              static_cast<double>(act.unique_weight_bytes) / 1e6,
               static_cast<double>(act.total_bytes) / 1e6,
               static_cast<double>(act.peak_live_bytes) / 1e6);
 }
