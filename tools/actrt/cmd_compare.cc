@@ -139,6 +139,22 @@ Status fill_accuracy(ReportRow& row, const std::vector<Tensor>& outputs,
   return ok_status();
 }
 
+// Which precisions the layers really got: a reduced-precision variant whose layers all fell back
+// to fp32 must say so, or its row would look like a free lunch.
+std::string precision_note(const Engine& engine, Variant v) {
+  std::map<std::string, int> count;
+  const auto layers = engine.layers();
+  for (const LayerInfo& l : layers) ++count[std::string(precision_name(l.precision))];
+  std::string wanted = v == Variant::kFp16 ? "fp16" : v == Variant::kTf32 ? "tf32"
+                     : (v == Variant::kInt8 || v == Variant::kInt8Random) ? "int8" : "";
+  std::string note;
+  for (const auto& [prec, n] : count) note += (note.empty() ? "" : ", ") + std::to_string(n) + " " + prec;
+  note += " layers";
+  if (!wanted.empty() && count[wanted] == 0)
+    note += " (no " + wanted + " layer on this backend: runs as fp32)";
+  return note;
+}
+
 std::string stats_key(const data::NormStats& s) {
   std::string k;
   for (const auto* v : {&s.qpos_mean, &s.qpos_std, &s.action_mean, &s.action_std})
@@ -321,6 +337,7 @@ int run_compare(const std::vector<std::string>& args) {
     row.build_seconds = built->build_seconds;
     row.engine_cached = built->cached;
     row.engine_path = built->engine_path;
+    row.reason = precision_note(*built->engine, v);
     log_info(row.name + ": running " + std::to_string(set->feeds.size()) + " samples");
     auto run = run_variant(built->engine, row.name, set->feeds, action_out->name,
                            static_cast<int>(threads.value()), repeat.value());
