@@ -1,3 +1,4 @@
+#include <cstdint>
 #include "backends/cpu/isa.h"
 
 #include <set>
