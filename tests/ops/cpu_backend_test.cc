@@ -157,6 +157,33 @@ TEST(CpuBackend, AttentionScaleOnScores4d) {
   EXPECT_EQ(count_kernel(run->plan, "cpu.attention"), 1);
 }
 
+// ACT's encoder shape class (head dim 64, key count not a multiple of any vector width, more
+// rows than one row block), through every kernel variant this CPU runs: the ISA is picked when
+// the context is built, so ACTRT_CPU_ISA set before build_cpu() selects it. Scores span +-40 so
+// that exp sees large negative arguments.
+TEST(CpuBackend, AttentionEveryIsaVariant) {
+  for (const char* isa : {"avx512", "avx2", "sse2"}) {
+    SCOPED_TRACE(isa);
+    setenv("ACTRT_CPU_ISA", isa, 1);
+    GraphBuilder b;
+    ir::Value* q = b.input("q", {3, 150, 64});
+    ir::Value* k = b.input("k", {3, 133, 64});
+    ir::Value* v = b.input("v", {3, 133, 20});
+    ir::Value* kt = b.node("Transpose", {k}, {{"perm", ints({0, 2, 1})}});
+    ir::Value* s = b.node("Mul", {b.node("MatMul", {q, kt}),
+                                  b.constant("scale", Tensor::from_vector(DataType::kFloat32, {1}, std::vector<float>{0.125f}))});
+    ir::Value* p = b.node("Softmax", {s}, {{"axis", int_attr(-1)}});
+    b.output(b.node("MatMul", {p, v}));
+    auto g = b.finish();
+    auto run = expect_matches_reference(*g, {{"q", random_tensor({3, 150, 64}, 31, -2.5, 2.5)},
+                                             {"k", random_tensor({3, 133, 64}, 32, -2.5, 2.5)},
+                                             {"v", random_tensor({3, 133, 20}, 33)}});
+    ASSERT_TRUE(run);
+    EXPECT_EQ(count_kernel(run->plan, "cpu.attention"), 1);
+  }
+  unsetenv("ACTRT_CPU_ISA");
+}
+
 TEST(CpuBackend, LayerNormAndSoftmax) {
   GraphBuilder b;
   ir::Value* x = b.input("x", {5, 7, 33});

@@ -1,6 +1,6 @@
-#include <cstdint>
 #include "backends/cpu/isa.h"
 
+#include <cstdint>
 #include <set>
 
 #if defined(__x86_64__)
