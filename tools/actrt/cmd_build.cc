@@ -6,6 +6,7 @@
 #include "actrt/log.h"
 #include "args.h"
 #include "build_options.h"
+#include "calib_options.h"
 #include "cli_common.h"
 #include "command.h"
 #include "layer_table.h"
@@ -19,12 +20,13 @@ int run_build(const std::vector<std::string>& args) {
               "and saves it. Prints the build time and a per-layer summary.",
               {"actrt build act.onnx --save-engine act-fp32.engine",
                "actrt build act.onnx --backend cuda --fp16 --save-engine act-fp16.engine",
-               "actrt build act.onnx --int8 --calib-data episodes/ --calibration-cache act.cache "
+               "actrt build act.onnx --int8 --calib-data episodes/ --cameras top --calibration-cache act.cache "
                "--save-engine act-int8.engine"});
   p.positional("MODEL", "an ONNX model (.onnx)");
   p.group("Model loading");
   add_model_options(p);
   add_builder_options(p);
+  add_calibration_options(p);
   p.group("Output");
   p.option("save-engine", "FILE", "where to write the engine");
   p.flag("force", "overwrite FILE if it exists");
@@ -40,6 +42,11 @@ int run_build(const std::vector<std::string>& args) {
   const auto t0 = std::chrono::steady_clock::now();
   auto net = network_from_onnx_path(p.arg("MODEL"), options.value());
   if (!net.ok()) return fail(net.status());
+  if (config->int8) {
+    auto calibrator = calibrator_from(p, net.value(), config->seed);
+    if (!calibrator.ok()) return fail(calibrator.status());
+    config->calibrator = calibrator.value();
+  }
   auto engine = engine_from_network(net.value(), config.value());
   if (!engine.ok()) return fail(engine.status());
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
