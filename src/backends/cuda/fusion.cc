@@ -126,7 +126,9 @@ int fuse_attention(Rewriter& rw) {
     dead.push_back(qk);
     ir::Value* q = strip_scale(rw, qk->input(0), scale, dead);
     ir::Value* kt = qk->input(1);
-    if (!f32_shaped(q) || !f32_shaped(kt) || q->is_constant() ||
+    // Q may be a constant: in ACT's decoder layer 0 the queries depend only on learned
+    // embeddings (tgt = 0), so Q folds to a constant while K and V come from the encoder.
+    if (!f32_shaped(q) || !f32_shaped(kt) || kt->is_constant() ||
         static_cast<int64_t>(q->shape().size()) != rank ||
         static_cast<int64_t>(kt->shape().size()) != rank ||
         static_cast<int64_t>(v->shape().size()) != rank)
@@ -251,7 +253,9 @@ int fuse_matmul(Rewriter& rw) {
     ir::Value* a = mm->input(0);
     ir::Value* b = mm->input(1);
     ir::Value* out = mm->output(0);
-    if (!f32_shaped(a) || a->is_constant() || !f32_shaped(b) || !f32_shaped(out) ||
+    // A may be constant when B is not (ACT's decoder cross-attention: constant queries against
+    // runtime keys); both constant would have been folded.
+    if (!f32_shaped(a) || (a->is_constant() && b->is_constant()) || !f32_shaped(b) || !f32_shaped(out) ||
         a->shape().size() < 2 || b->shape().size() < 2)
       continue;
     const bool b_const = b->is_constant();
