@@ -94,6 +94,20 @@ class PoolStep final : public Step {
   memory src_, dst_;
 };
 
+// Whether `node` is the last reader of v: no node after it in graph order (the order steps are
+// built and run in) reads v. ResNet's skip input is read by the block's first conv and then by
+// the residual sum of its last conv, which may then overwrite it in place.
+bool last_reader(const ir::Graph& g, const ir::Value* v, const ir::Node& node) {
+  bool after = false;
+  for (const auto& n : g.nodes()) {
+    if (after)
+      for (const ir::Value* in : n->inputs())
+        if (in == v) return false;
+    after |= n.get() == &node;
+  }
+  return after;
+}
+
 memory::desc any_md(const Shape& s) {
   return memory::desc(memory::dims(s.begin(), s.end()), memory::data_type::f32, tag::any);
 }
@@ -160,7 +174,7 @@ Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& k
   step->src_slot_ = src.slot;
   std::vector<int> used{src.slot};
 
-  // The residual must be in dst before the conv runs (sum post-op). When the conv is its only
+  // The residual must be in dst before the conv runs (sum post-op). When the conv is its last
   // reader and it already has dst's layout, the conv writes over it in place; else it is copied
   // (with a layout change if needed) into dst at run time.
   Placement out;
@@ -168,8 +182,8 @@ Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& k
   out.plain = out.md == plain_md(y->shape());
   if (z) {
     ASSIGN_OR_RETURN(Placement zp, bs.primary(z));
-    if (zp.md == out.md && bs.use_count(z) == 1 && !bs.slot_shared(zp.slot) &&
-        !bs.graph().is_graph_output(z)) {
+    if (zp.md == out.md && z != x && last_reader(bs.graph(), z, node) &&
+        !bs.slot_shared(zp.slot) && !bs.graph().is_graph_output(z)) {
       out.slot = zp.slot;
     } else {
       step->res_slot_ = zp.slot;
