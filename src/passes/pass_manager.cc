@@ -5,6 +5,7 @@
 
 #include "actrt/log.h"
 #include "ir/verifier.h"
+#include "passes/batch_shared_branches.h"
 #include "passes/eliminate_dead.h"
 #include "passes/eliminate_identity.h"
 #include "passes/fold_constants.h"
@@ -33,6 +34,9 @@ constexpr std::array kPasses{
              "fold per-channel Mul/Add/Sub/Div and BatchNormalization after a Conv into its "
              "weight and bias",
              fuse_conv_affine},
+    PassInfo{"batch_shared_branches",
+             "run k identical per-branch chains (ACT's per-camera backbone) as one batch of k",
+             batch_shared_branches},
     PassInfo{"fuse_matmul_add", "MatMul with constant weight + Add of constant bias -> Gemm",
              fuse_matmul_add},
     PassInfo{"fuse_layer_norm",
@@ -41,9 +45,10 @@ constexpr std::array kPasses{
              fuse_layer_norm},
 };
 
-constexpr std::array<std::string_view, 8> kDefaultPipeline{
-    "fold_constants",   "eliminate_identity", "simplify_gather_of_concat", "eliminate_dead",
-    "fuse_conv_affine", "fuse_matmul_add",    "fuse_layer_norm",           "eliminate_dead",
+constexpr std::array<std::string_view, 9> kDefaultPipeline{
+    "fold_constants",   "eliminate_identity",    "simplify_gather_of_concat", "eliminate_dead",
+    "fuse_conv_affine", "batch_shared_branches", "fuse_matmul_add",           "fuse_layer_norm",
+    "eliminate_dead",
 };
 
 std::string known_names() {
