@@ -1,5 +1,7 @@
 #include "backends/cpu/cpu_backend.h"
 
+#include "actrt/log.h"
+
 #include <thread>
 
 #include "backends/cpu/cpu_context.h"
@@ -66,6 +68,13 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
   plan.layers.clear();
   for (const auto& n : plan.graph->nodes())
     plan.layers[n->name()] = engine::LayerChoice{choose_kernel(*n), choose_precision(*n, config)};
+  // Say so when a lower precision was allowed: the CPU backend has FP32 kernels only so far, so
+  // an FP16 / INT8 engine computes exactly like the FP32 one (TensorRT also falls back silently
+  // per layer; we prefer one clear line).
+  if (config.fp16 || config.int8 || config.tf32)
+    log_warning("CPU backend: only FP32 kernels exist so far; the requested " +
+                std::string(config.int8 ? "INT8" : config.fp16 ? "FP16" : "TF32") +
+                " layers run in FP32 (INT8 scales are kept in the engine)");
   plan.metadata["threads"] = std::to_string(config.threads);
   plan.metadata["cpu.fused_attention"] = std::to_string(stats.attention);
   plan.metadata["cpu.fused_conv"] = std::to_string(stats.conv);
