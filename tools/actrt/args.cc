@@ -138,6 +138,19 @@ std::vector<std::string> ArgParser::get_all(const std::string& name) const {
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
+std::vector<std::string> ArgParser::get_list(const std::string& name) const {
+  const std::string s = get(name);
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(',', pos);
+    if (end == std::string::npos) end = s.size();
+    if (end > pos) out.push_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
 Result<int64_t> ArgParser::get_int(const std::string& name, int64_t dflt) const {
   if (!has(name)) return dflt;
   const std::string v = get(name);

@@ -35,6 +35,8 @@ class ArgParser {
   bool has(const std::string& name) const;  // flag given, or option given / defaulted
   std::string get(const std::string& name) const;  // "" when absent
   std::vector<std::string> get_all(const std::string& name) const;
+  // The option's value split at commas, empty items dropped ("top,,left" -> {top, left}).
+  std::vector<std::string> get_list(const std::string& name) const;
   Result<int64_t> get_int(const std::string& name, int64_t dflt) const;
   Result<double> get_double(const std::string& name, double dflt) const;
   // Positional by name ("" when absent).

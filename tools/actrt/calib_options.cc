@@ -39,18 +39,6 @@ class ActCalibrationLoader : public DataLoader {
   std::string qpos_, image_;
 };
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size() && !s.empty()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    if (end > pos) out.push_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 Result<std::shared_ptr<const DataLoader>> act_loader(const ArgParser& p, const Network& net,
                                                      const std::string& folder, int64_t samples,
                                                      uint64_t seed) {
@@ -65,7 +53,7 @@ Result<std::shared_ptr<const DataLoader>> act_loader(const ArgParser& p, const N
     return invalid_argument("--calib-data " + folder + " holds ACT episodes, which feed a model with "
                             "inputs 'qpos' and 'image'; this model's inputs are: " + names);
   }
-  std::vector<std::string> cameras = split_list(p.get("cameras"));
+  std::vector<std::string> cameras = p.get_list("cameras");
   if (cameras.empty())
     return invalid_argument("--calib-data " + folder + " holds ACT episodes: pass --cameras with the "
                             "camera names in the order the policy was trained with (e.g. top)");

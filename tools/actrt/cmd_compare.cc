@@ -31,18 +31,6 @@ constexpr int64_t kDefaultCalibSamples = 32;
 constexpr int64_t kDefaultRepeat = 5;
 constexpr int kWarmUpRuns = 2;
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    if (end > pos) out.push_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 // --data must be a folder with episode_*.hdf5; say so before anything expensive happens.
 Status check_data_dir(const std::string& dir) {
   std::error_code ec;
@@ -59,7 +47,7 @@ Status check_data_dir(const std::string& dir) {
 Result<std::vector<std::string>> cameras_for(const ArgParser& p, const std::string& model,
                                              std::string* source) {
   if (p.has("cameras")) {
-    auto cams = split_list(p.get("cameras"));
+    auto cams = p.get_list("cameras");
     if (cams.empty()) return invalid_argument("--cameras: no camera names given");
     *source = "--cameras";
     return cams;

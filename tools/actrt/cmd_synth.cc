@@ -13,18 +13,6 @@
 namespace actrt::cli {
 namespace {
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    if (end > pos) out.push_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 Result<std::pair<int64_t, int64_t>> parse_size(const std::string& text) {
   const size_t x = text.find('x');
   auto bad = [&] { return invalid_argument("--size expects HEIGHTxWIDTH (e.g. 480x640), got '" + text + "'"); };
@@ -76,7 +64,7 @@ int run_synth(const std::vector<std::string>& args) {
     return 2;
   }
   o.force = p.has("force");
-  o.cameras = split_commas(p.get("cameras"));
+  o.cameras = p.get_list("cameras");
   auto episodes = p.get_int("episodes", 50);
   auto steps = p.get_int("steps", 400);
   auto dim = p.get_int("state-dim", 6);
