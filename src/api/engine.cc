@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unordered_set>
 #include <unistd.h>
 
 #include "engine/backend.h"
@@ -49,10 +50,13 @@ std::vector<LayerInfo> Engine::layers() const {
 }
 
 int64_t Engine::weight_bytes() const {
+  // Each constant once, however many layers read it (the cameras share one backbone).
+  std::unordered_set<const ir::Value*> seen;
   int64_t bytes = 0;
   for (const auto& n : plan_->graph->nodes())
     for (const ir::Value* v : n->inputs())
-      if (v && v->is_constant()) bytes += static_cast<int64_t>(v->constant().nbytes());
+      if (v && v->is_constant() && seen.insert(v).second)
+        bytes += static_cast<int64_t>(v->constant().nbytes());
   return bytes;
 }
 
