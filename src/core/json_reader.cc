@@ -1,6 +1,8 @@
 #include "core/json_reader.h"
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -19,6 +21,11 @@ JsonValue JsonValue::make_number(double d, std::string literal) {
   v.number_ = d;
   v.string_ = std::move(literal);
   return v;
+}
+JsonValue JsonValue::make_number(double d) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);  // shortest round-trip form
+  return make_number(d, std::string(buf, ec == std::errc() ? end : buf));
 }
 JsonValue JsonValue::make_string(std::string s) {
   JsonValue v;
@@ -53,6 +60,15 @@ const JsonValue* JsonValue::find(std::string_view key) const {
   for (const auto& [k, v] : members_)
     if (k == key) return &v;
   return nullptr;
+}
+
+void JsonValue::set(std::string key, JsonValue v) {
+  for (auto& [k, old] : members_)
+    if (k == key) {
+      old = std::move(v);
+      return;
+    }
+  members_.emplace_back(std::move(key), std::move(v));
 }
 
 std::string_view json_kind_name(JsonValue::Kind kind) {
@@ -339,6 +355,10 @@ class Parser {
     std::string literal(text_.substr(start, pos_ - start));
     // strtod is locale-dependent only for the decimal point; actrt never changes LC_NUMERIC.
     const double v = std::strtod(literal.c_str(), nullptr);
+    if (!std::isfinite(v)) {  // JSON has no infinity; 1e999 would silently become one
+      pos_ = start;
+      return error("number " + literal + " is beyond double range");
+    }
     out = JsonValue::make_number(v, std::move(literal));
     return ok_status();
   }

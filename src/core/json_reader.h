@@ -1,13 +1,18 @@
-// A small, strict JSON reader (RFC 8259) with line:column errors.
+// A small, strict JSON reader (RFC 8259) with line:column errors: actrt's one JSON document model.
 //
 //   ASSIGN_OR_RETURN(JsonValue doc, parse_json(text, "results.json"));
 //   const JsonValue* lst = doc.find("lst");
 //   if (!lst || !lst->is_array()) return invalid_model("results.json: expected 'lst' array");
 //
+// A JsonValue can also be built in memory (make_object + set, make_array + push_back) and turned
+// into text with write_json() from core/json_writer.h; for output that is streamed rather than
+// built, use JsonWriter there.
+//
 // Strict means: no comments, no trailing commas, no single quotes, no NaN/Infinity, no leading
-// zeros, no unescaped control characters in strings, exactly one value with only whitespace
-// around it. Objects keep their members in file order (so a reader can re-save in the same order);
-// duplicate keys are an error, because which one wins is unspecified by the RFC.
+// zeros, no numbers beyond double range, no unescaped control characters in strings, exactly one
+// value with only whitespace around it. Objects keep their members in file order (so a reader can
+// re-save in the same order); duplicate keys are an error, because which one wins is unspecified
+// by the RFC.
 //
 // Numbers are held as double plus the literal text, so integers beyond 2^53 can be re-read
 // exactly with as_int64(). Nesting is limited to 512 levels so hostile input cannot overflow
@@ -34,9 +39,11 @@ class JsonValue {
   JsonValue() = default;
   static JsonValue make_bool(bool b);
   static JsonValue make_number(double v, std::string literal);
+  // The literal is v's shortest round-trip form ("0.1", "3", "1e+20").
+  static JsonValue make_number(double v);
   static JsonValue make_string(std::string s);
-  static JsonValue make_array(std::vector<JsonValue> items);
-  static JsonValue make_object(std::vector<Member> members);
+  static JsonValue make_array(std::vector<JsonValue> items = {});
+  static JsonValue make_object(std::vector<Member> members = {});
 
   Kind kind() const { return kind_; }
   bool is_null() const { return kind_ == Kind::kNull; }
@@ -57,6 +64,11 @@ class JsonValue {
 
   // Object member by key (nullptr when absent or not an object).
   const JsonValue* find(std::string_view key) const;
+
+  // Building: appends to an array; sets an object member (replacing one with the same key, which
+  // keeps its place; otherwise appended). Call them only on arrays / objects respectively.
+  void push_back(JsonValue v) { items_.push_back(std::move(v)); }
+  void set(std::string key, JsonValue v);
 
  private:
   Kind kind_ = Kind::kNull;

@@ -1,5 +1,6 @@
 #include "core/json_writer.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -107,6 +108,66 @@ void JsonWriter::value(bool v) {
 void JsonWriter::null() {
   before_value();
   out_ += "null";
+}
+
+namespace {
+
+void write_value(std::string& o, const JsonValue& v, int indent, int level) {
+  auto newline = [&](int lvl) {
+    if (indent <= 0) return;
+    o += '\n';
+    o.append(static_cast<size_t>(indent * lvl), ' ');
+  };
+  switch (v.kind()) {
+    case JsonValue::Kind::kNull: o += "null"; break;
+    case JsonValue::Kind::kBool: o += v.as_bool() ? "true" : "false"; break;
+    case JsonValue::Kind::kNumber: {
+      if (!std::isfinite(v.as_double())) {
+        o += "null";
+        break;
+      }
+      char buf[32];
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.as_double());
+      o.append(buf, end);
+      break;
+    }
+    case JsonValue::Kind::kString: o += json_quote(v.as_string()); break;
+    case JsonValue::Kind::kArray: {
+      bool flat = true;
+      for (const JsonValue& item : v.items()) flat = flat && !item.is_array() && !item.is_object();
+      o += '[';
+      for (size_t i = 0; i < v.items().size(); ++i) {
+        if (i) o += flat || indent <= 0 ? ", " : ",";
+        if (!flat) newline(level + 1);
+        write_value(o, v.items()[i], indent, level + 1);
+      }
+      if (!flat && !v.items().empty()) newline(level);
+      o += ']';
+      break;
+    }
+    case JsonValue::Kind::kObject: {
+      o += '{';
+      for (size_t i = 0; i < v.members().size(); ++i) {
+        if (i) o += indent <= 0 ? ", " : ",";
+        newline(level + 1);
+        o += json_quote(v.members()[i].first);
+        o += ": ";
+        write_value(o, v.members()[i].second, indent, level + 1);
+      }
+      if (!v.members().empty()) newline(level);
+      o += '}';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string write_json(const JsonValue& value, int indent) {
+  std::string o;
+  write_value(o, value, indent, 0);
+  if (indent > 0) o += '\n';
+  return o;
 }
 
 }  // namespace actrt

@@ -3,12 +3,17 @@
 //   JsonWriter w;
 //   w.begin_object(); w.key("params"); w.value(int64_t{42}); w.end_object();
 //   std::string text = w.str();
+//
+// write_json() below turns a JsonValue tree (core/json_reader.h) into text instead, for documents
+// that are built in memory or read, changed and written back.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/json_reader.h"
 
 namespace actrt {
 
@@ -51,5 +56,11 @@ class JsonWriter {
 
 // JSON string literal for `s` (with quotes).
 std::string json_quote(std::string_view s);
+
+// `value` as text, pretty-printed with `indent` spaces per level (0: one line, ", " and ": "
+// between items) and a final newline when indent > 0. Arrays that hold no array or object stay on
+// one line. Numbers are written in the shortest form that reads back to the same double (the
+// parsed literal is not kept); NaN / Inf are written as null. Object members keep their order.
+std::string write_json(const JsonValue& value, int indent = 2);
 
 }  // namespace actrt

@@ -8,9 +8,10 @@
 #include <numeric>
 #include <set>
 
+#include "core/json_reader.h"
+#include "core/json_writer.h"
 #include "data/file_io.h"
 #include "data/hdf5.h"
-#include "data/json.h"
 
 namespace actrt::data {
 
@@ -23,6 +24,13 @@ uint64_t splitmix64(uint64_t& state) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+// "a string", "an array", "null": for messages about what a statistics file holds.
+std::string a_json_kind(JsonValue::Kind kind) {
+  const std::string name(json_kind_name(kind));
+  if (kind == JsonValue::Kind::kNull) return name;
+  return (kind == JsonValue::Kind::kArray || kind == JsonValue::Kind::kObject ? "an " : "a ") + name;
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -92,24 +100,27 @@ NormStats compute_norm_stats(const std::vector<float>& qpos, const std::vector<f
 
 Result<NormStats> load_norm_stats(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, read_file_text(path));
-  ASSIGN_OR_RETURN(Json root, parse_json(text, path));
-  if (root.kind() != Json::Kind::kObject)
+  Result<JsonValue> parsed = parse_json(text, path);
+  // A bad statistics file is the caller's argument (exit code 2), like every other check here.
+  if (!parsed.ok()) return invalid_argument(parsed.status().message());
+  const JsonValue& root = parsed.value();
+  if (!root.is_object())
     return invalid_argument(path + ": expected a JSON object with qpos_mean, qpos_std, action_mean, action_std; found " +
-                            std::string(json_kind_name(root.kind())));
+                            a_json_kind(root.kind()));
   NormStats s;
   const std::pair<const char*, std::vector<float>*> fields[] = {
       {"qpos_mean", &s.qpos_mean}, {"qpos_std", &s.qpos_std}, {"action_mean", &s.action_mean}, {"action_std", &s.action_std}};
   for (const auto& [name, out] : fields) {
-    const Json* v = root.find(name);
+    const JsonValue* v = root.find(name);
     if (!v) return invalid_argument(path + ": key '" + name + "' is missing");
-    if (v->kind() != Json::Kind::kArray || v->items().empty())
+    if (!v->is_array() || v->items().empty())
       return invalid_argument(path + ": '" + name + "' must be a non-empty array of numbers, found " +
-                              std::string(json_kind_name(v->kind())));
+                              a_json_kind(v->kind()));
     for (size_t i = 0; i < v->items().size(); ++i) {
       if (!v->items()[i].is_number())
         return invalid_argument(path + ": '" + name + "'[" + std::to_string(i) + "] is " +
-                                std::string(json_kind_name(v->items()[i].kind())) + ", expected a number");
-      out->push_back(static_cast<float>(v->items()[i].as_number()));
+                                a_json_kind(v->items()[i].kind()) + ", expected a number");
+      out->push_back(static_cast<float>(v->items()[i].as_double()));
     }
   }
   RETURN_IF_ERROR(check_stats(s, static_cast<int64_t>(s.qpos_mean.size()), path));
@@ -118,14 +129,14 @@ Result<NormStats> load_norm_stats(const std::string& path) {
 
 Status save_norm_stats(const std::string& path, const NormStats& stats) {
   RETURN_IF_ERROR(check_stats(stats, static_cast<int64_t>(stats.qpos_mean.size()), path));
-  Json root = Json::object();
+  JsonValue root = JsonValue::make_object();
   auto arr = [](const std::vector<float>& v) {
-    Json a = Json::array();
+    JsonValue a = JsonValue::make_array();
     // Through float's own shortest form, so 0.1f is written as 0.1, not 0.10000000149011612.
     for (float x : v) {
       char buf[32];
       auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), x);
-      a.push_back(Json::number(std::strtod(std::string(buf, p).c_str(), nullptr)));
+      a.push_back(JsonValue::make_number(std::strtod(std::string(buf, p).c_str(), nullptr)));
     }
     return a;
   };

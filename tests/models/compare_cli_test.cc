@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "data/json.h"
+#include "core/json_reader.h"
 
 namespace actrt {
 namespace {
@@ -71,13 +71,13 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
   EXPECT_NE(run.output.find("| variant"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("| int8-random"), std::string::npos) << run.output;
 
-  auto json = data::parse_json(read_file(out + "/results.json"), "results.json");
+  auto json = parse_json(read_file(out + "/results.json"), "results.json");
   ASSERT_TRUE(json.ok()) << json.status().to_string();
-  const data::Json* variants = json->find("variants");
-  ASSERT_TRUE(variants && variants->kind() == data::Json::Kind::kArray);
+  const JsonValue* variants = json->find("variants");
+  ASSERT_TRUE(variants && variants->is_array());
   std::vector<std::string> names;
-  for (const data::Json& v : variants->items()) {
-    const data::Json* name = v.find("name");
+  for (const JsonValue& v : variants->items()) {
+    const JsonValue* name = v.find("name");
     ASSERT_TRUE(name);
     names.push_back(name->as_string());
     for (const char* key : {"name", "status", "reason", "l1_to_ground_truth", "l1_to_ground_truth_robot",
@@ -88,7 +88,7 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
     if (status == "ok") {
       EXPECT_TRUE(v.find("l1_to_ground_truth")->is_number()) << name->as_string();
       EXPECT_TRUE(v.find("latency_ms_median")->is_number()) << name->as_string();
-      EXPECT_GT(v.find("engine_bytes")->as_number(), 0) << name->as_string();
+      EXPECT_GT(v.find("engine_bytes")->as_double(), 0) << name->as_string();
       EXPECT_EQ(v.find("l1_per_step")->items().size(), 20u) << name->as_string();
     } else {
       // A variant that cannot run is a row with the reason, never a failed command.
@@ -98,18 +98,18 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
   EXPECT_EQ(names, (std::vector<std::string>{"fp32", "tf32", "int8", "int8-random"}));
   // fp32 is the reference: it runs, and it is 0 against itself.
   EXPECT_EQ(variants->items()[0].find("status")->as_string(), "ok");
-  EXPECT_EQ(variants->items()[0].find("max_abs_vs_fp32")->as_number(), 0);
+  EXPECT_EQ(variants->items()[0].find("max_abs_vs_fp32")->as_double(), 0);
   // tf32 is skipped on the CPU, with a note.
   EXPECT_EQ(variants->items()[1].find("status")->as_string(), "skipped");
 
   // Evaluation and calibration samples never share an (episode, t).
   std::set<std::pair<double, double>> calib;
   for (const auto& r : json->find("calibration_refs")->items())
-    calib.insert({r.items()[0].as_number(), r.items()[1].as_number()});
+    calib.insert({r.items()[0].as_double(), r.items()[1].as_double()});
   ASSERT_EQ(calib.size(), 2u);
   ASSERT_EQ(json->find("evaluation_refs")->items().size(), 2u);
   for (const auto& r : json->find("evaluation_refs")->items())
-    EXPECT_EQ(calib.count({r.items()[0].as_number(), r.items()[1].as_number()}), 0u);
+    EXPECT_EQ(calib.count({r.items()[0].as_double(), r.items()[1].as_double()}), 0u);
 
   // Plots: real SVG with the variant labels and axis titles.
   const std::string scatter = read_file(out + "/latency_vs_l1.svg");
@@ -127,7 +127,7 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
   // A second run reuses the cached engines.
   CliRun again = run_actrt("compare " + args, (dir_ / "log2.txt").string());
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  auto json2 = data::parse_json(read_file(out + "/results.json"), "results.json");
+  auto json2 = parse_json(read_file(out + "/results.json"), "results.json");
   ASSERT_TRUE(json2.ok());
   EXPECT_TRUE(json2->find("variants")->items()[0].find("engine_cached")->as_bool());
 }

@@ -18,7 +18,7 @@
 #include "compare_report.h"
 #include "compare_torch.h"
 #include "compare_variants.h"
-#include "data/json.h"
+#include "core/json_reader.h"
 
 namespace actrt::cli {
 namespace {
@@ -58,9 +58,10 @@ Result<std::vector<std::string>> cameras_for(const ArgParser& p, const std::stri
   std::error_code ec;
   if (fs::exists(config, ec)) {
     ASSIGN_OR_RETURN(std::string text, bytes_from_path(config));
-    ASSIGN_OR_RETURN(data::Json json, data::parse_json(text, config));
-    const data::Json* names = json.find("camera_names");
-    if (names && names->kind() == data::Json::Kind::kArray && !names->items().empty()) {
+    Result<JsonValue> json = parse_json(text, config);
+    if (!json.ok()) return invalid_argument(json.status().message());
+    const JsonValue* names = json->find("camera_names");
+    if (names && names->is_array() && !names->items().empty()) {
       std::vector<std::string> cams;
       for (const auto& n : names->items()) cams.push_back(n.as_string());
       *source = config;

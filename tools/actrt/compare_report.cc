@@ -5,7 +5,7 @@
 
 #include "compare/report_markdown.h"
 #include "compare/report_svg.h"
-#include "data/json.h"
+#include "core/json_writer.h"
 
 namespace actrt::cli::compare_cli {
 
@@ -13,25 +13,24 @@ namespace {
 
 using compare::Align;
 using compare::format_sig;
-using data::Json;
 
 std::string opt(const std::optional<double>& v, int digits = 4) {
   return v ? format_sig(*v, digits) : "-";
 }
 
 // JSON has no NaN / Infinity: those (and absent values) are null.
-Json num(const std::optional<double>& v) {
-  return v && std::isfinite(*v) ? Json::number(*v) : Json();
+JsonValue num(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? JsonValue::make_number(*v) : JsonValue();
 }
 
-Json row_json(const ReportRow& r) {
-  Json o = Json::object();
-  o.set("name", Json::string(r.name));
-  o.set("status", Json::string(r.status));
-  o.set("reason", Json::string(r.reason));
+JsonValue row_json(const ReportRow& r) {
+  JsonValue o = JsonValue::make_object();
+  o.set("name", JsonValue::make_string(r.name));
+  o.set("status", JsonValue::make_string(r.status));
+  o.set("reason", JsonValue::make_string(r.reason));
   o.set("l1_to_ground_truth", num(r.l1));
   o.set("l1_to_ground_truth_robot", num(r.l1_robot));
-  Json steps = Json::array();
+  JsonValue steps = JsonValue::make_array();
   for (double v : r.l1_per_step) steps.push_back(num(v));
   o.set("l1_per_step", std::move(steps));
   o.set("l1_vs_fp32", num(r.l1_vs_fp32));
@@ -39,21 +38,23 @@ Json row_json(const ReportRow& r) {
   o.set("latency_ms_median", num(r.latency_median));
   o.set("latency_ms_p99", num(r.latency_p99));
   o.set("latency_ms_mean", num(r.latency_mean));
-  o.set("latency_runs", Json::number(static_cast<double>(r.latency_runs)));
+  o.set("latency_runs", JsonValue::make_number(static_cast<double>(r.latency_runs)));
   o.set("speedup_vs_pytorch", num(r.speedup_vs_pytorch));
-  o.set("engine_bytes", r.engine_bytes ? Json::number(static_cast<double>(*r.engine_bytes)) : Json());
+  o.set("engine_bytes", r.engine_bytes
+                            ? JsonValue::make_number(static_cast<double>(*r.engine_bytes))
+                            : JsonValue());
   o.set("build_seconds", num(r.build_seconds));
-  o.set("engine_cached", Json::boolean(r.engine_cached));
-  o.set("engine_path", Json::string(r.engine_path));
+  o.set("engine_cached", JsonValue::make_bool(r.engine_cached));
+  o.set("engine_path", JsonValue::make_string(r.engine_path));
   return o;
 }
 
-Json refs_json(const std::vector<data::SampleRef>& refs) {
-  Json a = Json::array();
+JsonValue refs_json(const std::vector<data::SampleRef>& refs) {
+  JsonValue a = JsonValue::make_array();
   for (const auto& r : refs) {
-    Json p = Json::array();
-    p.push_back(Json::number(static_cast<double>(r.episode)));
-    p.push_back(Json::number(static_cast<double>(r.t)));
+    JsonValue p = JsonValue::make_array();
+    p.push_back(JsonValue::make_number(static_cast<double>(r.episode)));
+    p.push_back(JsonValue::make_number(static_cast<double>(r.t)));
     a.push_back(std::move(p));
   }
   return a;
@@ -110,26 +111,26 @@ Status write_report(const ReportInputs& in, const std::string& out_dir) {
   RETURN_IF_ERROR(compare::write_text_file(out_dir + "/report.md", md));
 
   // JSON.
-  Json root = Json::object();
-  root.set("model", Json::string(in.model));
-  root.set("backend", Json::string(in.backend));
-  root.set("data", Json::string(in.data_dir));
-  Json cam = Json::array();
-  for (const auto& c : in.cameras) cam.push_back(Json::string(c));
+  JsonValue root = JsonValue::make_object();
+  root.set("model", JsonValue::make_string(in.model));
+  root.set("backend", JsonValue::make_string(in.backend));
+  root.set("data", JsonValue::make_string(in.data_dir));
+  JsonValue cam = JsonValue::make_array();
+  for (const auto& c : in.cameras) cam.push_back(JsonValue::make_string(c));
   root.set("cameras", std::move(cam));
-  root.set("stats", Json::string(in.stats_source));
-  root.set("seed", Json::number(static_cast<double>(in.seed)));
-  root.set("samples", Json::number(static_cast<double>(in.evaluation.size())));
-  root.set("calibration_samples", Json::number(static_cast<double>(in.calibration.size())));
+  root.set("stats", JsonValue::make_string(in.stats_source));
+  root.set("seed", JsonValue::make_number(static_cast<double>(in.seed)));
+  root.set("samples", JsonValue::make_number(static_cast<double>(in.evaluation.size())));
+  root.set("calibration_samples", JsonValue::make_number(static_cast<double>(in.calibration.size())));
   root.set("evaluation_refs", refs_json(in.evaluation));
   root.set("calibration_refs", refs_json(in.calibration));
-  root.set("latency_method", Json::string(in.latency_method));
-  root.set("pytorch", in.pytorch ? row_json(*in.pytorch) : Json());
-  root.set("pytorch_note", Json::string(in.pytorch_note));
-  Json vars = Json::array();
+  root.set("latency_method", JsonValue::make_string(in.latency_method));
+  root.set("pytorch", in.pytorch ? row_json(*in.pytorch) : JsonValue());
+  root.set("pytorch_note", JsonValue::make_string(in.pytorch_note));
+  JsonValue vars = JsonValue::make_array();
   for (const ReportRow& r : in.variants) vars.push_back(row_json(r));
   root.set("variants", std::move(vars));
-  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/results.json", data::write_json(root) + "\n"));
+  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/results.json", write_json(root) + "\n"));
 
   // Plots: every row that produced numbers.
   std::vector<compare::ScatterPoint> points;

@@ -11,7 +11,7 @@
 
 #include "actrt/engine.h"
 #include "actrt/log.h"
-#include "data/json.h"
+#include "core/json_reader.h"
 #include "data/npz.h"
 
 namespace actrt::cli::compare_cli {
@@ -130,12 +130,13 @@ Result<TorchRunResult> run_torch(const std::vector<TensorMap>& feeds, const Torc
     result.actions.push_back(std::move(t));
   }
   ASSIGN_OR_RETURN(std::string text, bytes_from_path(timings));
-  ASSIGN_OR_RETURN(data::Json json, data::parse_json(text, timings));
-  const data::Json* lat = json.find("latency_ms");
-  if (!lat || lat->kind() != data::Json::Kind::kArray || lat->items().empty())
+  Result<JsonValue> json = parse_json(text, timings);
+  if (!json.ok()) return invalid_argument(json.status().message());
+  const JsonValue* lat = json->find("latency_ms");
+  if (!lat || !lat->is_array() || lat->items().empty())
     return invalid_argument(timings + ": no 'latency_ms' list");
-  for (const data::Json& v : lat->items()) result.latency_ms.push_back(v.as_number());
-  if (const data::Json* d = json.find("description"); d && d->kind() == data::Json::Kind::kString)
+  for (const JsonValue& v : lat->items()) result.latency_ms.push_back(v.as_double());
+  if (const JsonValue* d = json->find("description"); d && d->is_string())
     result.description = d->as_string();
   return result;
 }

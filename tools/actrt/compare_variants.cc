@@ -10,7 +10,8 @@
 #include "actrt/calibrator.h"
 #include "actrt/log.h"
 #include "compare/report_markdown.h"
-#include "data/json.h"
+#include "core/json_reader.h"
+#include "core/json_writer.h"
 #include "data/random_loader.h"
 
 namespace actrt::cli::compare_cli {
@@ -118,11 +119,11 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
     auto engine = engine_from_path(out.engine_path);
     auto text = bytes_from_path(sidecar);
     if (engine.ok() && text.ok()) {
-      auto json = data::parse_json(text.value(), sidecar);
-      const data::Json* secs = json.ok() ? json->find("build_seconds") : nullptr;
+      auto json = parse_json(text.value(), sidecar);
+      const JsonValue* secs = json.ok() ? json->find("build_seconds") : nullptr;
       if (secs && secs->is_number()) {
         out.engine = engine.value();
-        out.build_seconds = secs->as_number();
+        out.build_seconds = secs->as_double();
         out.engine_bytes = static_cast<int64_t>(fs::file_size(out.engine_path, ec));
         out.cached = true;
         log_info(variant_name(v) + ": reusing " + out.engine_path + " (built in " +
@@ -172,11 +173,11 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
   fs::create_directories(in.engines_dir, ec);
   RETURN_IF_ERROR(save_engine(*out.engine, out.engine_path, /*overwrite=*/true));
   out.engine_bytes = static_cast<int64_t>(fs::file_size(out.engine_path, ec));
-  data::Json meta = data::Json::object();
-  meta.set("variant", data::Json::string(variant_name(v)));
-  meta.set("key", data::Json::string(key));
-  meta.set("build_seconds", data::Json::number(out.build_seconds));
-  RETURN_IF_ERROR(compare::write_text_file(sidecar, data::write_json(meta) + "\n"));
+  JsonValue meta = JsonValue::make_object();
+  meta.set("variant", JsonValue::make_string(variant_name(v)));
+  meta.set("key", JsonValue::make_string(key));
+  meta.set("build_seconds", JsonValue::make_number(out.build_seconds));
+  RETURN_IF_ERROR(compare::write_text_file(sidecar, write_json(meta) + "\n"));
   return out;
 }
 

@@ -1,4 +1,3 @@
-// The strict JSON reader lives in src/core but is written for (and owned by) the compare module.
 #include "core/json_reader.h"
 
 #include <gtest/gtest.h>
@@ -6,7 +5,7 @@
 namespace actrt {
 namespace {
 
-TEST(CompareJsonReader, ParsesEveryKind) {
+TEST(JsonReader, ParsesEveryKind) {
   Result<JsonValue> v = parse_json(
       " {\"a\": [1, -2.5e3, true, false, null], \"s\": \"x\\\"\\n\\u00e9\\ud83d\\ude00\","
       " \"o\": {}, \"big\": 9007199254740993} ");
@@ -38,7 +37,7 @@ void expect_error(const std::string& text, const std::string& where, const std::
   EXPECT_NE(v.status().message().find(what), std::string::npos) << v.status().message();
 }
 
-TEST(CompareJsonReader, StrictErrorsWithLineAndColumn) {
+TEST(JsonReader, StrictErrorsWithLineAndColumn) {
   expect_error("{\n  \"a\": 1,\n}", "3:1", "expected a string key");  // trailing comma
   expect_error("[1, 2,]", "1:7", "expected a value");
   expect_error("[01]", "1:3", "leading zeros");
@@ -53,7 +52,29 @@ TEST(CompareJsonReader, StrictErrorsWithLineAndColumn) {
   expect_error("[1.]", "1:4", "digit after '.'");
   expect_error("{'a': 1}", "1:2", "expected a string key");
   expect_error("\"open", "1:6", "unterminated string");
+  expect_error("[1, 2", "1:6", "expected ',' or ']' in array, found end of input");
+  expect_error("\n\n   -", "3:5", "expected a digit in number");
+  expect_error("[1e999]", "1:2", "beyond double range");  // would otherwise read as infinity
   expect_error(std::string(600, '[') + std::string(600, ']'), "1:514", "nesting deeper");
+}
+
+TEST(JsonReader, BuildsInMemory) {
+  JsonValue o = JsonValue::make_object();
+  o.set("b", JsonValue::make_number(3));
+  o.set("a", JsonValue::make_array());
+  o.set("b", JsonValue::make_string("x"));  // replaces, keeps its place
+  ASSERT_EQ(o.members().size(), 2u);
+  EXPECT_EQ(o.members()[0].first, "b");
+  EXPECT_EQ(o.find("b")->as_string(), "x");
+  JsonValue a = JsonValue::make_array();
+  a.push_back(JsonValue::make_number(0.1));
+  a.push_back(JsonValue::make_number(-2500));
+  a.push_back(JsonValue::make_number(1e20));
+  ASSERT_EQ(a.items().size(), 3u);
+  EXPECT_EQ(a.items()[0].as_string(), "0.1");  // shortest round-trip literal
+  EXPECT_FALSE(a.items()[0].as_int64().has_value());
+  EXPECT_EQ(a.items()[1].as_int64(), -2500);
+  EXPECT_EQ(a.items()[2].as_double(), 1e20);
 }
 
 }  // namespace
