@@ -16,15 +16,10 @@ using single_node_test::f32;
 using single_node_test::int_attr;
 using single_node_test::ints;
 using single_node_test::random_f32;
+using single_node_test::run_ok;
 using single_node_test::SingleNode;
 using single_node_test::str;
 
-// Output of `op` on `inputs`, asserting success.
-std::vector<Tensor> run_ok(SingleNode& node) {
-  auto r = node.run();
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return r.ok() ? *r : std::vector<Tensor>{};
-}
 
 void expect_near_all(const Tensor& got, const std::vector<double>& want, double tol = 1e-5) {
   ASSERT_EQ(got.numel(), static_cast<int64_t>(want.size()));

@@ -16,14 +16,10 @@ using single_node_test::int_attr;
 using single_node_test::ints;
 using single_node_test::iota_i64;
 using single_node_test::random_f32;
+using single_node_test::run_ok;
 using single_node_test::SingleNode;
 using single_node_test::str;
 
-std::vector<Tensor> run_ok(SingleNode& node) {
-  auto r = node.run();
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return r.ok() ? *r : std::vector<Tensor>{};
-}
 
 // Runs a single-output node and returns its output (empty tensor on failure).
 Tensor run1(SingleNode& node) {

@@ -6,6 +6,8 @@
 // const_input() makes a constant (shape-like inputs: Reshape's shape, Slice's starts ...).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <random>
 #include <string>
@@ -129,6 +131,13 @@ inline Tensor iota_i64(Shape shape, int64_t first = 0) {
   int64_t v = first;
   for (int64_t& x : t.span<int64_t>()) x = v++;
   return t;
+}
+
+// The node's outputs, failing the current test (and returning none) if the run fails.
+inline std::vector<Tensor> run_ok(SingleNode& node) {
+  auto r = node.run();
+  EXPECT_TRUE(r.ok()) << r.status().to_string();
+  return r.ok() ? *r : std::vector<Tensor>{};
 }
 
 }  // namespace actrt::single_node_test
