@@ -219,10 +219,7 @@ Status make_attention_step(BuildState& bs, const ir::Node& node, const std::stri
   const ir::Value* q = node.input(0);
   const ir::Value* k = node.input(1);
   const ir::Value* v = node.input(2);
-  auto step = std::make_unique<AttentionStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<AttentionStep>(node, kernel);
   const Shape& qs = q->shape();
   const size_t r = qs.size();
   ASSIGN_OR_RETURN(int64_t kt, node.attr_int("k_transposed", 0));

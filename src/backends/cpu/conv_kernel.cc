@@ -136,10 +136,7 @@ Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& k
   ASSIGN_OR_RETURN(int64_t relu, node.attr_int("relu", 0));
   const Shape& ws = w->shape();
   const int64_t g = p.group;
-  auto step = std::make_unique<ConvStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<ConvStep>(node, kernel);
   const std::string what = "convolution " + node.describe();
 
   memory::dims w_dims = g == 1 ? memory::dims{ws[0], ws[1], ws[2], ws[3]}
@@ -221,10 +218,7 @@ Status make_pool_step(BuildState& bs, const ir::Node& node, const std::string& k
                          x->shape()[2 + i] - p.pad_l[i];
     p.pad_r[i] = std::max<int64_t>(p.pad_r[i], need);
   }
-  auto step = std::make_unique<PoolStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<PoolStep>(node, kernel);
   ASSIGN_OR_RETURN(Placement src, bs.primary(x));
   if (src.md.is_zero()) {
     ASSIGN_OR_RETURN(src, bs.in_layout(x, plain_md(x->shape())));

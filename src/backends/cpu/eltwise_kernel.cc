@@ -139,10 +139,7 @@ bool eltwise_accepts(const ir::Node& node) {
 }
 
 Status make_eltwise_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {
-  auto step = std::make_unique<EltwiseStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<EltwiseStep>(node, kernel);
   ASSIGN_OR_RETURN(auto ops, node.attr_ints("ops", {}));
   ASSIGN_OR_RETURN(auto operand, node.attr_ints("operand", {}));
   ASSIGN_OR_RETURN(auto reversed, node.attr_ints("reversed", {}));

@@ -79,10 +79,7 @@ Status make_matmul_step(BuildState& bs, const ir::Node& node, const std::string&
   const ir::Value* a = node.input(0);
   const ir::Value* b = node.input(1);
   const ir::Value* y = node.output(0);
-  auto step = std::make_unique<MatMulStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<MatMulStep>(node, kernel);
   const std::string what = "matmul " + node.describe();
   std::vector<int> used;
 

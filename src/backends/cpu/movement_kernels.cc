@@ -143,10 +143,7 @@ Status make_transpose_step(BuildState& bs, const ir::Node& node, const std::stri
     for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int64_t>(rank - 1 - i));
   std::vector<int64_t> strides(rank, 1);
   for (int i = static_cast<int>(rank) - 2; i >= 0; --i) strides[i] = strides[i + 1] * xs[i + 1];
-  auto step = std::make_unique<TransposeStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<TransposeStep>(node, kernel);
   step->elem_ = static_cast<int64_t>(dtype_size(x->dtype()));
   // Output dims with their input strides; drop 1s and merge dims contiguous in both.
   for (size_t i = 0; i < rank; ++i) {
@@ -188,10 +185,7 @@ Status make_concat_step(BuildState& bs, const ir::Node& node, const std::string&
   const int64_t rank = static_cast<int64_t>(ys.size());
   ASSIGN_OR_RETURN(int64_t axis, node.attr_int("axis", 0));
   axis = normalize(axis, rank);
-  auto step = std::make_unique<ConcatStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<ConcatStep>(node, kernel);
   const int64_t elem = static_cast<int64_t>(dtype_size(y->dtype()));
   for (int64_t i = 0; i < axis; ++i) step->outer_ *= ys[i];
   std::vector<int> used;
@@ -242,10 +236,7 @@ Status make_gather_step(BuildState& bs, const ir::Node& node, const std::string&
   const int64_t rank = static_cast<int64_t>(xs.size());
   ASSIGN_OR_RETURN(int64_t axis, node.attr_int("axis", 0));
   axis = normalize(axis, rank);
-  auto step = std::make_unique<GatherStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<GatherStep>(node, kernel);
   step->block_ = static_cast<int64_t>(dtype_size(x->dtype()));
   for (int64_t i = 0; i < axis; ++i) step->outer_ *= xs[i];
   for (int64_t i = axis + 1; i < rank; ++i) step->block_ *= xs[i];

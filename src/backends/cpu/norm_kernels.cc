@@ -93,10 +93,7 @@ Status make_layernorm_step(BuildState& bs, const ir::Node& node, const std::stri
   const ir::Value* x = node.input(0);
   const int64_t rank = static_cast<int64_t>(x->shape().size());
   const int64_t axis = norm_axis(node, -1, rank);
-  auto step = std::make_unique<LayerNormStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<LayerNormStep>(node, kernel);
   step->cols_ = 1;
   for (int64_t i = axis; i < rank; ++i) step->cols_ *= x->shape()[i];
   step->rows_ = shape_numel(x->shape()) / step->cols_;
@@ -130,10 +127,7 @@ bool softmax_accepts(const ir::Node& node) {
 
 Status make_softmax_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {
   const ir::Value* x = node.input(0);
-  auto step = std::make_unique<SoftmaxStep>();
-  step->node_name = node.name();
-  step->op_type = node.op_type();
-  step->kernel = kernel;
+  auto step = make_step<SoftmaxStep>(node, kernel);
   step->cols_ = x->shape().back();
   step->rows_ = step->cols_ ? shape_numel(x->shape()) / step->cols_ : 0;
   ASSIGN_OR_RETURN(step->in_slot_, bs.plain_slot(x));

@@ -54,6 +54,16 @@ class Step {
   std::string kernel;
 };
 
+// A new step of type S, labelled with the graph node it runs and its kernel name.
+template <typename S>
+std::unique_ptr<S> make_step(const ir::Node& node, const std::string& kernel) {
+  auto step = std::make_unique<S>();
+  step->node_name = node.name();
+  step->op_type = node.op_type();
+  step->kernel = kernel;
+  return step;
+}
+
 // Runs a oneDNN call; turns dnnl::error into a device error naming `what` (the primitive and
 // node).
 template <typename Fn>
