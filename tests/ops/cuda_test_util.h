@@ -12,19 +12,17 @@
 #include "backends/reference/executor.h"
 #include "engine/backend.h"
 #include "engine/builder.h"
+#include "graph_builder.h"
 #include "ir/graph.h"
 #include "passes/infer_shapes.h"
 
 namespace actrt::cuda_test {
 
-// Seeded values in [lo, hi) (never all zeros).
-inline Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (float& x : t.span<float>()) x = dist(gen);
-  return t;
-}
+using test_graph::float_attr;
+using test_graph::GraphBuilder;
+using test_graph::int_attr;
+using test_graph::ints;
+using test_graph::random_tensor;
 
 // Why the CUDA backend cannot run here ("" when it can).
 inline std::string cuda_unavailable() {
@@ -40,44 +38,6 @@ inline std::string cuda_unavailable() {
     if (!why.empty()) GTEST_SKIP() << why;                               \
   } while (0)
 
-class GraphBuilder {
- public:
-  GraphBuilder() {
-    g_ = std::make_unique<ir::Graph>();
-    g_->set_opset(17);
-  }
-  ir::Value* input(const std::string& name, Shape shape) {
-    ir::Value* v = g_->add_value(name);
-    v->set_dtype(DataType::kFloat32);
-    v->set_shape(shape);
-    g_->inputs().push_back(v);
-    return v;
-  }
-  ir::Value* constant(const std::string& hint, Tensor t) {
-    return g_->add_constant(hint, std::move(t));
-  }
-  ir::Value* node(const std::string& op, std::vector<ir::Value*> ins, ir::AttributeMap attrs = {}) {
-    const std::string name = g_->make_unique_name(op + "_" + std::to_string(counter_++));
-    ir::Value* out = g_->add_value(g_->make_unique_name(name + "_out"));
-    ir::Node* n = g_->add_node(name, op, std::move(ins), {out});
-    n->attributes() = std::move(attrs);
-    return out;
-  }
-  void output(ir::Value* v) { g_->outputs().push_back(v); }
-  std::unique_ptr<ir::Graph> finish() {
-    Status s = passes::infer_shapes(*g_);
-    EXPECT_TRUE(s.ok()) << s.to_string();
-    return std::move(g_);
-  }
-
- private:
-  std::unique_ptr<ir::Graph> g_;
-  int counter_ = 0;
-};
-
-inline ir::Attribute ints(std::vector<int64_t> v) { return ir::Attribute::from_ints(std::move(v)); }
-inline ir::Attribute int_attr(int64_t v) { return ir::Attribute::from_int(v); }
-inline ir::Attribute float_attr(float v) { return ir::Attribute::from_float(v); }
 
 enum class Mode { kFp32, kTf32, kFp16 };
 inline const char* mode_name(Mode m) {
