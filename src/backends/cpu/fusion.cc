@@ -5,62 +5,18 @@
 
 #include "backends/cpu/fused_ops.h"
 #include "engine/plan.h"
+#include "passes/graph_rewriter.h"
+#include "passes/pass_util.h"
 
 namespace actrt::cpu {
 
 namespace {
 
-using Uses = std::unordered_map<const ir::Value*, std::vector<ir::Node*>>;
+using Rewriter = passes::GraphRewriter;
+using passes::detail::is_op;
+using passes::f32_shaped;
+using passes::scalar_constant;
 
-class Rewriter {
- public:
-  explicit Rewriter(ir::Graph& g) : g_(g) { refresh(); }
-
-  void refresh() { uses_ = g_.build_uses(); }
-  bool removed(const ir::Node* n) const { return removed_.count(n) > 0; }
-  void remove(ir::Node* n) {
-    if (removed_.insert(n).second) g_.remove_node(n);
-  }
-  // Number of readers of v, graph outputs counting as readers.
-  size_t readers(const ir::Value* v) const {
-    auto it = uses_.find(v);
-    size_t n = 0;
-    if (it != uses_.end())
-      for (const ir::Node* u : it->second) n += removed(u) ? 0 : 1;
-    return n + (g_.is_graph_output(v) ? 1 : 0);
-  }
-  // The single node reading v (and v not a graph output), else nullptr.
-  ir::Node* sole_reader(const ir::Value* v) const {
-    if (!v || readers(v) != 1 || g_.is_graph_output(v)) return nullptr;
-    for (ir::Node* u : uses_.at(v))
-      if (!removed(u)) return u;
-    return nullptr;
-  }
-  ir::Node* producer(const ir::Value* v) const {
-    ir::Node* p = v ? v->producer() : nullptr;
-    return p && !removed(p) ? p : nullptr;
-  }
-  ir::Graph& graph() { return g_; }
-
- private:
-  ir::Graph& g_;
-  Uses uses_;
-  std::unordered_set<const ir::Node*> removed_;
-};
-
-bool is_op(const ir::Node* n, const char* type) {
-  return n && n->domain().empty() && n->op_type() == type;
-}
-bool f32_shaped(const ir::Value* v) {
-  return v && v->dtype() == DataType::kFloat32 && v->has_shape();
-}
-// A constant f32 scalar (any shape of one element), or nullopt.
-std::optional<float> scalar_constant(const ir::Value* v) {
-  if (!v || !v->is_constant() || v->constant().dtype() != DataType::kFloat32 ||
-      v->constant().numel() != 1)
-    return std::nullopt;
-  return v->constant().data<float>()[0];
-}
 int64_t last_axis_attr(const ir::Node* n, int64_t rank) {
   auto a = n->attr_int("axis", 0);
   if (!a.ok() || !n->has_attribute("axis")) return -2;

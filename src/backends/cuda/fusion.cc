@@ -8,6 +8,8 @@
 #include "backends/cuda/kernels.h"
 #include "core/half.h"
 #include "engine/plan.h"
+#include "passes/graph_rewriter.h"
+#include "passes/pass_util.h"
 #include "passes/fuse_conv_affine.h"
 #include "passes/fuse_layer_norm.h"
 
@@ -15,62 +17,12 @@ namespace actrt::cuda {
 
 namespace {
 
-using Uses = std::unordered_map<const ir::Value*, std::vector<ir::Node*>>;
+using Rewriter = passes::GraphRewriter;
+using passes::detail::is_op;
+using passes::const_f32;
+using passes::f32_shaped;
+using passes::scalar_constant;
 
-// Tracks readers while a fusion rewrites; removed nodes stop counting as readers.
-class Rewriter {
- public:
-  explicit Rewriter(ir::Graph& g) : g_(g) { refresh(); }
-  void refresh() { uses_ = g_.build_uses(); }
-  bool removed(const ir::Node* n) const { return removed_.count(n) > 0; }
-  void remove(ir::Node* n) {
-    if (removed_.insert(n).second) g_.remove_node(n);
-  }
-  size_t readers(const ir::Value* v) const {
-    size_t n = g_.is_graph_output(v) ? 1 : 0;
-    auto it = uses_.find(v);
-    if (it != uses_.end())
-      for (const ir::Node* u : it->second) n += removed(u) ? 0 : 1;
-    return n;
-  }
-  // The single node reading v when v is not a graph output, else nullptr.
-  ir::Node* sole_reader(const ir::Value* v) const {
-    if (!v || g_.is_graph_output(v) || readers(v) != 1) return nullptr;
-    for (ir::Node* u : uses_.at(v))
-      if (!removed(u)) return u;
-    return nullptr;
-  }
-  ir::Node* producer(const ir::Value* v) const {
-    ir::Node* p = v ? v->producer() : nullptr;
-    return p && !removed(p) ? p : nullptr;
-  }
-  std::vector<ir::Node*> live_nodes() const {
-    std::vector<ir::Node*> out;
-    for (const auto& n : g_.nodes())
-      if (!removed(n.get())) out.push_back(n.get());
-    return out;
-  }
-  ir::Graph& graph() { return g_; }
-
- private:
-  ir::Graph& g_;
-  Uses uses_;
-  std::unordered_set<const ir::Node*> removed_;
-};
-
-bool is_op(const ir::Node* n, const char* type) {
-  return n && n->domain().empty() && n->op_type() == type;
-}
-bool f32_shaped(const ir::Value* v) {
-  return v && v->dtype() == DataType::kFloat32 && v->has_shape();
-}
-bool const_f32(const ir::Value* v) {
-  return v && v->is_constant() && v->constant().dtype() == DataType::kFloat32;
-}
-std::optional<float> scalar_constant(const ir::Value* v) {
-  if (!const_f32(v) || v->constant().numel() != 1) return std::nullopt;
-  return v->constant().data<float>()[0];
-}
 
 // v = Mul(x, c) / Mul(c, x) / Div(x, c), c a scalar constant, v read once: returns x and
 // folds c into `scale`; else v.
