@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "backends/cpu/step.h"
@@ -10,16 +11,21 @@ namespace {
 using dnnl::memory;
 
 // A oneDNN reorder between two layouts of one value (also a plain copy when both are plain).
+// With scale != 1 it also converts: dst = saturate(round(src * scale)), oneDNN's rounding being
+// the current mode (round half to even), which is how an f32 value is quantized to s8.
 class ReorderStep final : public Step {
  public:
-  ReorderStep(memory::desc src_md, memory::desc dst_md, int src, int dst, const dnnl::engine& e)
-      : src_md_(src_md), dst_md_(dst_md), src_(src), dst_(dst), engine_(e) {}
+  ReorderStep(memory::desc src_md, memory::desc dst_md, int src, int dst, const dnnl::engine& e,
+              float scale = 1.0f)
+      : src_md_(src_md), dst_md_(dst_md), src_(src), dst_(dst), engine_(e), scale_(scale) {}
 
   Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
     return dnnl_try("reorder for " + node_name, [&] {
       src_mem_ = memory(src_md_, engine_, arena + slots[src_].offset);
       dst_mem_ = memory(dst_md_, engine_, arena + slots[dst_].offset);
-      prim_ = dnnl::reorder(src_mem_, dst_mem_);
+      dnnl::primitive_attr attr;
+      if (scale_ != 1.0f) attr.set_output_scales(0, {scale_});
+      prim_ = dnnl::reorder(dnnl::reorder::primitive_desc(src_mem_, dst_mem_, attr));
     });
   }
   Status run(const RunEnv& env) override {
@@ -31,6 +37,7 @@ class ReorderStep final : public Step {
   memory::desc src_md_, dst_md_;
   int src_, dst_;
   dnnl::engine engine_;
+  float scale_;
   memory src_mem_, dst_mem_;
   dnnl::reorder prim_;
 };
@@ -104,6 +111,43 @@ Result<Placement> BuildState::in_layout(const ir::Value* v, const memory::desc& 
   add_step(std::move(step), {p.slot, out.slot});
   ++slot_refs_[out.slot];
   placements_[v].push_back(out);
+  return out;
+}
+
+Result<Placement> BuildState::quantized(const ir::Value* v, const memory::desc& md, float scale) {
+  if (!(scale > 0.0f) || !std::isfinite(scale))
+    return internal_error("value '" + v->name() + "': INT8 scale must be finite and > 0, got " +
+                          std::to_string(scale));
+  if (md.data_type() != memory::data_type::s8)
+    return internal_error("value '" + v->name() + "': quantized layouts are s8 only");
+  for (const Quantized& q : quantized_)
+    if (q.value == v && q.scale == scale && q.placement.md == md) return q.placement;
+  ASSIGN_OR_RETURN(Placement src, primary(v));
+  const memory::dims v_dims = plain_md(v->shape()).dims();
+  const memory::dims md_dims = md.dims();
+  if (md_dims != v_dims) {
+    // Another view of the same elements (a matmul's [M, K] rows of a [..., K] tensor): quantize
+    // from v's plain bytes, described with md's dims.
+    if (md.get_size() != static_cast<size_t>(shape_numel(v->shape())))
+      return internal_error("value '" + v->name() + "': quantized view of " +
+                            std::to_string(md.get_size()) + " elements, value has " +
+                            std::to_string(shape_numel(v->shape())));
+    ASSIGN_OR_RETURN(src.slot, plain_slot(v));
+    src.md = plain_md(Shape(md_dims.begin(), md_dims.end()));
+  } else if (src.md.is_zero()) {
+    ASSIGN_OR_RETURN(src, in_layout(v, plain_md(v->shape())));
+  }
+  Placement out;
+  out.slot = new_slot(md.get_size());
+  out.md = md;
+  out.plain = false;  // not f32: no f32 consumer may read it
+  auto step = std::make_unique<ReorderStep>(src.md, md, src.slot, out.slot, engine_, 1.0f / scale);
+  step->node_name = "quantize " + v->name();
+  step->op_type = "Quantize";
+  step->kernel = "onednn.reorder.s8";
+  add_step(std::move(step), {src.slot, out.slot});
+  ++slot_refs_[out.slot];
+  quantized_.push_back({v, scale, out});
   return out;
 }
 

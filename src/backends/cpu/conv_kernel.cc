@@ -4,20 +4,14 @@
 // its blocked layouts (nChw16c on AVX-512). A conv's output stays in that layout; the next conv
 // or pool reads it directly, and BuildState inserts a reorder only where a plain kernel reads it.
 // Weights are reordered into the chosen layout once, when the context is created.
+#include "backends/cpu/conv_util.h"
 #include "backends/cpu/fused_ops.h"
 #include "backends/cpu/kernels.h"
 
 namespace actrt::cpu {
 
-namespace {
-
 using dnnl::memory;
 using tag = memory::format_tag;
-
-struct Conv2dParams {
-  memory::dims strides{1, 1}, dilates{0, 0}, pad_l{0, 0}, pad_r{0, 0}, kernel{1, 1};
-  int64_t group = 1;
-};
 
 Result<Conv2dParams> conv_params(const ir::Node& node, bool is_pool) {
   Conv2dParams p;
@@ -42,6 +36,23 @@ bool explicit_padding(const ir::Node& node) {
   auto ap = node.attr_string("auto_pad", "NOTSET");
   return ap.ok() && (ap.value() == "NOTSET" || ap.value() == "VALID");
 }
+
+bool last_reader(const ir::Graph& g, const ir::Value* v, const ir::Node& node) {
+  bool after = false;
+  for (const auto& n : g.nodes()) {
+    if (after)
+      for (const ir::Value* in : n->inputs())
+        if (in == v) return false;
+    after |= n.get() == &node;
+  }
+  return after;
+}
+
+memory::desc any_md(const Shape& s) {
+  return memory::desc(memory::dims(s.begin(), s.end()), memory::data_type::f32, tag::any);
+}
+
+namespace {
 
 class ConvStep final : public Step {
  public:
@@ -93,24 +104,6 @@ class PoolStep final : public Step {
   int src_slot_ = -1, dst_slot_ = -1;
   memory src_, dst_;
 };
-
-// Whether `node` is the last reader of v: no node after it in graph order (the order steps are
-// built and run in) reads v. ResNet's skip input is read by the block's first conv and then by
-// the residual sum of its last conv, which may then overwrite it in place.
-bool last_reader(const ir::Graph& g, const ir::Value* v, const ir::Node& node) {
-  bool after = false;
-  for (const auto& n : g.nodes()) {
-    if (after)
-      for (const ir::Value* in : n->inputs())
-        if (in == v) return false;
-    after |= n.get() == &node;
-  }
-  return after;
-}
-
-memory::desc any_md(const Shape& s) {
-  return memory::desc(memory::dims(s.begin(), s.end()), memory::data_type::f32, tag::any);
-}
 
 }  // namespace
 

@@ -7,18 +7,36 @@
 #include "backends/cpu/cpu_context.h"
 #include "backends/cpu/fused_ops.h"
 #include "backends/cpu/fusion.h"
+#include "backends/cpu/int8_lowering.h"
 #include "backends/cpu/isa.h"
 #include "backends/cpu/kernels.h"
 #include "ops/op_registry.h"
+#include "passes/fold_qdq.h"
 
 namespace actrt::cpu {
 
 namespace {
 
-// The precision a node runs in. FP32 only for now; INT8 (per-channel weight scales from
-// plan.int8_scales, oneDNN s8 convolution/matmul) plugs in here and in the conv and matmul
-// kernel families.
-Precision choose_precision(const ir::Node&, const BuilderConfig&) { return Precision::kFp32; }
+// Whether a fused Conv / MatMul should run in INT8, by the name of the node it was built around
+// (fusion keeps that name): a --layer-precisions override wins; else the precision planner's
+// choice for an INT8 build (quant::prepare_int8 left it in plan.layers); else explicit
+// quantization: its activation input came out of a Q/DQ pair of the model.
+bool wants_int8(const ir::Node& n, const BuilderConfig& config,
+                const std::map<std::string, Precision>& planned,
+                const std::map<std::string, float>& qdq_scales) {
+  if (auto it = config.layer_precisions.find(n.name()); it != config.layer_precisions.end())
+    return it->second == Precision::kInt8;
+  if (auto it = planned.find(n.name()); it != planned.end() && it->second == Precision::kInt8)
+    return true;
+  return n.input(0) && qdq_scales.count(n.input(0)->name()) > 0;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < 8; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > 8) out += ", ... (" + std::to_string(names.size() - 8) + " more)";
+  return out;
+}
 
 int default_threads() {
   const unsigned n = std::thread::hardware_concurrency();
@@ -35,7 +53,8 @@ Status CpuBackend::check_target(std::string_view plan_target) const {
 
 std::string CpuBackend::unsupported_reason(const ir::Node& node) const {
   if (node.domain() == engine::kFusedDomain) {
-    for (const char* op : {kFusedConv, kFusedMatMul, kFusedAttention, kFusedEltwise})
+    for (const char* op :
+         {kFusedConv, kFusedMatMul, kFusedAttention, kFusedEltwise, kInt8Conv, kInt8MatMul})
       if (node.op_type() == op) return "";
     return "fused op '" + node.op_type() + "' is not a CPU backend op";
   }
@@ -62,19 +81,47 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
   if (unsupported_count)
     return unsupported(std::to_string(unsupported_count) + " node(s) unsupported by the CPU backend: " +
                        unsupported_list);
+  // The planner's per-node precisions (INT8 builds), by unfused node name, before they are
+  // replaced by this backend's choices.
+  std::map<std::string, Precision> planned;
+  for (const auto& [name, choice] : plan.layers) planned[name] = choice.precision;
+  // Explicit quantization: Q/DQ pairs become activation scales (the model's own win over
+  // calibrated ones); they are kept in the engine with the others.
+  ASSIGN_OR_RETURN(passes::QdqFold qdq, passes::fold_qdq(*plan.graph));
+  for (const auto& [tensor, scale] : qdq.scales) plan.int8_scales[tensor] = scale;
   ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cpu(*plan.graph));
+  ASSIGN_OR_RETURN(Int8Lowering int8,
+                   lower_int8(
+                       *plan.graph,
+                       [&](const ir::Node& n) { return wants_int8(n, config, planned, qdq.scales); },
+                       plan.int8_scales));
   plan.backend = BackendKind::kCpu;
   plan.target = current_target();
   plan.layers.clear();
-  for (const auto& n : plan.graph->nodes())
-    plan.layers[n->name()] = engine::LayerChoice{choose_kernel(*n), choose_precision(*n, config)};
-  // Say so when a lower precision was allowed: the CPU backend has FP32 kernels only so far, so
-  // an FP16 / INT8 engine computes exactly like the FP32 one (TensorRT also falls back silently
-  // per layer; we prefer one clear line).
-  if (config.fp16 || config.int8 || config.tf32)
-    log_warning("CPU backend: only FP32 kernels exist so far; the requested " +
-                std::string(config.int8 ? "INT8" : config.fp16 ? "FP16" : "TF32") +
-                " layers run in FP32 (INT8 scales are kept in the engine)");
+  int int8_layers = 0;
+  for (const auto& n : plan.graph->nodes()) {
+    const std::string kernel = choose_kernel(*n);
+    const bool is_int8 = is_int8_kernel(kernel);
+    int8_layers += is_int8;
+    plan.layers[n->name()] = engine::LayerChoice{kernel, is_int8 ? Precision::kInt8 : Precision::kFp32};
+  }
+  if (config.int8 || qdq.pairs > 0) {
+    log_info("CPU backend: " + std::to_string(int8_layers) + " layers run INT8 (" +
+             std::to_string(int8.conv) + " convolutions, " + std::to_string(int8.matmul) +
+             " matrix products" + (qdq.pairs ? ", " + std::to_string(qdq.pairs) + " Q/DQ pairs folded" : "") +
+             "); attention, LayerNorm, Softmax and the other layers run FP32");
+    if (!int8.no_scale.empty())
+      log_warning("CPU backend: " + std::to_string(int8.no_scale.size()) +
+                  " layer(s) asked for INT8 have no scale on their input and run FP32: " +
+                  join_names(int8.no_scale));
+  }
+  // FP16 / TF32 have no CPU kernels: one clear line rather than a silent per-layer fallback.
+  if (config.fp16 || config.tf32)
+    log_warning("CPU backend: no " + std::string(config.fp16 ? "FP16" : "TF32") +
+                " kernels; those layers run in FP32");
+  plan.metadata["cpu.int8_conv"] = std::to_string(int8.conv);
+  plan.metadata["cpu.int8_matmul"] = std::to_string(int8.matmul);
+  if (qdq.pairs) plan.metadata["cpu.qdq_pairs_folded"] = std::to_string(qdq.pairs);
   plan.metadata["threads"] = std::to_string(config.threads);
   plan.metadata["cpu.fused_attention"] = std::to_string(stats.attention);
   plan.metadata["cpu.fused_conv"] = std::to_string(stats.conv);

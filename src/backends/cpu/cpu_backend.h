@@ -15,10 +15,13 @@
 // context is created, once per (weight, layout), which takes milliseconds. So an engine file
 // holds portable weights, and no weight is reordered during inference.
 //
-// Precision: FP32 only. choose_precision() in cpu_backend.cc is the seam for INT8 (and BF16):
-// it decides per node, and the kernel families would then read the precision from
-// plan.layers; today every node gets kFp32 and a context refuses any other precision.
-//
+// Precision: FP32, and INT8 for convolutions and constant-weight matrix products. compile()
+// folds the model's Q/DQ pairs into activation scales (passes/fold_qdq.h), fuses, then lowers
+// the fused Conv / MatMul nodes that should run INT8 (planner's choice, --layer-precisions, or
+// explicit quantization) into Int8Conv / Int8MatMul with int8 weights in the graph
+// (int8_lowering.h); plan.layers records INT8 for exactly the nodes on s8 kernels. Attention,
+// LayerNorm, Softmax and elementwise chains stay FP32. FP16 / TF32 requests run FP32, with one
+// [W].
 // create_context(plan, options): CpuContext (cpu_context.h) builds the steps, inserting layout
 // reorders only at boundaries between oneDNN kernels (blocked layouts such as nChw16c stay
 // between consecutive convs and pools) and plain kernels; one arena sized by the memory planner

@@ -44,9 +44,15 @@ Result<std::unique_ptr<CpuContext>> CpuContext::create(const engine::Plan& plan,
   for (const auto& node : g.nodes()) {
     auto it = plan.layers.find(node->name());
     const std::string kernel = it != plan.layers.end() ? it->second.kernel : choose_kernel(*node);
-    if (it != plan.layers.end() && it->second.precision != Precision::kFp32)
-      return unsupported(node->describe() + ": the CPU backend runs FP32 only (plan asks for " +
-                         std::string(precision_name(it->second.precision)) + ")");
+    // A plan's precision must be the one its kernel computes in: INT8 exactly for the s8
+    // kernels (the Int8* nodes), FP32 for everything else.
+    if (it != plan.layers.end()) {
+      const Precision want = is_int8_kernel(kernel) ? Precision::kInt8 : Precision::kFp32;
+      if (it->second.precision != want)
+        return unsupported(node->describe() + ": kernel '" + kernel + "' computes in " +
+                           std::string(precision_name(want)) + ", the plan asks for " +
+                           std::string(precision_name(it->second.precision)));
+    }
     RETURN_IF_ERROR(make_step(bs, *node, kernel));
   }
   for (const ir::Value* out : g.outputs()) {

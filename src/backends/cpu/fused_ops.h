@@ -13,6 +13,16 @@
 //                               to it. Attributes: ops (EltwiseOp codes), operand (input index
 //                               or -1 for unary), reversed (1: operand is the left side).
 // Each keeps the output value (name, shape) of the last node of the pattern it replaces.
+//
+// INT8 forms (int8_lowering.h rewrites a FusedConv / FusedMatMul planned INT8 into these):
+//   Int8Conv(X, Wq, [B], [Z])   FusedConv with Wq the int8 weights (ONNX layout, values in
+//                               [-127, 127]); attributes x_scale (X's per-tensor scale) and
+//                               w_scales (one per output channel): X is quantized to s8 with
+//                               x_scale, the s8 x s8 product accumulates in s32 and is
+//                               dequantized with x_scale * w_scales[c]; bias, residual and ReLU
+//                               then apply in f32 exactly as in FusedConv. Y is f32.
+//   Int8MatMul(A, Bq, [C])      FusedMatMul with constant int8 Bq [K, N] (or [N, K] when
+//                               trans_b=1) and attributes x_scale, w_scales (one per N).
 #pragma once
 
 namespace actrt::cpu {
@@ -21,6 +31,8 @@ inline constexpr const char* kFusedConv = "FusedConv";
 inline constexpr const char* kFusedMatMul = "FusedMatMul";
 inline constexpr const char* kFusedAttention = "FusedAttention";
 inline constexpr const char* kFusedEltwise = "FusedEltwise";
+inline constexpr const char* kInt8Conv = "Int8Conv";
+inline constexpr const char* kInt8MatMul = "Int8MatMul";
 
 enum class EltwiseOp : int { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kRelu = 4 };
 

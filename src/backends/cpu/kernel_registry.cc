@@ -13,6 +13,8 @@ struct KernelEntry {
 // Priority order: the first family that accepts a node runs it.
 constexpr KernelEntry kKernels[] = {
     {"onednn.conv", conv_accepts, make_conv_step},
+    {"onednn.conv.s8", int8_conv_accepts, make_int8_conv_step},
+    {"onednn.matmul.s8", int8_matmul_accepts, make_int8_matmul_step},
     {"onednn.pool", pool_accepts, make_pool_step},
     {"onednn.matmul", matmul_accepts, make_matmul_step},
     {"cpu.attention", attention_accepts, make_attention_step},
@@ -64,6 +66,10 @@ std::string choose_kernel(const ir::Node& node) {
   for (const KernelEntry& k : kKernels)
     if (k.accepts(node)) return k.name;
   return "reference." + node.op_type();
+}
+
+bool is_int8_kernel(const std::string& kernel) {
+  return kernel == "onednn.conv.s8" || kernel == "onednn.matmul.s8";
 }
 
 Status make_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

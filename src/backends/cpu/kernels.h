@@ -11,6 +11,8 @@
 namespace actrt::cpu {
 
 bool conv_accepts(const ir::Node& node);        // FusedConv, 2-D, constant weights
+bool int8_conv_accepts(const ir::Node& node);   // Int8Conv: int8 weights with scales
+bool int8_matmul_accepts(const ir::Node& node); // Int8MatMul: int8 2-D B with scales
 bool pool_accepts(const ir::Node& node);        // MaxPool 2-D
 bool matmul_accepts(const ir::Node& node);      // FusedMatMul, plain batched MatMul
 bool attention_accepts(const ir::Node& node);   // FusedAttention
@@ -23,6 +25,8 @@ bool concat_accepts(const ir::Node& node);      // Concat, any dtype
 bool gather_accepts(const ir::Node& node);      // Gather with constant indices
 
 Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
+Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
+Status make_int8_matmul_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_pool_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_matmul_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 Status make_attention_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
@@ -37,6 +41,8 @@ Status make_reference_step(BuildState& bs, const ir::Node& node, const std::stri
 
 // The kernel name a node gets ("onednn.conv", "cpu.view", "reference.Transpose", "folded").
 std::string choose_kernel(const ir::Node& node);
+// Whether the kernel computes in INT8 (the s8 oneDNN kernels).
+bool is_int8_kernel(const std::string& kernel);
 // Builds the steps of `node` with the kernel that choose_kernel() named.
 Status make_step(BuildState& bs, const ir::Node& node, const std::string& kernel);
 

@@ -101,6 +101,12 @@ class BuildState {
   Result<int> plain_slot(const ir::Value* v);
   // A placement of v in layout `md` (f32 only); inserts a reorder step the first time.
   Result<Placement> in_layout(const ir::Value* v, const dnnl::memory::desc& md);
+  // v quantized to s8 with one per-tensor scale, q = round_half_even(clip(v / scale)), in the
+  // s8 layout `md` an INT8 primitive asked for: a scaled oneDNN reorder from v's primary f32
+  // placement, inserted the first time and shared by every INT8 reader with the same scale and
+  // layout (the Q, K and V projections read one quantized copy). These placements are kept
+  // apart from the f32 ones, so that no f32 kernel can be handed int8 data.
+  Result<Placement> quantized(const ir::Value* v, const dnnl::memory::desc& md, float scale);
   // Number of graph nodes reading v, plus one if it is a graph output.
   int use_count(const ir::Value* v) const;
   // Whether the slot is shared with other values (views) — in-place reuse must not touch it.
@@ -129,6 +135,12 @@ class BuildState {
   std::unordered_map<const ir::Value*, std::vector<Placement>> placements_;
   std::unordered_map<const ir::Value*, int> uses_;
   std::vector<int> slot_refs_;
+  struct Quantized {
+    const ir::Value* value;
+    float scale;
+    Placement placement;
+  };
+  std::vector<Quantized> quantized_;
   struct Packed {
     Tensor source;  // kept alive so that its address cannot be reused by another tensor
     dnnl::memory::desc md;

@@ -1,0 +1,153 @@
+// INT8 2-D convolution (Int8Conv, fused_ops.h) on oneDNN's s8 x s8 -> s32 kernels.
+//
+// The activation is quantized to s8 with its per-tensor scale by a scaled reorder
+// (BuildState::quantized), straight into the layout oneDNN chose for the primitive (format_tag
+// any: nhwc-like blocked layouts, VNNI kernels where the CPU has them). The int8 weights are
+// reordered once, when the context is created, into oneDNN's layout (which also precomputes the
+// s8-source compensation). Dequantization is fused: oneDNN's output scales are
+// x_scale * w_scales[c] per output channel (mask 1 << 1), then the sum (residual) and ReLU
+// post-ops run on the f32 result, exactly the FusedConv epilogue.
+//
+// oneDNN 2.x (Debian's libdnnl 2.6) computes dst = output_scale * (acc_s32 + bias): the bias is
+// added BEFORE the scales (oneDNN 3 moved it after). So the f32 bias is passed divided by
+// x_scale * w_scales[c]; tests/ops/cpu_int8_test.cc checks a biased conv against the fake-quant
+// reference, which catches either convention being wrong.
+#include "backends/cpu/conv_util.h"
+#include "backends/cpu/fused_ops.h"
+#include "backends/cpu/int8_util.h"
+#include "backends/cpu/kernels.h"
+
+namespace actrt::cpu {
+
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+
+class Int8ConvStep final : public Step {
+ public:
+  Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
+    return dnnl_try("int8 convolution " + node_name, [&] {
+      src_ = memory(pd_.src_desc(), pd_.get_engine(), arena + slots[src_slot_].offset);
+      dst_ = memory(pd_.dst_desc(), pd_.get_engine(), arena + slots[dst_slot_].offset);
+      if (res_slot_ >= 0) {
+        res_ = memory(res_md_, pd_.get_engine(), arena + slots[res_slot_].offset);
+        res_copy_ = dnnl::reorder(res_, dst_);
+      }
+    });
+  }
+  Status run(const RunEnv& env) override {
+    return dnnl_try("int8 convolution " + node_name, [&] {
+      if (res_slot_ >= 0) res_copy_.execute(*env.stream, res_, dst_);
+      std::unordered_map<int, memory> args{
+          {DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}};
+      if (bias_) args[DNNL_ARG_BIAS] = bias_;
+      prim_.execute(*env.stream, args);
+    });
+  }
+
+  dnnl::convolution_forward::primitive_desc pd_;
+  dnnl::convolution_forward prim_;
+  memory weights_, bias_;
+  int src_slot_ = -1, dst_slot_ = -1;
+  int res_slot_ = -1;  // residual copied into dst before the conv (-1: none, or in place)
+  memory::desc res_md_;
+  memory src_, dst_, res_;
+  dnnl::reorder res_copy_;
+};
+
+}  // namespace
+
+bool int8_conv_accepts(const ir::Node& node) {
+  if (node.domain() != "actrt" || node.op_type() != kInt8Conv) return false;
+  const ir::Value* x = node.input(0);
+  const ir::Value* w = node.input(1);
+  if (!is_f32(x) || x->is_constant() || x->shape().size() != 4 || !w || !w->is_constant() ||
+      w->constant().dtype() != DataType::kInt8 || w->shape().size() != 4)
+    return false;
+  if (node.input(2) && (!node.input(2)->is_constant() ||
+                        node.input(2)->constant().dtype() != DataType::kFloat32 ||
+                        node.input(2)->constant().numel() != w->shape()[0]))
+    return false;
+  if (node.input(3) && (!is_f32(node.input(3)) || node.input(3)->is_constant())) return false;
+  if (!int8_scales_of(node, w->shape()[0]).ok()) return false;
+  return explicit_padding(node) && conv_params(node, false).ok() && is_f32(node.output(0));
+}
+
+Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {
+  const ir::Value* x = node.input(0);
+  const ir::Value* w = node.input(1);
+  const ir::Value* b = node.input(2);
+  const ir::Value* z = node.input(3);
+  const ir::Value* y = node.output(0);
+  ASSIGN_OR_RETURN(Conv2dParams p, conv_params(node, false));
+  ASSIGN_OR_RETURN(int64_t relu, node.attr_int("relu", 0));
+  const Shape& ws = w->shape();
+  ASSIGN_OR_RETURN(Int8Scales sc, int8_scales_of(node, ws[0]));
+  const int64_t g = p.group;
+  auto step = make_step<Int8ConvStep>(node, kernel);
+  const std::string what = "int8 convolution " + node.describe();
+
+  const std::vector<float> out_scales = output_scales(sc, 1.0f);
+  memory::dims w_dims = g == 1 ? memory::dims{ws[0], ws[1], ws[2], ws[3]}
+                               : memory::dims{g, ws[0] / g, ws[1], ws[2], ws[3]};
+  const memory::desc w_user(w_dims, memory::data_type::s8, g == 1 ? tag::oihw : tag::goihw);
+  const memory::desc b_md({ws[0]}, memory::data_type::f32, tag::x);
+  const memory::dims x_dims(x->shape().begin(), x->shape().end());
+  RETURN_IF_ERROR(dnnl_try(what, [&] {
+    dnnl::post_ops po;
+    if (z) po.append_sum(1.0f);
+    if (relu) po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(1 << 1, out_scales);  // per output channel of dst
+    attr.set_post_ops(po);
+    const memory::desc x_any(x_dims, memory::data_type::s8, tag::any);
+    const memory::desc w_any(w_dims, memory::data_type::s8, tag::any);
+    auto d = b ? dnnl::convolution_forward::desc(
+                     dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                     x_any, w_any, b_md, any_md(y->shape()), p.strides, p.dilates, p.pad_l,
+                     p.pad_r)
+               : dnnl::convolution_forward::desc(
+                     dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                     x_any, w_any, any_md(y->shape()), p.strides, p.dilates, p.pad_l, p.pad_r);
+    step->pd_ = dnnl::convolution_forward::primitive_desc(d, attr, bs.engine());
+    step->prim_ = dnnl::convolution_forward(step->pd_);
+  }));
+  ASSIGN_OR_RETURN(step->weights_, bs.packed_weights(what, w->constant(), w_user,
+                                                     step->pd_.weights_desc()));
+  if (b) {
+    const Tensor bias = bias_before_scales(b->constant(), out_scales);
+    ASSIGN_OR_RETURN(step->bias_, bs.packed_weights(what, bias, b_md, step->pd_.bias_desc()));
+  }
+  ASSIGN_OR_RETURN(Placement src, bs.quantized(x, step->pd_.src_desc(), sc.x_scale));
+  step->src_slot_ = src.slot;
+  std::vector<int> used{src.slot};
+
+  // Residual: as in the f32 conv (conv_kernel.cc), in place when this conv is its last reader
+  // and it already has dst's layout, else copied into dst before the conv runs.
+  Placement out;
+  out.md = step->pd_.dst_desc();
+  out.plain = out.md == plain_md(y->shape());
+  if (z) {
+    ASSIGN_OR_RETURN(Placement zp, bs.primary(z));
+    if (zp.md == out.md && z != x && last_reader(bs.graph(), z, node) &&
+        !bs.slot_shared(zp.slot) && !bs.graph().is_graph_output(z)) {
+      out.slot = zp.slot;
+    } else {
+      if (zp.md.is_zero()) {
+        ASSIGN_OR_RETURN(zp, bs.in_layout(z, plain_md(z->shape())));
+      }
+      step->res_slot_ = zp.slot;
+      step->res_md_ = zp.md;
+      used.push_back(zp.slot);
+    }
+  }
+  if (out.slot < 0) out.slot = bs.new_slot(out.md.get_size());
+  step->dst_slot_ = out.slot;
+  used.push_back(out.slot);
+  bs.define(y, out);
+  bs.add_step(std::move(step), used);
+  return ok_status();
+}
+
+}  // namespace actrt::cpu

@@ -1,0 +1,69 @@
+#include "backends/cpu/int8_lowering.h"
+
+#include <cmath>
+#include <unordered_map>
+
+#include "backends/cpu/fused_ops.h"
+#include "quant/weight_scales.h"
+
+namespace actrt::cpu {
+
+namespace {
+
+struct QuantizedWeight {
+  ir::Value* value = nullptr;
+  std::vector<float> scales;
+};
+
+}  // namespace
+
+Result<Int8Lowering> lower_int8(ir::Graph& graph,
+                                const std::function<bool(const ir::Node&)>& wants_int8,
+                                const std::map<std::string, float>& scales) {
+  Int8Lowering out;
+  // One int8 copy per (f32 weight, axis): convs sharing a weight share the quantized one.
+  std::map<std::pair<const ir::Value*, int64_t>, QuantizedWeight> quantized;
+  std::vector<ir::Node*> nodes;
+  for (const auto& n : graph.nodes()) nodes.push_back(n.get());
+  for (ir::Node* n : nodes) {
+    if (n->domain() != "actrt") continue;
+    const bool conv = n->op_type() == kFusedConv;
+    if (!conv && n->op_type() != kFusedMatMul) continue;
+    if (!wants_int8(*n)) continue;
+    const ir::Value* x = n->input(0);
+    ir::Value* w = n->input(1);
+    if (!x || x->is_constant() || !w || !w->is_constant() ||
+        w->constant().dtype() != DataType::kFloat32)
+      continue;
+    auto it = scales.find(x->name());
+    if (it == scales.end() || !(it->second > 0.0f) || !std::isfinite(it->second)) {
+      out.no_scale.push_back(n->name());
+      continue;
+    }
+    int64_t axis = 0;  // output channels: Conv [M, C/g, kh, kw], Gemm B^T [N, K]
+    if (!conv) {
+      auto trans_b = n->attr_int("trans_b", 0);
+      if (!trans_b.ok()) return trans_b.status();
+      axis = trans_b.value() ? 0 : 1;  // MatMul B [K, N]
+    }
+    QuantizedWeight& qw = quantized[{w, axis}];
+    if (!qw.value) {
+      auto s = quant::per_channel_weight_scales(w->constant(), axis);
+      if (!s.ok()) return s.status().with_context(n->describe() + ": weight '" + w->name() + "'");
+      auto q = quant::quantize_per_channel(w->constant(), axis, s.value());
+      if (!q.ok()) return q.status().with_context(n->describe() + ": weight '" + w->name() + "'");
+      qw.value = graph.add_constant(w->name() + "_int8", std::move(q).value());
+      qw.scales = std::move(s).value();
+    }
+    n->inputs()[1] = qw.value;
+    n->set_op_type(conv ? kInt8Conv : kInt8MatMul);
+    n->set_attribute("x_scale", ir::Attribute::from_float(it->second));
+    n->set_attribute("w_scales", ir::Attribute::from_floats(qw.scales));
+    ++(conv ? out.conv : out.matmul);
+  }
+  // f32 weights that only INT8 nodes read are dropped, so an engine stores each weight once.
+  graph.compact();
+  return out;
+}
+
+}  // namespace actrt::cpu
