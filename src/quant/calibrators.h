@@ -18,6 +18,8 @@ inline constexpr int kEntropyFirstCandidate = 128;
 inline constexpr float kInt8Max = 127.0f;
 
 // TensorRT EntropyCalibration2 (NVIDIA's published KL threshold search):
+//   hist[0] (the exact zeros) is first set to hist[1], as NVIDIA's reference implementation
+//   does, so that the zeros of a ReLU output do not decide the range;
 //   for every candidate cut-off i in [128, 2048):
 //     P = hist[0..i), with the mass of hist[i..2048) added to P[i-1] (outliers are clipped);
 //     Q = hist[0..i) (without the outliers) merged into 128 levels of i/128 bins (integer

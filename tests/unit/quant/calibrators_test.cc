@@ -43,7 +43,8 @@ double naive_kl(const std::vector<uint64_t>& h, int i) {
   return kl;
 }
 
-double naive_entropy_amax(const std::vector<uint64_t>& h, double max_abs) {
+double naive_entropy_amax(std::vector<uint64_t> h, double max_abs) {
+  h[0] = h[1];  // NVIDIA's reference: the zero spike counts as its neighbour
   double best = std::numeric_limits<double>::infinity();
   int best_i = -1;
   for (int i = 128; i < 2048; ++i) {
@@ -91,6 +92,19 @@ TEST(QuantCalibrators, EntropyMatchesAnIndependentReimplementation) {
   // The outliers are clipped: the threshold sits well below max but above the bulk's median.
   EXPECT_LT(got, 0.6 * max_abs);
   EXPECT_GT(got, 2.0);
+}
+
+// A ReLU output: half of the values are exactly 0 (bin 0). The spike must not drag the
+// threshold down: the result is the one for the same values without the extra zeros.
+TEST(QuantCalibrators, EntropyIgnoresTheSpikeOfZeros) {
+  double max_abs = 0;
+  std::vector<uint64_t> h = laplace_histogram(max_abs);
+  const double without = entropy_amax(h, max_abs);
+  uint64_t total = 0;
+  for (uint64_t c : h) total += c;
+  h[0] += total;  // as many zeros as other values
+  EXPECT_DOUBLE_EQ(entropy_amax(h, max_abs), without);
+  EXPECT_DOUBLE_EQ(entropy_amax(h, max_abs), naive_entropy_amax(h, max_abs));
 }
 
 TEST(QuantCalibrators, EntropyOfNothingIsZero) {
