@@ -135,7 +135,7 @@ std::string precision_note(const Engine& engine, Variant v) {
   const auto layers = engine.layers();
   for (const LayerInfo& l : layers) ++count[std::string(precision_name(l.precision))];
   std::string wanted = v == Variant::kFp16 ? "fp16" : v == Variant::kTf32 ? "tf32"
-                     : (v == Variant::kInt8 || v == Variant::kInt8Random) ? "int8" : "";
+                     : is_int8_variant(v) ? "int8" : "";
   std::string note;
   for (const auto& [prec, n] : count) note += (note.empty() ? "" : ", ") + std::to_string(n) + " " + prec;
   note += " layers";
@@ -158,9 +158,11 @@ int run_compare(const std::vector<std::string>& args) {
               "L1 to the dataset's action chunks (normalized and in robot units), L1 and max abs "
               "error against the FP32 engine, median and p99 latency, speed-up against PyTorch, "
               "engine size and build time: a table on stdout, OUT/report.md, OUT/results.json, "
-              "OUT/latency_vs_l1.svg and OUT/l1_along_chunk.svg. int8 is entropy calibration on "
-              "calibration samples of the same episodes (never the evaluation samples); int8-random "
-              "is calibration on seeded random data in [0,1) (Polygraphy's default).",
+              "OUT/latency_vs_l1.svg and OUT/l1_along_chunk.svg. int8 is entropy calibration "
+              "(TensorRT's default) on calibration samples of the same episodes (never the "
+              "evaluation samples), int8-minmax and int8-percentile (99.99) the other calibrators on "
+              "the same samples; int8-random is entropy calibration on seeded random data in [0,1) "
+              "(Polygraphy's default).",
               {"actrt compare models/act-tiny/act-tiny.onnx --data models/act-tiny/eval "
                "--stats models/act-tiny/stats.json --torch --report out/compare",
                "actrt compare act.onnx --data episodes/ --cameras top --backend cuda "
@@ -180,7 +182,8 @@ int run_compare(const std::vector<std::string>& args) {
   p.option("seed", "N", "seed of the sample split, random calibration data and builds", "1");
   p.group("Variants");
   p.option("variants", "LIST",
-           "comma-separated: fp32, tf32, fp16, int8, int8-random (default: all the backend supports)");
+           "comma-separated: fp32, tf32, fp16, int8, int8-minmax, int8-percentile, int8-random "
+           "(default: all the backend supports)");
   p.option("backend", "cpu|cuda", "where the engines run", "cpu");
   p.option("threads", "N", "CPU threads for engines and PyTorch (0 = all cores)", "0");
   p.flag("rebuild", "ignore cached engines in OUT/engines and build again");

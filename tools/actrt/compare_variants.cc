@@ -26,7 +26,8 @@ struct VariantEntry {
 };
 constexpr VariantEntry kVariants[] = {
     {Variant::kFp32, "fp32"}, {Variant::kTf32, "tf32"},        {Variant::kFp16, "fp16"},
-    {Variant::kInt8, "int8"}, {Variant::kInt8Random, "int8-random"},
+    {Variant::kInt8, "int8"}, {Variant::kInt8MinMax, "int8-minmax"},
+    {Variant::kInt8Percentile, "int8-percentile"}, {Variant::kInt8Random, "int8-random"},
 };
 
 std::string hex16(uint64_t h) {
@@ -42,6 +43,23 @@ std::string variant_name(Variant v) {
     if (e.v == v) return e.name;
   return "?";
 }
+
+bool is_int8_variant(Variant v) {
+  return v == Variant::kInt8 || v == Variant::kInt8MinMax || v == Variant::kInt8Percentile ||
+         v == Variant::kInt8Random;
+}
+
+namespace {
+
+CalibrationAlgorithm calibration_algorithm(Variant v) {
+  return v == Variant::kInt8MinMax       ? CalibrationAlgorithm::kMinMax
+         : v == Variant::kInt8Percentile ? CalibrationAlgorithm::kPercentile
+                                         : CalibrationAlgorithm::kEntropy;
+}
+
+constexpr double kPercentile = 99.99;
+
+}  // namespace
 
 Result<std::vector<Variant>> parse_variants(const std::string& list) {
   std::vector<Variant> out;
@@ -103,10 +121,14 @@ Result<uint64_t> hash_file(const std::string& path) {
 }
 
 Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& in) {
-  const bool int8 = v == Variant::kInt8 || v == Variant::kInt8Random;
+  const bool int8 = is_int8_variant(v);
   std::string key = variant_name(v) + "|" + std::string(backend_name(in.backend)) + "|threads=" +
                     std::to_string(in.threads) + "|seed=" + std::to_string(in.seed);
-  if (int8) key += "|calib=" + std::to_string(in.calibration_samples) + "|" + in.calibration_key;
+  // The algorithm's name also keeps engines from before the CPU had INT8 kernels (whose int8
+  // layers computed in FP32) out of the cache.
+  if (int8)
+    key += "|calib=" + std::string(calibration_algorithm_name(calibration_algorithm(v))) + "," +
+           std::to_string(in.calibration_samples) + "|" + in.calibration_key;
   const uint64_t h = fnv1a64(key.data(), key.size(), in.model_hash);
   const std::string stem = in.engines_dir + "/" + variant_name(v) + "-" +
                            std::string(backend_name(in.backend)) + "-" + hex16(h);
@@ -147,11 +169,12 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
   if (int8) {
     config.int8 = true;
     CalibratorOptions o;
-    o.algorithm = CalibrationAlgorithm::kEntropy;
+    o.algorithm = calibration_algorithm(v);
+    o.percentile = kPercentile;
     o.samples = static_cast<size_t>(in.calibration_samples);
     o.cache_path = stem + ".cache";
     if (in.rebuild) fs::remove(o.cache_path, ec);
-    if (v == Variant::kInt8) {
+    if (v != Variant::kInt8Random) {
       if (!in.calibration_data) return internal_error("int8: no calibration data");
       o.data = in.calibration_data;
     } else {

@@ -1,10 +1,11 @@
-// `actrt compare`: the engine variants (fp32, tf32, fp16, int8, int8-random), how each is built,
+// `actrt compare`: the engine variants (fp32, tf32, fp16, int8, int8-minmax, int8-percentile,
+// int8-random), how each is built,
 // and the engine cache in OUT/engines/.
 //
 // Cache: an engine is stored as OUT/engines/<variant>-<backend>-<key>.engine with a sidecar
 // <same>.json holding the build time. <key> is a 64-bit FNV-1a hash (16 hex digits) of the model
 // file's bytes and of everything else the engine depends on: variant, backend, threads, seed,
-// and for int8 the calibration samples, cameras and statistics. A different model or setting
+// and for int8 the calibration algorithm, samples, cameras and statistics. A different model or setting
 // gives a different file name, so a stale engine is never reused; --rebuild ignores the cache.
 // int8 variants also write the TensorRT-format calibration cache next to the engine
 // (<same>.cache), which `actrt build --calibration-cache` accepts.
@@ -23,9 +24,13 @@
 
 namespace actrt::cli::compare_cli {
 
-enum class Variant { kFp32, kTf32, kFp16, kInt8, kInt8Random };
+// int8 calibrates with entropy (TensorRT's default), int8-minmax with max |x|, int8-percentile
+// with the 99.99th percentile of |x|, all on the episodes' calibration samples; int8-random with
+// entropy on seeded random data.
+enum class Variant { kFp32, kTf32, kFp16, kInt8, kInt8MinMax, kInt8Percentile, kInt8Random };
 
 std::string variant_name(Variant v);
+bool is_int8_variant(Variant v);
 // Parses "fp32,fp16,int8"; unknown names are an error that lists the known ones. Duplicates are
 // dropped, order kept.
 Result<std::vector<Variant>> parse_variants(const std::string& list);
