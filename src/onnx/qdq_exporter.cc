@@ -177,7 +177,8 @@ Result<QdqExportStats> write_qdq_model(const std::string& model_path,
   for (const onnx::NodeProto& node : g->node()) {
     onnx::NodeProto copy = node;
     const std::string& op = node.op_type();
-    const bool target = is_default_domain(node) && (op == "Conv" || op == "MatMul" || op == "Gemm");
+    const bool target = is_default_domain(node) && (op == "Conv" || op == "MatMul" || op == "Gemm") &&
+                        !options.keep_float.count(node.name());
     if (target) {
       const std::string where = op + " '" + node.name() + "'";
       bool any = false;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ namespace actrt::onnx_export {
 struct QdqExportOptions {
   bool force = false;        // replace out_path if it exists
   std::string description;   // stored in the model's metadata as "actrt.quantization"
+  // Nodes written unchanged (no Q/DQ on their inputs, float weights): the layers an INT8 build
+  // keeps in floating point by default (quant/input_convs.h).
+  std::set<std::string> keep_float;
 };
 
 struct QdqExportStats {

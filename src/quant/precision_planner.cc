@@ -4,6 +4,7 @@
 
 #include "actrt/log.h"
 #include "ops/op_registry.h"
+#include "quant/input_convs.h"
 
 namespace actrt::quant {
 
@@ -27,6 +28,8 @@ PrecisionPlan plan_precisions(const ir::Graph& graph, const std::map<std::string
   PrecisionPlan plan;
   std::set<std::string> reported;
   std::set<std::string> used_overrides;
+  const std::set<std::string> first_convs = input_convs(graph);
+  std::vector<std::string> kept_float;
   auto has_scale = [&](const ir::Value* v) {
     auto it = scales.find(v->name());
     return it != scales.end() && it->second > 0;
@@ -41,6 +44,10 @@ PrecisionPlan plan_precisions(const ir::Graph& graph, const std::map<std::string
                (node->op_type() == "QuantizeLinear" || node->op_type() == "DequantizeLinear")) {
       // Explicit quantization: the model carries its scales; these run as INT8 boundaries.
       p = Precision::kInt8;
+    } else if (config.int8 && first_convs.count(node->name())) {
+      // The first convolution on an image stays floating point (input_convs.h says why).
+      p = float_precision(*node, schema, config);
+      kept_float.push_back(node->name());
     } else if (config.int8 && schema && schema->quant == ops::QuantPolicy::kInt8Kernel) {
       bool all_known = true;
       std::vector<const ir::Value*> tensors(node->inputs().begin(), node->inputs().end());
@@ -61,6 +68,12 @@ PrecisionPlan plan_precisions(const ir::Graph& graph, const std::map<std::string
     }
     plan.precisions[node->name()] = p;
     ++plan.counts[p];
+  }
+  if (!kept_float.empty()) {
+    std::string names;
+    for (const std::string& n : kept_float) names += (names.empty() ? "" : ", ") + n;
+    log_info("INT8: keeping the first convolution on each network input in floating point (the "
+             "most INT8-sensitive layers; --layer-precisions NAME:int8 quantizes them): " + names);
   }
   std::string unknown;
   for (const auto& [name, p] : config.layer_precisions)

@@ -5,6 +5,8 @@
 //      QuantizeLinear / DequantizeLinear (explicit quantization): INT8, their scales are inputs;
 //   2. LayerNormalization: FP32 (TensorRT runs normalizations in FP32 even in FP16/INT8 builds,
 //      for accuracy); Softmax: FP16 if allowed, else FP32 (floating point, never INT8);
+//   2b. a Conv that reads a network input (the first convolution on an image, input_convs.h):
+//      floating point as in 4 (measured as the most INT8-sensitive layer of ACT);
 //   3. INT8 when config.int8, the op's QuantPolicy (ops.def) is kInt8Kernel and every
 //      floating-point activation input and output has a scale > 0 (constant inputs, the weights
 //      and biases, get per-channel weight scales and need none);

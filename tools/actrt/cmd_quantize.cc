@@ -11,6 +11,7 @@
 #include "onnx/qdq_exporter.h"
 #include "quant/cache.h"
 #include "quant/calibrate.h"
+#include "quant/input_convs.h"
 
 namespace actrt::cli {
 namespace {
@@ -64,6 +65,10 @@ int run_quantize(const std::vector<std::string>& raw_args) {
                    (result->from_cache ? " calibration cache " + p.get("calibration-cache")
                                        : std::string(" calibration")) +
                    ": symmetric int8, per-tensor activations, per-channel weights";
+  // As INT8 builds do, the first convolution on each network input stays floating point.
+  eo.keep_float = quant::input_convs(net->graph());
+  for (const std::string& n : eo.keep_float)
+    log_info("keeping '" + n + "' in floating point (first convolution on a network input)");
   auto stats = onnx_export::write_qdq_model(p.arg("MODEL"), result->scale_map(), p.get("output"), eo);
   if (!stats.ok()) return fail(stats.status());
   for (const std::string& s : stats->skipped) log_warning("not quantized: " + s);
