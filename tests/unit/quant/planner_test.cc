@@ -2,6 +2,7 @@
 // once per tensor in TensorRT's words, LayerNorm kept in FP32, user overrides.
 #include <gtest/gtest.h>
 
+#include "quant/input_convs.h"
 #include "quant/precision_planner.h"
 #include "quant_test_util.h"
 
@@ -89,4 +90,34 @@ TEST(QuantPlanner, ZeroScaleCountsAsMissing) {
   EXPECT_EQ(p.precisions.at("mm1_node"), Precision::kFp32);
   ASSERT_FALSE(p.missing_scales.empty());
   EXPECT_EQ(p.missing_scales[0], "x");
+}
+
+// image -> Sub -> Conv "c1" -> Relu -> Conv "c2"; qpos -> Gemm "g". Only c1 reads a network input
+// through non-matrix ops: it stays floating point by default, an override quantizes it.
+TEST(QuantPlanner, FirstConvolutionOnAnInputStaysFloat) {
+  Builder b;
+  ir::Value* img = b.input("image", {1, 3, 8, 8});
+  ir::Value* q = b.input("qpos", {1, 6});
+  ir::Value* n = b.op("Sub", "n", {img, b.weight("mean", {1, 3, 1, 1}, 1)});
+  ir::Value* c1 = b.op("Conv", "c1", {n, b.weight("k1", {4, 3, 3, 3}, 2)});
+  ir::Value* r = b.op("Relu", "r", {c1});
+  ir::Value* c2 = b.op("Conv", "c2", {r, b.weight("k2", {4, 4, 3, 3}, 3)});
+  ir::Value* g = b.op("Gemm", "g", {q, b.weight("wg", {6, 5}, 4)});
+  b.output(c2);
+  b.output(g);
+  auto graph = b.take();
+  ASSERT_TRUE(passes::infer_shapes(*graph).ok());
+  EXPECT_EQ(input_convs(*graph), (std::set<std::string>{"c1_node"}));
+
+  std::map<std::string, float> scales;
+  for (const char* t : {"image", "qpos", "n", "c1", "r", "c2", "g"}) scales[t] = 0.01f;
+  BuilderConfig c;
+  c.int8 = true;
+  PrecisionPlan p = plan_precisions(*graph, scales, c);
+  EXPECT_EQ(p.precisions.at("c1_node"), Precision::kFp32);
+  EXPECT_EQ(p.precisions.at("c2_node"), Precision::kInt8);
+  EXPECT_EQ(p.precisions.at("g_node"), Precision::kInt8);
+  c.layer_precisions["c1_node"] = Precision::kInt8;
+  p = plan_precisions(*graph, scales, c);
+  EXPECT_EQ(p.precisions.at("c1_node"), Precision::kInt8);
 }
