@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "backends/reference/executor.h"
 #include "cpu_test_util.h"
@@ -221,6 +222,60 @@ TEST(CpuInt8, ReadersOfOneTensorShareTheQuantizedCopy) {
   int quantize_steps = 0;
   for (const auto& p : prof.value()) quantize_steps += p.op_type == "Quantize";
   EXPECT_EQ(quantize_steps, 1);
+}
+
+// conv -> relu -> conv: the first conv writes s8 for the second (y_scale); the pair is checked
+// against a fake-quant reference with the intermediate rounded to its grid (Q/DQ nodes on the
+// reference executor), and only the network input is quantized by a separate step.
+TEST(CpuInt8, ConvChainPassesInt8Between) {
+  const float sx = 1.0f / 127.0f, sy = 6.0f / 127.0f;
+  const Tensor w1 = random_tensor({16, 8, 3, 3}, 91), w2 = random_tensor({12, 16, 3, 3}, 92);
+  const Tensor b1 = random_tensor({16}, 93), b2 = random_tensor({12}, 94);
+  auto make = [&](bool fake_quant) {
+    GraphBuilder b;
+    ir::Value* x = b.input("x", {1, 8, 11, 9});
+    auto fq = [&](ir::Value* v, float s, const std::string& hint) {
+      if (!fake_quant) return v;
+      Tensor st(DataType::kFloat32, {}), zt(DataType::kInt8, {});
+      st.data<float>()[0] = s;
+      zt.data<int8_t>()[0] = 0;
+      ir::Value* sv = b.constant(hint + "_s", st);
+      ir::Value* zv = b.constant(hint + "_z", zt);
+      return b.node("DequantizeLinear", {b.node("QuantizeLinear", {v, sv, zv}), sv, zv});
+    };
+    ir::Value* c1 = b.node("Conv", {fq(x, sx, "x"), b.constant("w1", fake_quant ? fake_quant_weights(w1, 0) : w1),
+                                    b.constant("b1", b1)}, {{"pads", ints({1, 1, 1, 1})}});
+    ir::Value* r = b.node("Relu", {c1});
+    ir::Value* c2 = b.node("Conv", {fq(r, sy, "r"), b.constant("w2", fake_quant ? fake_quant_weights(w2, 0) : w2),
+                                    b.constant("b2", b2)}, {{"pads", ints({1, 1, 1, 1})}});
+    b.output(c2);
+    return std::make_tuple(b.finish(), c1->producer()->name(), r->name(), c2->producer()->name(), c2->name());
+  };
+  auto [g, conv1, relu_out, conv2, out] = make(false);
+  auto [fq_graph, u1, u2, u3, fq_out] = make(true);
+  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  engine::Plan plan;
+  plan.graph = g->clone();
+  plan.int8_scales = {{"x", sx}, {relu_out, sy}};
+  BuilderConfig config;
+  config.int8 = true;
+  config.layer_precisions[conv1] = Precision::kInt8;
+  config.layer_precisions[conv2] = Precision::kInt8;
+  ASSERT_TRUE(be->compile(plan, config).ok());
+  EXPECT_EQ(count_kernel(plan, "onednn.conv.s8"), 2);
+  EXPECT_EQ(plan.metadata["cpu.int8_chained"], "1");
+  auto ctx = be->create_context(plan, {});
+  ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
+  TensorMap feeds{{"x", random_tensor({1, 8, 11, 9}, 95)}}, outs;
+  ASSERT_TRUE(ctx.value()->infer(feeds, outs).ok());
+  auto prof = ctx.value()->profile(feeds);
+  ASSERT_TRUE(prof.ok());
+  int quantize_steps = 0;
+  for (const auto& p : prof.value()) quantize_steps += p.op_type == "Quantize";
+  EXPECT_EQ(quantize_steps, 1) << "the intermediate tensor was quantized by a separate step";
+  const Tensor fq = run_reference(*fq_graph, feeds, fq_out);
+  const Tensor fp32 = run_reference(*g, feeds, out);
+  expect_int8_close({max_diff(outs.at(out), fq), max_diff(fp32, fq), max_abs(fq) / 127.0});
 }
 
 // No scale for the input: the layer stays FP32 (and matches the reference exactly).

@@ -97,6 +97,8 @@ Result<Placement> BuildState::in_layout(const ir::Value* v, const memory::desc& 
   ASSIGN_OR_RETURN(Placement p, primary(v));
   if (v->dtype() != DataType::kFloat32)
     return internal_error("value '" + v->name() + "': oneDNN layouts are f32 only here");
+  if (!p.md.is_zero() && p.md.data_type() != memory::data_type::f32)
+    return internal_error("value '" + v->name() + "' is held in int8; only INT8 kernels may read it");
   const bool want_plain = md == plain_md(v->shape());
   for (const Placement& q : placements_[v])
     if (q.md == md || (want_plain && q.plain)) return q;
@@ -120,9 +122,31 @@ Result<Placement> BuildState::quantized(const ir::Value* v, const memory::desc& 
                           std::to_string(scale));
   if (md.data_type() != memory::data_type::s8)
     return internal_error("value '" + v->name() + "': quantized layouts are s8 only");
-  for (const Quantized& q : quantized_)
-    if (q.value == v && q.scale == scale && q.placement.md == md) return q.placement;
+  const Quantized* produced = nullptr;  // v already in s8 with this scale, another layout
+  for (const Quantized& q : quantized_) {
+    if (q.value != v || q.scale != scale) continue;
+    if (q.placement.md == md) return q.placement;
+    produced = &q;
+  }
+  if (produced) {
+    Placement out;
+    out.slot = new_slot(md.get_size());
+    out.md = md;
+    out.plain = false;
+    auto step = std::make_unique<ReorderStep>(produced->placement.md, md, produced->placement.slot,
+                                              out.slot, engine_);
+    step->node_name = "reorder " + v->name();
+    step->op_type = "Reorder";
+    step->kernel = "onednn.reorder";
+    add_step(std::move(step), {produced->placement.slot, out.slot});
+    ++slot_refs_[out.slot];
+    quantized_.push_back({v, scale, out});
+    return out;
+  }
   ASSIGN_OR_RETURN(Placement src, primary(v));
+  if (src.md.data_type() != memory::data_type::f32)
+    return internal_error("value '" + v->name() + "' is held in int8 with another scale than " +
+                          std::to_string(scale));
   const memory::dims v_dims = plain_md(v->shape()).dims();
   const memory::dims md_dims = md.dims();
   if (md_dims != v_dims) {
@@ -149,6 +173,14 @@ Result<Placement> BuildState::quantized(const ir::Value* v, const memory::desc& 
   ++slot_refs_[out.slot];
   quantized_.push_back({v, scale, out});
   return out;
+}
+
+Status BuildState::define_quantized(const ir::Value* v, Placement p, float scale) {
+  if (p.md.data_type() != memory::data_type::s8 || !(scale > 0.0f))
+    return internal_error("value '" + v->name() + "': an int8 definition needs an s8 layout and a scale > 0");
+  define(v, p);
+  quantized_.push_back({v, scale, p});
+  return ok_status();
 }
 
 int BuildState::add_step(std::unique_ptr<Step> step, const std::vector<int>& slots) {

@@ -108,7 +108,8 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
   if (config.int8 || qdq.pairs > 0) {
     log_info("CPU backend: " + std::to_string(int8_layers) + " layers run INT8 (" +
              std::to_string(int8.conv) + " convolutions, " + std::to_string(int8.matmul) +
-             " matrix products" + (qdq.pairs ? ", " + std::to_string(qdq.pairs) + " Q/DQ pairs folded" : "") +
+             " matrix products; " + std::to_string(int8.chained) + " convolutions pass int8 to the next" +
+             (qdq.pairs ? ", " + std::to_string(qdq.pairs) + " Q/DQ pairs folded" : "") +
              "); attention, LayerNorm, Softmax and the other layers run FP32");
     if (!int8.no_scale.empty())
       log_warning("CPU backend: " + std::to_string(int8.no_scale.size()) +
@@ -121,6 +122,7 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
                 " kernels; those layers run in FP32");
   plan.metadata["cpu.int8_conv"] = std::to_string(int8.conv);
   plan.metadata["cpu.int8_matmul"] = std::to_string(int8.matmul);
+  plan.metadata["cpu.int8_chained"] = std::to_string(int8.chained);
   if (qdq.pairs) plan.metadata["cpu.qdq_pairs_folded"] = std::to_string(qdq.pairs);
   plan.metadata["threads"] = std::to_string(config.threads);
   plan.metadata["cpu.fused_attention"] = std::to_string(stats.attention);

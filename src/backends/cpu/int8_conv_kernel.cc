@@ -6,12 +6,15 @@
 // reordered once, when the context is created, into oneDNN's layout (which also precomputes the
 // s8-source compensation). Dequantization is fused: oneDNN's output scales are
 // x_scale * w_scales[c] per output channel (mask 1 << 1), then the sum (residual) and ReLU
-// post-ops run on the f32 result, exactly the FusedConv epilogue.
+// post-ops run on the f32 result, exactly the FusedConv epilogue. With y_scale (int8_lowering.h)
+// the output scales also divide by y_scale and dst is s8: the next Int8Conv reads it as is.
 //
 // oneDNN 2.x (Debian's libdnnl 2.6) computes dst = output_scale * (acc_s32 + bias): the bias is
 // added BEFORE the scales (oneDNN 3 moved it after). So the f32 bias is passed divided by
 // x_scale * w_scales[c]; tests/ops/cpu_int8_test.cc checks a biased conv against the fake-quant
 // reference, which catches either convention being wrong.
+#include <cmath>
+
 #include "backends/cpu/conv_util.h"
 #include "backends/cpu/fused_ops.h"
 #include "backends/cpu/int8_util.h"
@@ -71,6 +74,9 @@ bool int8_conv_accepts(const ir::Node& node) {
     return false;
   if (node.input(3) && (!is_f32(node.input(3)) || node.input(3)->is_constant())) return false;
   if (!int8_scales_of(node, w->shape()[0]).ok()) return false;
+  auto y_scale = node.attr_float("y_scale", 0.0f);
+  if (!y_scale.ok() || !(y_scale.value() >= 0.0f) || !std::isfinite(y_scale.value())) return false;
+  if (y_scale.value() > 0.0f && node.input(3)) return false;  // the residual sum runs in f32
   return explicit_padding(node) && conv_params(node, false).ok() && is_f32(node.output(0));
 }
 
@@ -89,6 +95,11 @@ Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::stri
   const std::string what = "int8 convolution " + node.describe();
 
   const std::vector<float> out_scales = output_scales(sc, 1.0f);
+  // y_scale > 0: write s8 for the Int8Conv readers, requantizing in the same output scales.
+  ASSIGN_OR_RETURN(float y_scale, node.attr_float("y_scale", 0.0f));
+  std::vector<float> dst_scales = out_scales;
+  if (y_scale > 0.0f)
+    for (float& s : dst_scales) s /= y_scale;
   memory::dims w_dims = g == 1 ? memory::dims{ws[0], ws[1], ws[2], ws[3]}
                                : memory::dims{g, ws[0] / g, ws[1], ws[2], ws[3]};
   const memory::desc w_user(w_dims, memory::data_type::s8, g == 1 ? tag::oihw : tag::goihw);
@@ -99,23 +110,26 @@ Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::stri
     if (z) po.append_sum(1.0f);
     if (relu) po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
     dnnl::primitive_attr attr;
-    attr.set_output_scales(1 << 1, out_scales);  // per output channel of dst
+    attr.set_output_scales(1 << 1, dst_scales);  // per output channel of dst
     attr.set_post_ops(po);
     const memory::desc x_any(x_dims, memory::data_type::s8, tag::any);
+    const memory::dims y_dims(y->shape().begin(), y->shape().end());
+    const memory::desc y_any =
+        y_scale > 0.0f ? memory::desc(y_dims, memory::data_type::s8, tag::any) : any_md(y->shape());
     const memory::desc w_any(w_dims, memory::data_type::s8, tag::any);
     auto d = b ? dnnl::convolution_forward::desc(
                      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                     x_any, w_any, b_md, any_md(y->shape()), p.strides, p.dilates, p.pad_l,
-                     p.pad_r)
+                     x_any, w_any, b_md, y_any, p.strides, p.dilates, p.pad_l, p.pad_r)
                : dnnl::convolution_forward::desc(
                      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                     x_any, w_any, any_md(y->shape()), p.strides, p.dilates, p.pad_l, p.pad_r);
+                     x_any, w_any, y_any, p.strides, p.dilates, p.pad_l, p.pad_r);
     step->pd_ = dnnl::convolution_forward::primitive_desc(d, attr, bs.engine());
     step->prim_ = dnnl::convolution_forward(step->pd_);
   }));
   ASSIGN_OR_RETURN(step->weights_, bs.packed_weights(what, w->constant(), w_user,
                                                      step->pd_.weights_desc()));
   if (b) {
+    // Relative to the accumulator, the dequantizing scales (not the requantizing ones).
     const Tensor bias = bias_before_scales(b->constant(), out_scales);
     ASSIGN_OR_RETURN(step->bias_, bs.packed_weights(what, bias, b_md, step->pd_.bias_desc()));
   }
@@ -127,6 +141,15 @@ Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::stri
   // and it already has dst's layout, else copied into dst before the conv runs.
   Placement out;
   out.md = step->pd_.dst_desc();
+  if (y_scale > 0.0f) {
+    out.plain = false;
+    out.slot = bs.new_slot(out.md.get_size());
+    step->dst_slot_ = out.slot;
+    used.push_back(out.slot);
+    RETURN_IF_ERROR(bs.define_quantized(y, out, y_scale));
+    bs.add_step(std::move(step), used);
+    return ok_status();
+  }
   out.plain = out.md == plain_md(y->shape());
   if (z) {
     ASSIGN_OR_RETURN(Placement zp, bs.primary(z));

@@ -15,6 +15,34 @@ struct QuantizedWeight {
   std::vector<float> scales;
 };
 
+// Int8Conv outputs that only Int8Conv nodes read (as their quantized input X, all with the same
+// x_scale) are produced in s8 directly: attribute y_scale = that scale. The consumer would round
+// the f32 output to the same grid anyway, so the result is the same, without an f32 tensor and a
+// quantizing pass over it. Not for a conv with a residual input (its sum runs in f32) or a
+// graph output. In ResNet this chains the first conv of every basic block into the second.
+int chain_int8_outputs(ir::Graph& graph) {
+  const auto uses = graph.build_uses();
+  int chained = 0;
+  for (const auto& n : graph.nodes()) {
+    if (n->domain() != "actrt" || n->op_type() != kInt8Conv || n->input(3)) continue;
+    const ir::Value* y = n->output(0);
+    auto it = uses.find(y);
+    if (!y || graph.is_graph_output(y) || it == uses.end() || it->second.empty()) continue;
+    float scale = 0;
+    bool ok = true;
+    for (const ir::Node* r : it->second) {
+      auto s = r->attr_float("x_scale", 0.0f);
+      ok &= r->domain() == "actrt" && r->op_type() == kInt8Conv && r->input(0) == y &&
+            r->input(3) != y && s.ok() && s.value() > 0.0f && (scale == 0 || s.value() == scale);
+      if (s.ok()) scale = s.value();
+    }
+    if (!ok) continue;
+    n->set_attribute("y_scale", ir::Attribute::from_float(scale));
+    ++chained;
+  }
+  return chained;
+}
+
 }  // namespace
 
 Result<Int8Lowering> lower_int8(ir::Graph& graph,
@@ -63,6 +91,7 @@ Result<Int8Lowering> lower_int8(ir::Graph& graph,
   }
   // f32 weights that only INT8 nodes read are dropped, so an engine stores each weight once.
   graph.compact();
+  out.chained = chain_int8_outputs(graph);
   return out;
 }
 

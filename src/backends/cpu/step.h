@@ -107,6 +107,9 @@ class BuildState {
   // layout (the Q, K and V projections read one quantized copy). These placements are kept
   // apart from the f32 ones, so that no f32 kernel can be handed int8 data.
   Result<Placement> quantized(const ir::Value* v, const dnnl::memory::desc& md, float scale);
+  // Defines v as produced in s8 with `scale` (an Int8Conv with y_scale): quantized() hands it to
+  // readers with that scale; any f32 use of v is an internal error.
+  Status define_quantized(const ir::Value* v, Placement p, float scale);
   // Number of graph nodes reading v, plus one if it is a graph output.
   int use_count(const ir::Value* v) const;
   // Whether the slot is shared with other values (views) — in-place reuse must not touch it.
