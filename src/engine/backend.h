@@ -14,6 +14,8 @@
 
 namespace actrt::engine {
 
+class TimingCache;  // engine/timing_cache.h
+
 using TensorMap = std::map<std::string, Tensor>;
 
 // Per-layer timing from a profiling run.
@@ -37,6 +39,13 @@ class ExecutionContext {
   virtual Result<std::vector<LayerTime>> profile(const TensorMap& inputs) = 0;
 };
 
+// Build-time state the builder lends to compile() beyond the user's settings.
+struct CompileOptions {
+  // Loaded from BuilderConfig::timing_cache_path (nullptr: none). A backend that times tactics
+  // looks each one up before timing and records what it timed; the builder saves the file.
+  TimingCache* timing_cache = nullptr;
+};
+
 struct ContextOptions {
   int threads = 0;  // CPU threads (0: the plan's setting or all cores)
 };
@@ -55,6 +64,12 @@ class Backend {
   virtual std::string unsupported_reason(const ir::Node& node) const = 0;
   // Rewrites plan.graph for this backend (fusions, weight conversion), fills plan.layers.
   virtual Status compile(Plan& plan, const BuilderConfig& config) const = 0;
+  // The same with build-time options; backends that time nothing (CPU) need not override it.
+  virtual Status compile(Plan& plan, const BuilderConfig& config,
+                         const CompileOptions& options) const {
+    (void)options;
+    return compile(plan, config);
+  }
   virtual Result<std::unique_ptr<ExecutionContext>> create_context(
       const Plan& plan, const ContextOptions& options) const = 0;
 };

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "actrt/log.h"
 #include "actrt/version.h"
 #include "engine/backend.h"
+#include "engine/timing_cache.h"
 #include "ir/verifier.h"
 #include "quant/int8_build.h"
 
@@ -59,7 +61,17 @@ Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderCo
 
   // INT8: scales (calibration or cache) into plan->int8_scales, planned precisions into plan->layers.
   RETURN_IF_ERROR(quant::prepare_int8(graph, config, *plan));
-  RETURN_IF_ERROR(backend->compile(*plan, config));
+  // Timing cache: loaded before compile (a bad file fails the build before any timing), saved
+  // only after the whole build succeeded, so a failed build never leaves a changed cache.
+  std::unique_ptr<TimingCache> timing_cache;
+  bool cache_existed = false;
+  if (!config.timing_cache_path.empty()) {
+    std::error_code ec;
+    cache_existed = std::filesystem::exists(config.timing_cache_path, ec);
+    ASSIGN_OR_RETURN(TimingCache loaded, TimingCache::load_or_empty(config.timing_cache_path));
+    timing_cache = std::make_unique<TimingCache>(std::move(loaded));
+  }
+  RETURN_IF_ERROR(backend->compile(*plan, config, CompileOptions{timing_cache.get()}));
   RETURN_IF_ERROR(plan->graph->topological_sort());
   RETURN_IF_ERROR(ir::verify_graph(*plan->graph, {.require_shapes = true})
                       .with_context("internal: the " + std::string(backend_name(config.backend)) +
@@ -67,6 +79,14 @@ Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderCo
   for (const auto& n : plan->graph->nodes())
     if (!plan->layers.count(n->name()))
       return internal_error("backend left node '" + n->name() + "' without a kernel choice");
+  if (timing_cache) {
+    if (timing_cache->modified() || !cache_existed)
+      RETURN_IF_ERROR(timing_cache->save(config.timing_cache_path));
+    log_info("Timing cache " + config.timing_cache_path + ": " + std::to_string(timing_cache->hits()) +
+             " hits, " + std::to_string(timing_cache->misses()) + " misses, " +
+             std::to_string(timing_cache->size()) + " entries" +
+             (timing_cache->modified() || !cache_existed ? " (written)" : " (unchanged)"));
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   log_info("Built " + std::string(backend_name(config.backend)) + " engine (" +

@@ -158,5 +158,33 @@ TEST_F(CompareCli, UnknownCamera) {
   EXPECT_NE(run.output.find("left_wrist"), std::string::npos) << run.output;  // lists those present
 }
 
+// --timing-cache reaches the builder from `actrt build` and `actrt compare`: a corrupt cache fails
+// the build, naming the file and line, and is left untouched; a new one is created (the CPU
+// backend times nothing, so it holds no entries, but the user named it as a cache).
+TEST_F(CompareCli, TimingCacheOption) {
+  const std::string bad = (dir_ / "bad.cache").string();
+  { std::ofstream(bad) << "actrt-timing-cache 1\nonly-one-field\n"; }
+  CliRun build = run_actrt("build " + model() + " --save-engine " + (dir_ / "a.engine").string() +
+                               " --timing-cache " + bad,
+                           (dir_ / "log1.txt").string());
+  EXPECT_NE(build.exit_code, 0) << build.output;
+  EXPECT_NE(build.output.find("bad.cache: line 2: malformed entry"), std::string::npos) << build.output;
+  EXPECT_EQ(read_file(bad), "actrt-timing-cache 1\nonly-one-field\n");
+
+  CliRun cmp = run_actrt("compare " + model() + " --data " + eval() + " --stats " + stats() +
+                             " --samples 1 --repeat 1 --threads 1 --variants fp32 --timing-cache " + bad +
+                             " --report " + (dir_ / "r").string(),
+                         (dir_ / "log2.txt").string());
+  EXPECT_NE(cmp.exit_code, 0) << cmp.output;
+  EXPECT_NE(cmp.output.find("bad.cache: line 2"), std::string::npos) << cmp.output;
+
+  const std::string fresh = (dir_ / "new.cache").string();
+  CliRun ok = run_actrt("build " + model() + " --save-engine " + (dir_ / "b.engine").string() +
+                            " --timing-cache " + fresh,
+                        (dir_ / "log3.txt").string());
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_EQ(read_file(fresh), "actrt-timing-cache 1\nend 0\n");
+}
+
 }  // namespace
 }  // namespace actrt

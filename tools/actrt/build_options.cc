@@ -11,6 +11,9 @@ void add_builder_options(ArgParser& p) {
   p.option("layer-precisions", "NAME:PREC,...", "force layers to a precision, e.g. norm1:fp32");
   p.option("threads", "N", "CPU threads (0 = all cores)", "0");
   p.option("seed", "N", "seed for anything random during the build", "1");
+  p.option("timing-cache", "FILE",
+           "GPU: reuse tactic timings from FILE and add new ones to it (created if missing; "
+           "TensorRT's timing cache)");
 }
 
 Result<BuilderConfig> builder_config_from(const ArgParser& p) {
@@ -26,6 +29,10 @@ Result<BuilderConfig> builder_config_from(const ArgParser& p) {
   c.threads = static_cast<int>(threads);
   ASSIGN_OR_RETURN(int64_t seed, p.get_int("seed", 1));
   c.seed = static_cast<uint64_t>(seed);
+  if (p.has("timing-cache")) {
+    c.timing_cache_path = p.get("timing-cache");
+    if (c.timing_cache_path.empty()) return invalid_argument("--timing-cache needs a file name");
+  }
   const std::string lp = p.get("layer-precisions");
   size_t pos = 0;
   while (pos < lp.size()) {

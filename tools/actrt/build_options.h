@@ -7,7 +7,8 @@
 
 namespace actrt::cli {
 
-// --backend, --fp16, --tf32, --int8, --layer-precisions, --threads, --seed (group "Build").
+// --backend, --fp16, --tf32, --int8, --layer-precisions, --threads, --seed, --timing-cache (group
+// "Build").
 void add_builder_options(ArgParser& parser);
 Result<BuilderConfig> builder_config_from(const ArgParser& parser);
 

@@ -187,6 +187,8 @@ int run_compare(const std::vector<std::string>& args) {
   p.option("backend", "cpu|cuda", "where the engines run", "cpu");
   p.option("threads", "N", "CPU threads for engines and PyTorch (0 = all cores)", "0");
   p.flag("rebuild", "ignore cached engines in OUT/engines and build again");
+  p.option("timing-cache", "FILE",
+           "GPU: reuse tactic timings from FILE and add new ones to it (created if missing)");
   p.option("repeat", "N", "timed runs per evaluation sample (after one untimed accuracy pass)",
            std::to_string(kDefaultRepeat));
   p.group("PyTorch");
@@ -285,6 +287,9 @@ int run_compare(const std::vector<std::string>& args) {
   bi.seed = static_cast<uint64_t>(seed.value());
   bi.engines_dir = out_dir + "/engines";
   bi.rebuild = p.has("rebuild");
+  bi.timing_cache_path = p.get("timing-cache");
+  if (p.has("timing-cache") && bi.timing_cache_path.empty())
+    return fail(invalid_argument("--timing-cache needs a file name"));
   bi.calibration_samples = calib_samples.value();
   bi.calibration_data = std::make_shared<compare::ActCalibrationLoader>(episodes, set->calibration, names.value());
   std::string cam_key;

@@ -164,6 +164,7 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
   config.backend = in.backend;
   config.threads = in.threads;
   config.seed = in.seed;
+  config.timing_cache_path = in.timing_cache_path;
   config.tf32 = v == Variant::kTf32;
   config.fp16 = v == Variant::kFp16;
   if (int8) {

@@ -50,6 +50,9 @@ struct VariantBuildInputs {
   uint64_t seed = 1;
   std::string engines_dir;  // OUT/engines
   bool rebuild = false;
+  // GPU tactic timings shared by every variant's build ("" = none). Not part of the engine key:
+  // it changes how fast a build is, not what it means.
+  std::string timing_cache_path;
   // int8: calibration on the episodes' calibration samples; int8-random: random data with
   // Polygraphy's defaults (seed `seed`, [0,1)). `calibration_key` names what the data depends on.
   std::shared_ptr<const DataLoader> calibration_data;
