@@ -22,7 +22,7 @@ namespace actrt::cuda {
 namespace {
 
 constexpr size_t kAlign = 256;
-constexpr size_t kLtWorkspace = size_t{32} << 20;
+constexpr size_t kLtWorkspace = kLtWorkspaceBytes;  // matmul.h: builds time with the same limit
 
 size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
@@ -738,27 +738,9 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
     } else if (is_fused(n, kCudaMatMul)) {
       auto s = std::make_unique<MatMulStep>();
       const ir::Value* b = n.input(1);
-      const Shape& as = x->shape();
-      const Shape& bs = b->shape();
-      GemmSpec spec;
-      spec.trans_b = n.attr_int("trans_b", 0).value() != 0;
-      spec.alpha = n.attr_float("alpha", 1.0f).value();
-      spec.relu = n.attr_int("relu", 0).value() != 0;
-      spec.bias = n.input(2) != nullptr;
-      spec.dtype = x->dtype();
-      spec.precision = prec;
-      spec.k = as.back();
-      spec.n = spec.trans_b ? bs[bs.size() - 2] : bs.back();
-      if (bs.size() == 2) {
-        spec.m = shape_numel(as) / spec.k;
-      } else {
-        spec.m = as[as.size() - 2];
-        spec.batch = shape_numel(as) / (spec.m * spec.k);
-        spec.stride_a = spec.m * spec.k;
-        spec.stride_b = spec.k * spec.n;
-        spec.stride_c = spec.m * spec.n;
-      }
-      RETURN_IF_ERROR(s->gemm.init(lt_, spec, kLtWorkspace, nname));
+      // lt_algo: the candidate the build timed fastest (absent: the heuristic's first).
+      RETURN_IF_ERROR(s->gemm.init(lt_, matmul_gemm_spec(n, prec), kLtWorkspace, nname,
+                                   int(n.attr_int("lt_algo", 0).value())));
       ASSIGN_OR_RETURN(void* a, dev(x));
       ASSIGN_OR_RETURN(void* bp, dev(b));
       ASSIGN_OR_RETURN(void* bias, dev(n.input(2)));

@@ -10,6 +10,8 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/fusion.h"
+#include "backends/cuda/matmul.h"
+#include "backends/cuda/tactic_cache.h"
 #include "ops/op_registry.h"
 
 namespace actrt::cuda {
@@ -56,6 +58,60 @@ Result<int> device_capability(int* major, int* minor) {
   return dev;
 }
 
+// cuBLASLt tactics of CudaMatMul nodes: the fastest of the heuristic's first kLtCandidates,
+// timed once per product geometry (or taken from the timing cache), stored as `lt_algo`.
+// Deterministic builds skip this: contexts then take the heuristic's first.
+Status choose_matmul_tactics(engine::Plan& plan, engine::TimingCache* cache) {
+  cublasLtHandle_t lt = nullptr;
+  std::map<std::string, int> index_by_geometry;
+  Status st = ok_status();
+  for (const auto& n : plan.graph->nodes()) {
+    if (!st.ok()) break;
+    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaMatMul) continue;
+    if (!lt) {
+      st = cublas_status(cublasLtCreate(&lt), "cublasLtCreate", "build-time tuning");
+      if (!st.ok()) return st;
+    }
+    const GemmSpec spec = matmul_gemm_spec(*n, plan.layers[n->name()].precision);
+    const std::string key =
+        "cublaslt.matmul|" + std::to_string(spec.m) + "x" + std::to_string(spec.n) + "x" +
+        std::to_string(spec.k) + "|batch=" + std::to_string(spec.batch) + "|trans_b=" +
+        std::to_string(spec.trans_b) + "|alpha=" + std::to_string(spec.alpha) + "|bias=" +
+        std::to_string(spec.bias) + "|relu=" + std::to_string(spec.relu) + "|" +
+        std::string(dtype_name(spec.dtype)) + "|" + std::string(precision_name(spec.precision)) +
+        "|ws=" + std::to_string(kLtWorkspaceBytes) + "|candidates=" + std::to_string(kLtCandidates);
+    auto found = index_by_geometry.find(key);
+    int index = 0;
+    if (found != index_by_geometry.end()) {
+      index = found->second;
+    } else {
+      const std::string where = "CudaMatMul '" + n->name() + "'";
+      auto time_candidates = [&]() -> Result<TimedTactic> {
+        double ms = 0;
+        ASSIGN_OR_RETURN(int i, time_lt_algos(lt, spec, kLtWorkspaceBytes, where, &ms));
+        return TimedTactic{i, ms};
+      };
+      auto check = [&](int i) -> Status {
+        LtGemm g;
+        RETURN_IF_ERROR(g.init(lt, spec, kLtWorkspaceBytes, where, 0));
+        if (i >= g.candidates())
+          return unsupported("cuBLASLt offers " + std::to_string(g.candidates()) + " candidates here");
+        return ok_status();
+      };
+      Result<int> chosen = cached_or_timed_tactic(cache, key, "cuBLASLt candidate", time_candidates, check);
+      if (!chosen.ok()) {
+        st = chosen.status();
+        break;
+      }
+      index = *chosen;
+      index_by_geometry[key] = index;
+    }
+    n->set_attribute("lt_algo", ir::Attribute::from_int(index));
+  }
+  if (lt) cublasLtDestroy(lt);
+  return st;
+}
+
 }  // namespace
 
 Status CudaBackend::available() const {
@@ -92,6 +148,11 @@ std::string CudaBackend::unsupported_reason(const ir::Node& node) const {
 }
 
 Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config) const {
+  return compile(plan, config, engine::CompileOptions{});
+}
+
+Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
+                            const engine::CompileOptions& options) const {
   if (!plan.graph) return invalid_argument("CUDA compile: the plan has no graph");
   RETURN_IF_ERROR(available());
   const auto start = std::chrono::steady_clock::now();
@@ -108,7 +169,14 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config) con
 
   // Convolution tactics: time every algorithm cuDNN accepts (or, deterministic, take
   // cuDNN's heuristic order), on this GPU, in the layer's precision. Convs of equal geometry
-  // (ACT's repeated ResNet blocks) are timed once.
+  // (ACT's repeated ResNet blocks) are timed once, and not at all when the timing cache has them
+  // (deterministic builds neither read nor write it: they time nothing).
+  engine::TimingCache* cache = config.deterministic ? nullptr : options.timing_cache;
+  if (cache) {
+    ASSIGN_OR_RETURN(std::string device, timing_cache_device());
+    cache->select_device(device);
+  }
+  constexpr size_t kConvMaxWorkspace = size_t{256} << 20;
   cudnnHandle_t h = nullptr;
   int timed = 0;
   std::map<std::string, int> algo_by_geometry;
@@ -135,9 +203,22 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config) con
     } else {
       CudnnConv conv;
       Status st = conv.init(*n, p);
-      Result<int> chosen = st.ok() ? conv.choose_algo(h, config.deterministic, size_t{256} << 20,
-                                                      nullptr)
-                                   : Result<int>(st);
+      auto time_algos = [&]() -> Result<TimedTactic> {
+        double ms = 0;
+        ASSIGN_OR_RETURN(int a, conv.choose_algo(h, false, kConvMaxWorkspace, &ms));
+        return TimedTactic{a, ms};
+      };
+      auto check = [&](int a) -> Status {
+        ASSIGN_OR_RETURN(size_t need, conv.workspace_bytes(h, a));
+        if (need > kConvMaxWorkspace) return unsupported("needs " + std::to_string(need) + " bytes of workspace");
+        return ok_status();
+      };
+      Result<int> chosen =
+          !st.ok()               ? Result<int>(st)
+          : config.deterministic ? conv.choose_algo(h, true, kConvMaxWorkspace, nullptr)
+                                 : cached_or_timed_tactic(cache, "cudnn.conv_bias_act|" + key + "|ws=" +
+                                                                     std::to_string(kConvMaxWorkspace),
+                                                          "cuDNN convolution algorithm", time_algos, check);
       if (!chosen.ok()) {
         cudnnDestroy(h);
         return chosen.status();
@@ -150,6 +231,7 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config) con
     n->set_attribute("algo_timed", ir::Attribute::from_int(config.deterministic ? 0 : 1));
   }
   if (h) cudnnDestroy(h);
+  if (!config.deterministic) RETURN_IF_ERROR(choose_matmul_tactics(plan, cache));
   for (const auto& n : plan.graph->nodes()) plan.layers[n->name()].kernel = kernel_name(*n);
 
   plan.metadata["cuda.fused_attention"] = std::to_string(stats.attention);

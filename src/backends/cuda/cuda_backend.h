@@ -6,7 +6,9 @@
 //
 // compile(plan, config): fusion.h's rewrites (+ NHWC layout), FP16 conversion when
 //   config.fp16, conv algorithm choice (timed unless config.deterministic; stored in each
-//   CudaConv's `algo` attribute so the engine file carries it), plan.layers, plan.target.
+//   CudaConv's `algo` attribute so the engine file carries it), cuBLASLt candidate choice
+//   (timed unless deterministic; CudaMatMul's `lt_algo`), both looked up in and recorded to
+//   options.timing_cache (tactic_cache.h), plan.layers, plan.target.
 // create_context(plan): context.h (arena by liveness, one stream, pinned staging, CUDA graph).
 //
 // Precision: FP32 (TF32 off everywhere), TF32 (config.tf32: matrix math in TF32), FP16
@@ -26,6 +28,8 @@ class CudaBackend final : public engine::Backend {
   Status check_target(std::string_view plan_target) const override;
   std::string unsupported_reason(const ir::Node& node) const override;
   Status compile(engine::Plan& plan, const BuilderConfig& config) const override;
+  Status compile(engine::Plan& plan, const BuilderConfig& config,
+                 const engine::CompileOptions& options) const override;
   Result<std::unique_ptr<engine::ExecutionContext>> create_context(
       const engine::Plan& plan, const engine::ContextOptions& options) const override;
 };

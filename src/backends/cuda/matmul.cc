@@ -1,5 +1,8 @@
 #include "backends/cuda/matmul.h"
 
+#include <algorithm>
+
+#include "actrt/log.h"
 #include "backends/cuda/cuda_check.h"
 
 namespace actrt::cuda {
@@ -12,7 +15,7 @@ LtGemm::~LtGemm() {
 }
 
 Status LtGemm::init(cublasLtHandle_t h, const GemmSpec& s, size_t max_workspace,
-                    const std::string& where) {
+                    const std::string& where, int algo_index) {
   where_ = where;
   spec_ = s;
   const cudaDataType_t t = s.dtype == DataType::kFloat16 ? CUDA_R_16F : CUDA_R_32F;
@@ -69,17 +72,27 @@ Status LtGemm::init(cublasLtHandle_t h, const GemmSpec& s, size_t max_workspace,
   CUBLAS_RETURN_IF_ERROR(cublasLtMatmulPreferenceCreate(&pref), where);
   cublasStatus_t st = cublasLtMatmulPreferenceSetAttribute(
       pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &max_workspace, sizeof(max_workspace));
-  cublasLtMatmulHeuristicResult_t result{};
+  // Always the same list length, at build and in contexts, so that an index means the same
+  // algorithm in both.
+  cublasLtMatmulHeuristicResult_t results[kLtCandidates] = {};
   int found = 0;
   if (st == CUBLAS_STATUS_SUCCESS)
-    st = cublasLtMatmulAlgoGetHeuristic(h, op_, la_, lb_, lc_, lc_, pref, 1, &result, &found);
+    st = cublasLtMatmulAlgoGetHeuristic(h, op_, la_, lb_, lc_, lc_, pref, kLtCandidates, results,
+                                        &found);
   cublasLtMatmulPreferenceDestroy(pref);
   CUBLAS_RETURN_IF_ERROR(st, where);
   if (found == 0)
     return unsupported(where + ": cuBLASLt has no algorithm for a " + std::to_string(s.m) + "x" +
                        std::to_string(s.n) + "x" + std::to_string(s.k) + " product");
-  algo_ = result.algo;
-  algo_workspace_ = result.workspaceSize;
+  candidates_ = found;
+  if (algo_index < 0 || algo_index >= found) {
+    log_warning(where + ": the plan asks for cuBLASLt candidate " + std::to_string(algo_index) +
+                " but this cuBLASLt offers " + std::to_string(found) +
+                " (built with another version?); using its first");
+    algo_index = 0;
+  }
+  algo_ = results[algo_index].algo;
+  algo_workspace_ = results[algo_index].workspaceSize;
   return ok_status();
 }
 
@@ -94,6 +107,106 @@ Status LtGemm::run(cublasLtHandle_t h, const void* a, const void* b, const void*
                                         &algo_, workspace, ws_bytes, stream),
                          where_);
   return ok_status();
+}
+
+GemmSpec matmul_gemm_spec(const ir::Node& n, Precision precision) {
+  const Shape& as = n.input(0)->shape();
+  const Shape& bs = n.input(1)->shape();
+  GemmSpec spec;
+  spec.trans_b = n.attr_int("trans_b", 0).value() != 0;
+  spec.alpha = n.attr_float("alpha", 1.0f).value();
+  spec.relu = n.attr_int("relu", 0).value() != 0;
+  spec.bias = n.input(2) != nullptr;
+  spec.dtype = n.input(0)->dtype();
+  spec.precision = precision;
+  spec.k = as.back();
+  spec.n = spec.trans_b ? bs[bs.size() - 2] : bs.back();
+  if (bs.size() == 2) {
+    spec.m = shape_numel(as) / spec.k;
+  } else {
+    spec.m = as[as.size() - 2];
+    spec.batch = shape_numel(as) / (spec.m * spec.k);
+    spec.stride_a = spec.m * spec.k;
+    spec.stride_b = spec.k * spec.n;
+    spec.stride_c = spec.m * spec.n;
+  }
+  return spec;
+}
+
+Result<int> time_lt_algos(cublasLtHandle_t h, const GemmSpec& spec, size_t max_workspace,
+                          const std::string& where, double* best_ms) {
+  LtGemm first;
+  RETURN_IF_ERROR(first.init(h, spec, max_workspace, where, 0));
+  const int count = first.candidates();
+  const size_t es = dtype_size(spec.dtype);
+  const auto span = [&](int64_t stride, int64_t one) {
+    return static_cast<size_t>((spec.batch - 1) * stride + one) * es;
+  };
+  const size_t a_bytes = span(spec.stride_a, spec.m * spec.k);
+  const size_t b_bytes = span(spec.stride_b, spec.k * spec.n);
+  const size_t c_bytes = span(spec.stride_c, spec.m * spec.n);
+  const size_t bias_bytes = static_cast<size_t>(spec.n) * es;
+  // Scratch with non-zero data (zeros can run faster than real data), one stream, two events.
+  void *a = nullptr, *b = nullptr, *c = nullptr, *bias = nullptr, *ws = nullptr;
+  cudaStream_t stream = nullptr;
+  cudaEvent_t e0 = nullptr, e1 = nullptr;
+  auto cleanup = [&] {
+    for (void* p : {a, b, c, bias, ws})
+      if (p) cudaFree(p);
+    if (e0) cudaEventDestroy(e0);
+    if (e1) cudaEventDestroy(e1);
+    if (stream) cudaStreamDestroy(stream);
+  };
+  auto alloc = [&](void** p, size_t bytes) -> Status {
+    CUDA_RETURN_IF_ERROR(cudaMalloc(p, std::max<size_t>(bytes, 256)), where + " tuning");
+    CUDA_RETURN_IF_ERROR(cudaMemset(*p, 0x2c, bytes), where + " tuning");
+    return ok_status();
+  };
+  Status st = alloc(&a, a_bytes);
+  if (st.ok()) st = alloc(&b, b_bytes);
+  if (st.ok()) st = alloc(&c, c_bytes);
+  if (st.ok()) st = alloc(&bias, bias_bytes);
+  if (st.ok()) st = alloc(&ws, max_workspace);
+  if (st.ok()) st = cuda_status(cudaStreamCreate(&stream), "cudaStreamCreate", where + " tuning");
+  if (st.ok()) st = cuda_status(cudaEventCreate(&e0), "cudaEventCreate", where + " tuning");
+  if (st.ok()) st = cuda_status(cudaEventCreate(&e1), "cudaEventCreate", where + " tuning");
+  int best = -1;
+  double best_time = 1e30;
+  std::string refusals;
+  for (int i = 0; st.ok() && i < count; ++i) {
+    LtGemm g;
+    Status r = g.init(h, spec, max_workspace, where, i);
+    if (r.ok()) r = g.run(h, a, b, bias, c, ws, max_workspace, stream);  // warm-up; refusals show here
+    if (r.ok()) r = cuda_status(cudaStreamSynchronize(stream), "cudaStreamSynchronize", where);
+    if (!r.ok()) {
+      refusals += " " + std::to_string(i) + ": " + r.message() + ";";
+      cudaGetLastError();
+      continue;
+    }
+    constexpr int kReps = 5;
+    cudaEventRecord(e0, stream);
+    for (int rep = 0; rep < kReps; ++rep) (void)g.run(h, a, b, bias, c, ws, max_workspace, stream);
+    cudaEventRecord(e1, stream);
+    if (cudaEventSynchronize(e1) != cudaSuccess) {
+      cudaGetLastError();
+      continue;
+    }
+    float ms = 0;
+    cudaEventElapsedTime(&ms, e0, e1);
+    if (ms / kReps < best_time) {
+      best_time = ms / kReps;
+      best = i;
+    }
+  }
+  if (st.ok() && stream)
+    st = cuda_status(cudaStreamSynchronize(stream), "cudaStreamSynchronize", where + " tuning");
+  cleanup();
+  RETURN_IF_ERROR(st);
+  if (best < 0)
+    return unsupported(where + ": none of cuBLASLt's " + std::to_string(count) +
+                       " candidates ran:" + refusals);
+  if (best_ms) *best_ms = best_time;
+  return best;
 }
 
 }  // namespace actrt::cuda

@@ -13,8 +13,16 @@
 #include "actrt/dtype.h"
 #include "actrt/precision.h"
 #include "actrt/status.h"
+#include "ir/graph.h"
 
 namespace actrt::cuda {
+
+// Workspace limit of every cuBLASLt product, at build (tactic timing) and in contexts: the
+// heuristic's candidate list depends on it, so both must use the same value.
+inline constexpr size_t kLtWorkspaceBytes = size_t{32} << 20;
+// How many of the heuristic's candidates a build times; a plan stores the index of the winner
+// (CudaMatMul attribute `lt_algo`), and contexts ask for the same number to find it again.
+inline constexpr int kLtCandidates = 8;
 
 struct GemmSpec {
   int64_t m = 0, n = 0, k = 0;
@@ -36,9 +44,13 @@ class LtGemm {
   LtGemm& operator=(const LtGemm&) = delete;
   ~LtGemm();
 
-  // Descriptors and the heuristic's best algorithm for `spec` within `max_workspace` bytes.
+  // Descriptors and algorithm number `algo_index` of the heuristic's list for `spec` within
+  // `max_workspace` bytes (0: the heuristic's best). An index past the list (an engine built
+  // with another cuBLASLt) falls back to 0 with a warning: same results, maybe slower.
   Status init(cublasLtHandle_t h, const GemmSpec& spec, size_t max_workspace,
-              const std::string& where);
+              const std::string& where, int algo_index = 0);
+  // Length of the heuristic's list found by init() (at most kLtCandidates).
+  int candidates() const { return candidates_; }
   Status run(cublasLtHandle_t h, const void* a, const void* b, const void* bias, void* c,
              void* workspace, size_t workspace_bytes, cudaStream_t stream) const;
   size_t workspace_bytes() const { return algo_workspace_; }
@@ -50,6 +62,15 @@ class LtGemm {
   cublasLtMatrixLayout_t la_ = nullptr, lb_ = nullptr, lc_ = nullptr;
   cublasLtMatmulAlgo_t algo_{};
   size_t algo_workspace_ = 0;
+  int candidates_ = 0;
 };
+
+// The product a CudaMatMul node computes in `precision` (shapes from its values).
+GemmSpec matmul_gemm_spec(const ir::Node& node, Precision precision);
+
+// Times the heuristic's candidates for `spec` (up to kLtCandidates) on scratch buffers and
+// returns the index of the fastest (ties: the lower index), its time in `best_ms`.
+Result<int> time_lt_algos(cublasLtHandle_t h, const GemmSpec& spec, size_t max_workspace,
+                          const std::string& where, double* best_ms);
 
 }  // namespace actrt::cuda
