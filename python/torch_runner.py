@@ -248,6 +248,11 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     if args.device == "cuda" and not torch.cuda.is_available():
         fail(f"torch {torch.__version__} sees no CUDA device")
+    if args.device == "cuda":
+        # The seed's row is PyTorch FP32. PyTorch runs cuDNN convolutions in TF32 by default (matmuls
+        # not); turn both off so the row is FP32 throughout, and say so (Polygraphy's convention).
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
 
     policy, how = load_policy_for(args.model)
     checked = check_reference(policy, args.model)
@@ -279,7 +284,8 @@ def main(argv=None) -> int:
                 lat.append((time.perf_counter() - t0) * 1e3)
     np.savez(args.outputs, actions=np.concatenate(outs, axis=0).astype(np.float32))
     threads = torch.get_num_threads()
-    desc = f"torch {torch.__version__} eager, {args.device}" + (f", {threads} threads" if dev.type == "cpu" else "")
+    desc = f"torch {torch.__version__} eager FP32, {args.device}" + (
+        f", {threads} threads" if dev.type == "cpu" else ", TF32 off")
     with open(args.timings, "w") as f:
         json.dump({"latency_ms": lat, "device": args.device, "threads": threads,
                    "torch_version": torch.__version__, "weights": how, "check": checked,
