@@ -359,6 +359,8 @@ TEST(CpuInt8, BadScaleInPlanNamesTheNode) {
   ASSERT_FALSE(ctx.ok());
   EXPECT_NE(ctx.status().message().find(y->producer()->name()), std::string::npos)
       << ctx.status().to_string();
+  EXPECT_NE(ctx.status().message().find("x_scale must be finite and > 0"), std::string::npos)
+      << ctx.status().to_string();
 }
 
 }  // namespace

@@ -73,10 +73,7 @@ bool int8_conv_accepts(const ir::Node& node) {
                         node.input(2)->constant().numel() != w->shape()[0]))
     return false;
   if (node.input(3) && (!is_f32(node.input(3)) || node.input(3)->is_constant())) return false;
-  if (!int8_scales_of(node, w->shape()[0]).ok()) return false;
-  auto y_scale = node.attr_float("y_scale", 0.0f);
-  if (!y_scale.ok() || !(y_scale.value() >= 0.0f) || !std::isfinite(y_scale.value())) return false;
-  if (y_scale.value() > 0.0f && node.input(3)) return false;  // the residual sum runs in f32
+  // The scales are checked when the step is made, so that a bad one is reported by name.
   return explicit_padding(node) && conv_params(node, false).ok() && is_f32(node.output(0));
 }
 
@@ -97,6 +94,11 @@ Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::stri
   const std::vector<float> out_scales = output_scales(sc, 1.0f);
   // y_scale > 0: write s8 for the Int8Conv readers, requantizing in the same output scales.
   ASSIGN_OR_RETURN(float y_scale, node.attr_float("y_scale", 0.0f));
+  if (!(y_scale >= 0.0f) || !std::isfinite(y_scale))
+    return invalid_model(node.describe() + ": y_scale must be finite and >= 0, found " +
+                         std::to_string(y_scale));
+  if (y_scale > 0.0f && z)
+    return invalid_model(node.describe() + ": an int8 output (y_scale) cannot take a residual input");
   std::vector<float> dst_scales = out_scales;
   if (y_scale > 0.0f)
     for (float& s : dst_scales) s /= y_scale;
