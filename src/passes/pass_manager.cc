@@ -12,6 +12,7 @@
 #include "passes/fuse_conv_affine.h"
 #include "passes/fuse_layer_norm.h"
 #include "passes/fuse_matmul_add.h"
+#include "passes/hoist_activation_over_reshape.h"
 #include "passes/simplify_gather_of_concat.h"
 
 namespace actrt::passes {
@@ -39,16 +40,19 @@ constexpr std::array kPasses{
              batch_shared_branches},
     PassInfo{"fuse_matmul_add", "MatMul with constant weight + Add of constant bias -> Gemm",
              fuse_matmul_add},
+    PassInfo{"hoist_activation_over_reshape",
+             "Reshape -> Relu/Gelu/... becomes Relu/Gelu/... -> Reshape (lets GEMMs fuse it)",
+             hoist_activation_over_reshape},
     PassInfo{"fuse_layer_norm",
              "recognize a decomposed LayerNorm (ReduceMean..Sqrt..Div..Mul..Add) as "
              "LayerNormalization",
              fuse_layer_norm},
 };
 
-constexpr std::array<std::string_view, 9> kDefaultPipeline{
+constexpr std::array<std::string_view, 10> kDefaultPipeline{
     "fold_constants",   "eliminate_identity",    "simplify_gather_of_concat", "eliminate_dead",
-    "fuse_conv_affine", "batch_shared_branches", "fuse_matmul_add",           "fuse_layer_norm",
-    "eliminate_dead",
+    "fuse_conv_affine", "batch_shared_branches", "fuse_matmul_add",
+    "hoist_activation_over_reshape", "fuse_layer_norm", "eliminate_dead",
 };
 
 std::string known_names() {

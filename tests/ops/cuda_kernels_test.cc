@@ -49,6 +49,52 @@ TEST_P(CudaKernels, ConvResidualReluStrided) {
   if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.maxpool_nhwc"), 1);
 }
 
+// ResNet's stem: conv 7x7/2 + ReLU, then max pool 3x3/2, with 16 channels (a multiple of 8:
+// the vectorized FP16 pooling path) and odd spatial sizes (padding on every border).
+TEST_P(CudaKernels, StemConvMaxPoolWideChannels) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {2, 3, 29, 23});
+  ir::Value* w = b.constant("w", random_tensor({16, 3, 7, 7}, 21, -0.2f, 0.2f));
+  ir::Value* c = b.node("Conv", {x, w}, {{"pads", ints({3, 3, 3, 3})}, {"strides", ints({2, 2})}});
+  b.output(b.node("MaxPool", {b.node("Relu", {c})}, {{"kernel_shape", ints({3, 3})},
+                                                    {"strides", ints({2, 2})},
+                                                    {"pads", ints({1, 1, 1, 1})}}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.maxpool_nhwc"), 1);
+}
+
+// ACT's image path: (image - mean) / std per channel on [1, cameras, 3, H, W], the cameras
+// batched by a Reshape, into a convolution. The normalization, the FP16 Cast and the NCHW ->
+// NHWC Transpose become one elementwise launch (eltwise_chain.h): no Transpose or Cast is left
+// in front of the convolution.
+TEST_P(CudaKernels, ImageNormalizationFeedsConvWithoutTranspose) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("image", {1, 2, 3, 13, 17});
+  ir::Value* mean = b.constant("mean", Tensor::from_vector(DataType::kFloat32, {3, 1, 1},
+                                                           std::vector<float>{0.485f, 0.456f, 0.406f}));
+  ir::Value* stdv = b.constant("std", Tensor::from_vector(DataType::kFloat32, {3, 1, 1},
+                                                          std::vector<float>{0.229f, 0.224f, 0.225f}));
+  ir::Value* norm = b.node("Div", {b.node("Sub", {x, mean}), stdv});
+  ir::Value* shape = b.constant("shape", Tensor::from_vector(DataType::kInt64, {4},
+                                                             std::vector<int64_t>{2, 3, 13, 17}));
+  ir::Value* batch = b.node("Reshape", {norm, shape});
+  ir::Value* w = b.constant("w", random_tensor({8, 3, 3, 3}, 31, -0.3f, 0.3f));
+  b.output(b.node("Conv", {batch, w}, {{"pads", ints({1, 1, 1, 1})}}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) {
+    int transposes_or_casts_before_conv = 0;
+    for (const auto& n : run->plan->graph->nodes()) {
+      if (n->op_type() == "CudaConv") break;
+      transposes_or_casts_before_conv += n->op_type() == "Transpose" || n->op_type() == "Cast";
+    }
+    EXPECT_EQ(transposes_or_casts_before_conv, 0);
+  }
+}
+
 TEST_P(CudaKernels, MatMulBiasRelu) {
   SKIP_WITHOUT_CUDA();
   GraphBuilder b;
@@ -111,6 +157,43 @@ TEST_P(CudaKernels, AttentionHead64) {
   SKIP_WITHOUT_CUDA();
   attention_case(GetParam(), 3, 70, 150, 64);
   attention_case(GetParam(), 2, 100, 37, 64);
+}
+
+// PyTorch's multi-head attention as exported: projections [S, E] viewed as [S, H, 64] and
+// transposed per head (K to [H, 64, S]), the result transposed back to [S, H, 64]. In FP16 the
+// flash kernel reads and writes the sequence-major data in place: no Transpose is left.
+TEST_P(CudaKernels, MultiHeadAttentionSequenceMajor) {
+  SKIP_WITHOUT_CUDA();
+  const int64_t sq = 77, sk = 130, h = 3, d = 64;
+  GraphBuilder b;
+  ir::Value* q = b.input("q", {sq, h * d});
+  ir::Value* k = b.input("k", {sk, h * d});
+  ir::Value* v = b.input("v", {sk, h * d});
+  auto heads = [&](ir::Value* x, int64_t s, std::vector<int64_t> perm) {
+    ir::Value* shape = b.constant("shape" + std::to_string(s) + x->name(),
+                                  Tensor::from_vector(DataType::kInt64, {3},
+                                                      std::vector<int64_t>{s, h, d}));
+    return b.node("Transpose", {b.node("Reshape", {x, shape})}, {{"perm", ints(perm)}});
+  };
+  ir::Value* qh = heads(q, sq, {1, 0, 2});
+  ir::Value* kh = heads(k, sk, {1, 2, 0});
+  ir::Value* vh = heads(v, sk, {1, 0, 2});
+  ir::Value* scale = b.constant("scale", Tensor::from_vector(DataType::kFloat32, {},
+                                                             std::vector<float>{0.125f}));
+  ir::Value* p = b.node("Softmax", {b.node("MatMul", {b.node("Mul", {qh, scale}), kh})},
+                        {{"axis", int_attr(-1)}});
+  ir::Value* o = b.node("Transpose", {b.node("MatMul", {p, vh})}, {{"perm", ints({1, 0, 2})}});
+  ir::Value* flat = b.constant("flat", Tensor::from_vector(DataType::kInt64, {2},
+                                                           std::vector<int64_t>{sq, h * d}));
+  b.output(b.node("Reshape", {o, flat}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run && GetParam() == Mode::kFp16) {
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.flash_attention_f16"), 1);
+    int transposes = 0;
+    for (const auto& n : run->plan->graph->nodes()) transposes += n->op_type() == "Transpose";
+    EXPECT_EQ(transposes, 0);
+  }
 }
 
 TEST_P(CudaKernels, AttentionOtherHeadSize) {

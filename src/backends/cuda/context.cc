@@ -7,9 +7,12 @@
 #include <set>
 
 #include "actrt/log.h"
+#include "backends/cuda/attention_layout.h"
 #include "backends/cuda/conv.h"
+#include "backends/cuda/conv_graph.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/eltwise_chain.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/matmul.h"
 #include "backends/reference/executor.h"
@@ -134,10 +137,10 @@ class EltwiseStep : public Step {
   void* y = nullptr;
   int64_t n = 0;
   EltwiseChain chain;
-  bool half = false;
+  bool x_half = false, y_half = false;
   Status run(const RunEnv& env) override {
-    CUDA_RETURN_IF_ERROR(launch_eltwise_chain(x, operands.data(), y, n, chain, half, env.stream),
-                         name);
+    CUDA_RETURN_IF_ERROR(
+        launch_eltwise_chain(x, operands.data(), y, n, chain, x_half, y_half, env.stream), name);
     return ok_status();
   }
 };
@@ -181,14 +184,19 @@ class PoolStep : public Step {
   }
 };
 
+// A CudaConv: through cuDNN's graph API when the builder chose a graph tactic, else the legacy
+// fused call with the chosen algorithm (conv.h, conv_graph.h).
 class ConvStep : public Step {
  public:
   CudnnConv conv;
+  CudnnGraphConv graph_conv;
+  bool use_graph = false;
   int algo = 0;
   size_t ws_need = 0;
   const void *x = nullptr, *w = nullptr, *b = nullptr, *z = nullptr;
   void* y = nullptr;
   Status run(const RunEnv& env) override {
+    if (use_graph) return graph_conv.run(x, w, b, z, y, env.workspace);
     return conv.run(env.cudnn, algo, x, w, b, z, y, env.workspace, env.workspace_bytes);
   }
 };
@@ -208,15 +216,18 @@ class AttentionStep : public Step {
   bool flash = false;
   const void *q = nullptr, *k = nullptr, *v = nullptr;
   void* o = nullptr;
-  void* scores = nullptr;  // unfused path scratch
-  int64_t batch = 0, sq = 0, sk = 0, d = 0;
+  void* scores = nullptr;  // scratch: the score matrix (cuBLASLt path) or split-K partials (flash)
+  AttentionGeometry geo;
+  int64_t splits = 1;  // flash: key chunks run by separate blocks (kernels.h)
   float scale = 1.0f;
   bool half = false;
   LtGemm qk, pv;
   Status run(const RunEnv& env) override {
+    const int64_t batch = geo.batch, sq = geo.sq, sk = geo.sk;
     if (flash) {
-      CUDA_RETURN_IF_ERROR(
-          launch_flash_attention_f16(q, k, v, o, batch, sq, sk, d, scale, env.stream), name);
+      CUDA_RETURN_IF_ERROR(launch_flash_attention_f16(q, k, v, o, batch, sq, sk, geo.d, scale,
+                                                      geo.strides, splits, scores, env.stream),
+                           name);
       return ok_status();
     }
     RETURN_IF_ERROR(qk.run(env.lt, q, k, nullptr, scores, env.workspace, env.workspace_bytes,
@@ -332,6 +343,8 @@ Precision precision_of(const engine::Plan& plan, const ir::Node& n) {
 std::string kernel_name(const ir::Node& n) {
   if (n.domain() == engine::kFusedDomain) {
     if (n.op_type() == kCudaConv) {
+      const std::string tactic = n.attr_string("tactic", "").value();
+      if (!tactic.empty()) return "cudnn.graph." + tactic;
       const int64_t algo = n.attr_int("algo", -1).value();
       return "cudnn.conv_bias_act.algo" + (algo < 0 ? std::string("?") : std::to_string(algo));
     }
@@ -342,6 +355,7 @@ std::string kernel_name(const ir::Node& n) {
       const bool flash = q->dtype() == DataType::kFloat16 && q->shape().back() == 64 &&
                          n.input(2)->shape().back() == 64 &&
                          n.attr_int("k_transposed", 0).value() == 0;
+      // (attention_layout.h: sequence-major layouts are only ever given to flash nodes.)
       return flash ? "actrt.flash_attention_f16" : "cublaslt.attention_softmax";
     }
     if (n.op_type() == kCudaLayerNorm) return "actrt.layer_norm";
@@ -432,6 +446,8 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
   const ir::Graph& g = *plan.graph;
   const std::string where = "CUDA context";
   CUDA_RETURN_IF_ERROR(cudaGetDevice(&device_), where);
+  CUDA_RETURN_IF_ERROR(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device_),
+                       where);
   CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), where);
   CUDNN_RETURN_IF_ERROR(cudnnCreate(&cudnn_), where);
   CUDNN_RETURN_IF_ERROR(cudnnSetStream(cudnn_, stream_), where);
@@ -473,14 +489,15 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
     if (is_view(*n)) root[n->output(0)] = n->input(0);
     for (const ir::Value* v : n->inputs()) touch(v, i);
     for (const ir::Value* v : n->outputs()) touch(v, i);
-    if (is_fused(*n, kCudaAttention) && kernel_name(*n) != "actrt.flash_attention_f16") {
-      const Shape& qs = n->input(0)->shape();
-      const Shape& ks = n->input(1)->shape();
-      const bool kt = n->attr_int("k_transposed", 0).value() != 0;
-      const int64_t sk = kt ? ks.back() : ks[ks.size() - 2];
-      const int64_t rows = shape_numel(qs) / qs.back();
+    if (is_fused(*n, kCudaAttention)) {
+      // Scratch: the score matrix (cuBLASLt path) or the split-K partials (flash path).
+      ASSIGN_OR_RETURN(const AttentionGeometry geo, attention_geometry(*n));
       Buf b;
-      b.bytes = size_t(rows * sk) * dtype_size(n->input(0)->dtype());
+      if (kernel_name(*n) != "actrt.flash_attention_f16")
+        b.bytes = size_t(geo.batch * geo.sq * geo.sk) * dtype_size(n->input(0)->dtype());
+      else
+        b.bytes = flash_attention_workspace(
+            geo.batch, geo.sq, flash_attention_splits(geo.batch, geo.sq, geo.sk, sm_count_));
       b.first = b.last = i;
       scratch_of[n] = int(bufs.size());
       bufs.push_back(b);
@@ -648,34 +665,12 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
       step = std::move(s);
     } else if (kern == "actrt.eltwise_chain") {
       auto s = std::make_unique<EltwiseStep>();
-      const Shape& ys = y->shape();
-      s->n = shape_numel(ys);
-      s->half = half_of(y);
-      auto& c = s->chain;
-      c.rank = int(ys.size());
-      for (int k = 0; k < c.rank; ++k) c.shape[k] = ys[k];
-      const auto& ops = n.attributes().at("ops").ints;
-      const auto& opnd = n.attributes().at("operand").ints;
-      const auto& rev = n.attributes().at("reversed").ints;
-      c.n_ops = int(ops.size());
-      for (int k = 0; k < c.n_ops; ++k) {
-        c.ops[k] = int(ops[k]);
-        c.operand[k] = opnd[k] < 0 ? -1 : int(opnd[k]) - 1;
-        c.reversed[k] = int(rev[k]);
-      }
-      c.n_operands = int(n.inputs().size()) - 1;
-      for (int j = 0; j < c.n_operands; ++j) {
-        const ir::Value* o = n.input(j + 1);
-        const Shape& os = o->shape();
-        const Shape ostr = contiguous_strides(os);
-        c.scalar[j] = shape_numel(os) == 1;
-        for (int k = 0; k < c.rank; ++k) {
-          const int ok = k - (c.rank - int(os.size()));
-          c.strides[j][k] = (ok < 0 || os[ok] == 1) ? 0 : ostr[ok];
-        }
-        if (o->dtype() != y->dtype())
-          return internal_error(nname + ": operand " + o->describe() + " has another dtype");
-        ASSIGN_OR_RETURN(void* p, dev(o));
+      ASSIGN_OR_RETURN(s->chain, eltwise_chain_for(n));
+      s->n = shape_numel(y->shape());
+      s->x_half = half_of(x);
+      s->y_half = half_of(y);
+      for (size_t j = 1; j < n.inputs().size(); ++j) {
+        ASSIGN_OR_RETURN(void* p, dev(n.input(j)));
         s->operands.push_back(p);
       }
       ASSIGN_OR_RETURN(void* in, dev(x));
@@ -716,14 +711,22 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
       step = std::move(s);
     } else if (is_fused(n, kCudaConv)) {
       auto s = std::make_unique<ConvStep>();
-      RETURN_IF_ERROR(s->conv.init(n, prec));
-      int64_t algo = n.attr_int("algo", -1).value();
-      if (algo < 0) {
-        ASSIGN_OR_RETURN(int a, s->conv.choose_algo(cudnn_, true, size_t{256} << 20, nullptr));
-        algo = a;
+      const std::string tactic = n.attr_string("tactic", "").value();
+      if (!tactic.empty()) {
+        s->use_graph = true;
+        RETURN_IF_ERROR(s->graph_conv.init(cudnn_, n, prec));
+        RETURN_IF_ERROR(s->graph_conv.select(tactic));
+        s->ws_need = s->graph_conv.workspace_bytes();
+      } else {
+        RETURN_IF_ERROR(s->conv.init(n, prec));
+        int64_t algo = n.attr_int("algo", -1).value();
+        if (algo < 0) {
+          ASSIGN_OR_RETURN(int a, s->conv.choose_algo(cudnn_, true, size_t{256} << 20, nullptr));
+          algo = a;
+        }
+        s->algo = int(algo);
+        ASSIGN_OR_RETURN(s->ws_need, s->conv.workspace_bytes(cudnn_, s->algo));
       }
-      s->algo = int(algo);
-      ASSIGN_OR_RETURN(s->ws_need, s->conv.workspace_bytes(cudnn_, s->algo));
       ws_need = std::max(ws_need, s->ws_need);
       ASSIGN_OR_RETURN(void* in, dev(x));
       ASSIGN_OR_RETURN(void* w, dev(n.input(1)));
@@ -751,17 +754,14 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
       step = std::move(s);
     } else if (is_fused(n, kCudaAttention)) {
       auto s = std::make_unique<AttentionStep>();
-      const Shape& qs = x->shape();
-      const Shape& ks = n.input(1)->shape();
-      const Shape& vs = n.input(2)->shape();
-      const bool kt = n.attr_int("k_transposed", 0).value() != 0;
-      s->d = qs.back();
-      s->sq = qs[qs.size() - 2];
-      s->sk = kt ? ks.back() : ks[ks.size() - 2];
-      s->batch = shape_numel(qs) / (s->sq * s->d);
+      ASSIGN_OR_RETURN(s->geo, attention_geometry(n));
+      const AttentionGeometry& geo = s->geo;
+      const bool kt = geo.k_transposed;
       s->scale = n.attr_float("scale", 1.0f).value();
       s->half = half_of(x);
       s->flash = kern == "actrt.flash_attention_f16";
+      s->scores = static_cast<uint8_t*>(arena_) + bufs[scratch_of.at(&n)].offset;
+      if (s->flash) s->splits = flash_attention_splits(geo.batch, geo.sq, geo.sk, sm_count_);
       ASSIGN_OR_RETURN(void* q, dev(x));
       ASSIGN_OR_RETURN(void* k, dev(n.input(1)));
       ASSIGN_OR_RETURN(void* v, dev(n.input(2)));
@@ -770,28 +770,30 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
       s->v = v;
       ASSIGN_OR_RETURN(s->o, dev(y));
       if (!s->flash) {
-        s->scores = static_cast<uint8_t*>(arena_) + bufs[scratch_of.at(&n)].offset;
+        const std::vector<int64_t> layouts = n.attr_ints("layouts", {0, 0, 0, 0}).value();
+        for (int64_t l : layouts)
+          if (l != 0) return internal_error(nname + ": only the flash kernel reads sequence-major data");
         GemmSpec a;
-        a.m = s->sq;
-        a.n = s->sk;
-        a.k = s->d;
+        a.m = geo.sq;
+        a.n = geo.sk;
+        a.k = geo.d;
         a.trans_b = !kt;
-        a.batch = s->batch;
-        a.stride_a = s->sq * s->d;
-        a.stride_b = s->sk * s->d;
-        a.stride_c = s->sq * s->sk;
+        a.batch = geo.batch;
+        a.stride_a = geo.sq * geo.d;
+        a.stride_b = geo.sk * geo.d;
+        a.stride_c = geo.sq * geo.sk;
         a.alpha = s->scale;
         a.dtype = x->dtype();
         a.precision = prec;
         RETURN_IF_ERROR(s->qk.init(lt_, a, kLtWorkspace, nname + " (Q K^T)"));
         GemmSpec b;
-        b.m = s->sq;
-        b.n = vs.back();
-        b.k = s->sk;
-        b.batch = s->batch;
-        b.stride_a = s->sq * s->sk;
-        b.stride_b = s->sk * vs.back();
-        b.stride_c = s->sq * vs.back();
+        b.m = geo.sq;
+        b.n = geo.dv;
+        b.k = geo.sk;
+        b.batch = geo.batch;
+        b.stride_a = geo.sq * geo.sk;
+        b.stride_b = geo.sk * geo.dv;
+        b.stride_c = geo.sq * geo.dv;
         b.dtype = x->dtype();
         b.precision = prec;
         RETURN_IF_ERROR(s->pv.init(lt_, b, kLtWorkspace, nname + " (P V)"));

@@ -97,6 +97,7 @@ class CudaContext final : public engine::ExecutionContext {
   };
 
   int device_ = 0;
+  int sm_count_ = 1;
   cudaStream_t stream_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   cublasLtHandle_t lt_ = nullptr;

@@ -5,10 +5,12 @@
 #include <chrono>
 
 #include "actrt/log.h"
+#include "backends/cuda/attention_layout.h"
 #include "backends/cuda/context.h"
-#include "backends/cuda/conv.h"
+#include "backends/cuda/conv_choice.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/eltwise_chain.h"
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/matmul.h"
 #include "backends/cuda/tactic_cache.h"
@@ -160,77 +162,27 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   if (config.int8)
     log_warning("CUDA backend: INT8 kernels are not implemented yet; building " +
                 std::string(config.fp16 ? "FP16" : "FP32") + " layers instead");
-  if (config.fp16) RETURN_IF_ERROR(convert_to_fp16(*plan.graph));
+  int folded_transposes = 0;
+  if (config.fp16) {
+    RETURN_IF_ERROR(convert_to_fp16(*plan.graph));
+    ASSIGN_OR_RETURN(folded_transposes, fold_attention_layouts(*plan.graph));
+  }
+  ASSIGN_OR_RETURN(int folded_eltwise_io, fold_eltwise_io(*plan.graph));
   plan.backend = BackendKind::kCuda;
   plan.target = current_target();
   plan.layers.clear();
   for (const auto& n : plan.graph->nodes())
     plan.layers[n->name()] = engine::LayerChoice{"", layer_precision(*n, config)};
 
-  // Convolution tactics: time every algorithm cuDNN accepts (or, deterministic, take
-  // cuDNN's heuristic order), on this GPU, in the layer's precision. Convs of equal geometry
-  // (ACT's repeated ResNet blocks) are timed once, and not at all when the timing cache has them
-  // (deterministic builds neither read nor write it: they time nothing).
+  // Tactics: timed on this GPU in each layer's precision (TensorRT's tactic selection), looked
+  // up in and recorded to the timing cache; deterministic builds time nothing and neither read
+  // nor write the cache.
   engine::TimingCache* cache = config.deterministic ? nullptr : options.timing_cache;
   if (cache) {
     ASSIGN_OR_RETURN(std::string device, timing_cache_device());
     cache->select_device(device);
   }
-  constexpr size_t kConvMaxWorkspace = size_t{256} << 20;
-  cudnnHandle_t h = nullptr;
-  int timed = 0;
-  std::map<std::string, int> algo_by_geometry;
-  for (const auto& n : plan.graph->nodes()) {
-    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv) continue;
-    if (!h) {
-      ASSIGN_OR_RETURN(h, build_cudnn_handle());
-    }
-    const Precision p = plan.layers[n->name()].precision;
-    std::string key = shape_to_string(n->input(0)->shape()) + "|" +
-                      shape_to_string(n->input(1)->shape()) + "|" +
-                      std::string(dtype_name(n->input(0)->dtype())) + "|" +
-                      std::string(precision_name(p)) + "|" + std::to_string(n->input(3) != nullptr);
-    for (const char* a : {"strides", "pads", "dilations", "group", "relu"}) {
-      auto it = n->attributes().find(a);
-      if (it == n->attributes().end()) continue;
-      key += "|" + std::to_string(it->second.i);
-      for (int64_t v : it->second.ints) key += "," + std::to_string(v);
-    }
-    auto found = algo_by_geometry.find(key);
-    int algo = 0;
-    if (found != algo_by_geometry.end()) {
-      algo = found->second;
-    } else {
-      CudnnConv conv;
-      Status st = conv.init(*n, p);
-      auto time_algos = [&]() -> Result<TimedTactic> {
-        double ms = 0;
-        ASSIGN_OR_RETURN(int a, conv.choose_algo(h, false, kConvMaxWorkspace, &ms));
-        return TimedTactic{a, ms};
-      };
-      auto check = [&](int a) -> Status {
-        ASSIGN_OR_RETURN(size_t need, conv.workspace_bytes(h, a));
-        if (need > kConvMaxWorkspace) return unsupported("needs " + std::to_string(need) + " bytes of workspace");
-        return ok_status();
-      };
-      Result<int> chosen =
-          !st.ok()               ? Result<int>(st)
-          : config.deterministic ? conv.choose_algo(h, true, kConvMaxWorkspace, nullptr)
-                                 : cached_or_timed_tactic(cache, "cudnn.conv_bias_act|" + key + "|ws=" +
-                                                                     std::to_string(kConvMaxWorkspace),
-                                                          "cuDNN convolution algorithm", time_algos, check);
-      if (!chosen.ok()) {
-        cudnnDestroy(h);
-        return chosen.status();
-      }
-      algo = *chosen;
-      algo_by_geometry[key] = algo;
-      ++timed;
-    }
-    n->set_attribute("algo", ir::Attribute::from_int(algo));
-    n->set_attribute("algo_timed", ir::Attribute::from_int(config.deterministic ? 0 : 1));
-  }
-  if (h) cudnnDestroy(h);
+  ASSIGN_OR_RETURN(int timed, choose_conv_tactics(plan, cache, config.deterministic));
   if (!config.deterministic) RETURN_IF_ERROR(choose_matmul_tactics(plan, cache));
   for (const auto& n : plan.graph->nodes()) plan.layers[n->name()].kernel = kernel_name(*n);
 
@@ -240,6 +192,8 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   plan.metadata["cuda.fused_layer_norm"] = std::to_string(stats.layer_norm);
   plan.metadata["cuda.fused_eltwise"] = std::to_string(stats.eltwise);
   plan.metadata["cuda.layout_transposes"] = std::to_string(stats.layout_transposes);
+  plan.metadata["cuda.attention_transposes_folded"] = std::to_string(folded_transposes);
+  plan.metadata["cuda.eltwise_io_folded"] = std::to_string(folded_eltwise_io);
   plan.metadata["cuda.conv_tactics"] = config.deterministic ? "heuristic" : "timed";
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

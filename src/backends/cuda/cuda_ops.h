@@ -5,20 +5,25 @@
 //   CudaConv(X, W, B, [Z])   X NHWC; W [M, kH, kW, C/group] (KRSC); B [M] (always present);
 //                            y = act(conv(X, W) + B + Z), act = ReLU when relu=1.
 //                            Attributes: strides, pads (ONNX order), dilations, group, relu,
-//                            algo (cudnnConvolutionFwdAlgo_t chosen at build, -1 = choose when
-//                            the context is created), algo_timed (1: chosen by timing).
+//                            tactic (cuDNN graph-API engine configuration, conv_graph.h; empty:
+//                            the legacy fused call), algo (its cudnnConvolutionFwdAlgo_t, -1 =
+//                            choose when the context is created), algo_timed (1: timed).
+//                            conv_choice.h picks between the two at build time.
 //   CudaMaxPool(X)           X NHWC; kernel_shape, strides, pads, dilations.
 //   CudaMatMul(A, B, [C])    Y = alpha * A @ B' + C (ReLU when relu=1). A [..., M, K] runtime.
 //                            B constant [K, N] (trans_b=0) or [N, K] (trans_b=1): rows of A are
 //                            all its leading dims; or B runtime [batch..., K, N] with batch
 //                            dims equal to A's (batched). C: constant bias [N] (beta folded).
 //   CudaAttention(Q, K, V)   softmax(scale * Q @ K^T) @ V over [batch..., S, D];
-//                            k_transposed=1 when K is already [..., D, Sk].
+//                            k_transposed=1 when K is already [..., D, Sk]; layouts = [q, k, v,
+//                            o] head- or sequence-major (attention_layout.h).
 //   CudaLayerNorm(X, R, G, B) y = LayerNorm(X + R) over the last axis (R may be absent);
 //                            G and B stay FP32 in every precision. Attribute epsilon.
 //   CudaEltwise(X, O1, ...)  y = op_n(... op_1(X, O_a) ...); X has y's shape, operands
 //                            broadcast to it. Attributes ops (EltOp codes, kernels.h), operand
-//                            (input index or -1), reversed (1: operand on the left).
+//                            (input index or -1), reversed (1: operand on the left); optional
+//                            perm: y = Transpose(chain, perm) instead (eltwise_chain.h), and X
+//                            may be of the other float dtype (a folded Cast).
 #pragma once
 
 namespace actrt::cuda {

@@ -61,26 +61,70 @@ struct Operands {
   const void* p[kMaxEltOperands];
 };
 
-template <typename T>
-__global__ void eltwise_chain_kernel(const T* __restrict__ x, Operands operands,
-                                     T* __restrict__ y, int64_t n, EltwiseChain c) {
-  for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < n;
-       idx += int64_t(gridDim.x) * blockDim.x) {
-    float v = load_f(x, idx);
+// Division by a runtime constant as a multiply-high and a shift (Granlund-Montgomery, as
+// PyTorch's IntDivider): exact for dividends below 2^31. 32-bit `%` and `/` cost ~20 instructions
+// each; the image path does four of them per element.
+struct FastDiv {
+  uint32_t divisor = 1, mul = 0, shift = 0;
+};
+
+FastDiv make_fast_div(uint32_t d) {
+  FastDiv f;
+  f.divisor = d;
+  while (f.shift < 32 && (uint64_t(1) << f.shift) < d) ++f.shift;
+  f.mul = uint32_t(((uint64_t(1) << 32) * ((uint64_t(1) << f.shift) - d)) / d + 1);
+  return f;
+}
+
+struct Dividers {
+  FastDiv dim[kMaxEltRank];
+};
+
+__device__ __forceinline__ uint32_t fast_div(uint32_t n, const FastDiv& f) {
+  return (__umulhi(n, f.mul) + n) >> f.shift;
+}
+
+// One thread per output element. The element's coordinates are computed once (only when an
+// operand broadcasts or x is read strided), in 32-bit arithmetic when the tensor is small enough.
+template <typename TX, typename TY, typename Index>
+__global__ void eltwise_chain_kernel(const TX* __restrict__ x, Operands operands,
+                                     TY* __restrict__ y, Index n, EltwiseChain c, bool coords,
+                                     Dividers div) {
+  for (Index idx = blockIdx.x * Index(blockDim.x) + threadIdx.x; idx < n;
+       idx += Index(gridDim.x) * blockDim.x) {
+    Index coord[kMaxEltRank];
+    if (coords) {
+      Index rem = idx;
+#pragma unroll
+      for (int d = kMaxEltRank - 1; d >= 0; --d) {
+        if (d < c.rank) {
+          if constexpr (sizeof(Index) == 4) {
+            const Index q = fast_div(rem, div.dim[d]);
+            coord[d] = rem - q * div.dim[d].divisor;
+            rem = q;
+          } else {
+            coord[d] = rem % Index(c.shape[d]);
+            rem /= Index(c.shape[d]);
+          }
+        } else {
+          coord[d] = 0;
+        }
+      }
+    }
+    auto offset = [&](const int64_t* strides) {
+      Index off = 0;
+#pragma unroll
+      for (int d = 0; d < kMaxEltRank; ++d)
+        if (d < c.rank) off += coord[d] * Index(strides[d]);
+      return off;
+    };
+    float v = load_f(x, c.x_strided ? offset(c.x_strides) : idx);
     for (int k = 0; k < c.n_ops; ++k) {
       const int op = c.ops[k];
       if (op < 32) {
         const int j = c.operand[k];
-        int64_t off = 0;
-        if (!c.scalar[j]) {
-          int64_t rem = idx;
-          for (int d = c.rank - 1; d >= 0; --d) {
-            const int64_t i = rem % c.shape[d];
-            rem /= c.shape[d];
-            off += i * c.strides[j][d];
-          }
-        }
-        const float b = load_f(static_cast<const T*>(operands.p[j]), off);
+        const Index off = c.scalar[j] ? Index(0) : offset(c.strides[j]);
+        const float b = load_f(static_cast<const TY*>(operands.p[j]), off);
         v = c.reversed[k] ? apply_binary(op, b, v) : apply_binary(op, v, b);
       } else {
         v = apply_unary(op, v);
@@ -90,23 +134,41 @@ __global__ void eltwise_chain_kernel(const T* __restrict__ x, Operands operands,
   }
 }
 
+template <typename TX, typename TY>
+void launch_typed(const void* x, const Operands& ops, void* y, int64_t n, const EltwiseChain& c,
+                  bool coords, unsigned blocks, cudaStream_t stream) {
+  Dividers div;
+  if (n < (int64_t(1) << 31)) {
+    for (int d = 0; d < c.rank; ++d) div.dim[d] = make_fast_div(uint32_t(c.shape[d]));
+    eltwise_chain_kernel<TX, TY, uint32_t><<<blocks, kThreads, 0, stream>>>(
+        static_cast<const TX*>(x), ops, static_cast<TY*>(y), uint32_t(n), c, coords, div);
+  } else {
+    eltwise_chain_kernel<TX, TY, int64_t><<<blocks, kThreads, 0, stream>>>(
+        static_cast<const TX*>(x), ops, static_cast<TY*>(y), n, c, coords, div);
+  }
+}
+
 }  // namespace
 
 cudaError_t launch_eltwise_chain(const void* x, const void* const* operands, void* y, int64_t n,
-                                 const EltwiseChain& chain, bool half, cudaStream_t stream) {
+                                 const EltwiseChain& chain, bool x_half, bool y_half,
+                                 cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
   if (chain.n_operands > kMaxEltOperands || chain.n_ops > kMaxEltOps || chain.rank > kMaxEltRank)
     return cudaErrorInvalidValue;
   Operands ops{};
-  for (int i = 0; i < chain.n_operands; ++i) ops.p[i] = operands[i];
+  bool coords = chain.x_strided != 0;
+  for (int i = 0; i < chain.n_operands; ++i) {
+    ops.p[i] = operands[i];
+    coords |= !chain.scalar[i];
+  }
   int64_t blocks = (n + kThreads - 1) / kThreads;
   if (blocks > 65535 * 32) blocks = 65535 * 32;
-  if (half)
-    eltwise_chain_kernel<__half><<<unsigned(blocks), kThreads, 0, stream>>>(
-        static_cast<const __half*>(x), ops, static_cast<__half*>(y), n, chain);
-  else
-    eltwise_chain_kernel<float><<<unsigned(blocks), kThreads, 0, stream>>>(
-        static_cast<const float*>(x), ops, static_cast<float*>(y), n, chain);
+  const unsigned b = unsigned(blocks);
+  if (x_half && y_half) launch_typed<__half, __half>(x, ops, y, n, chain, coords, b, stream);
+  else if (x_half) launch_typed<__half, float>(x, ops, y, n, chain, coords, b, stream);
+  else if (y_half) launch_typed<float, __half>(x, ops, y, n, chain, coords, b, stream);
+  else launch_typed<float, float>(x, ops, y, n, chain, coords, b, stream);
   return cudaGetLastError();
 }
 

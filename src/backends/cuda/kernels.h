@@ -65,9 +65,16 @@ struct EltwiseChain {
   int64_t strides[kMaxEltOperands][kMaxEltRank] = {};
   // 1: operand is a single element (fast path, no index arithmetic).
   int scalar[kMaxEltOperands] = {};
+  // x_strided = 1: x is read at sum idx_k * x_strides[k] (a transposed read, so that a chain can
+  // also do a layout change); else x is contiguous in the output's order.
+  int x_strided = 0;
+  int64_t x_strides[kMaxEltRank] = {};
 };
+// y = chain(x); x is FP16 when x_half (else FP32), y and the operands FP16 when y_half: a chain
+// can also do a Cast.
 cudaError_t launch_eltwise_chain(const void* x, const void* const* operands, void* y, int64_t n,
-                                 const EltwiseChain& chain, bool half, cudaStream_t stream);
+                                 const EltwiseChain& chain, bool x_half, bool y_half,
+                                 cudaStream_t stream);
 
 // LayerNorm over the last axis of [rows, cols]: y = (s - mean) / sqrt(var + eps) * gamma + beta
 // with s = x (+ residual when not null). Statistics in FP32; gamma / beta are FP32 always.
@@ -86,11 +93,31 @@ struct PoolNhwc {
 cudaError_t launch_maxpool_nhwc(const void* x, void* y, const PoolNhwc& p, bool half,
                                 cudaStream_t stream);
 
+// Where head b, row s of Q, K, V and O start: base + b * *_head + s * *_row (in elements; the
+// 64 values of a row are contiguous). Head-major [batch, S, 64]: head = S * 64, row = 64.
+// Sequence-major [S, batch, 64] (what a [S, batch * 64] projection holds, so no transpose is
+// needed): head = 64, row = batch * 64.
+struct AttentionStrides {
+  int64_t q_head = 0, q_row = 0, k_head = 0, k_row = 0, v_head = 0, v_row = 0, o_head = 0,
+          o_row = 0;
+};
+
 // Fused multi-head attention, FP16 in/out, FP32 accumulation, online softmax (flash-style):
-// o[b] = softmax(scale * q[b] @ k[b]^T) @ v[b] with q [batch, sq, 64], k, v [batch, sk, 64],
-// o [batch, sq, 64], all contiguous. Returns cudaErrorInvalidValue for other head sizes.
+// o[b] = softmax(scale * q[b] @ k[b]^T) @ v[b] for b < batch, q[b] [sq, 64], k[b], v[b]
+// [sk, 64], o[b] [sq, 64], laid out as `strides` says. With splits > 1 the keys are cut into
+// that many chunks run by separate blocks (more parallelism when batch * sq is small, as for
+// ACT's 8 heads of 902 tokens on 132 SMs), whose partial results `workspace`
+// (flash_attention_workspace bytes) holds until a second kernel merges them. Returns
+// cudaErrorInvalidValue for other head sizes, input strides that are not multiples of 8
+// elements, or a split count that leaves a split without keys.
 cudaError_t launch_flash_attention_f16(const void* q, const void* k, const void* v, void* o,
                                        int64_t batch, int64_t sq, int64_t sk, int64_t head_dim,
-                                       float scale, cudaStream_t stream);
+                                       float scale, const AttentionStrides& strides,
+                                       int64_t splits, void* workspace, cudaStream_t stream);
+
+// The split count for a GPU with `sm_count` SMs (1 when the query tiles alone fill it), and
+// the workspace that many splits need.
+int64_t flash_attention_splits(int64_t batch, int64_t sq, int64_t sk, int sm_count);
+size_t flash_attention_workspace(int64_t batch, int64_t sq, int64_t splits);
 
 }  // namespace actrt::cuda

@@ -1,0 +1,174 @@
+#include "backends/cuda/conv_choice.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+
+#include "actrt/log.h"
+#include "backends/cuda/conv.h"
+#include "backends/cuda/conv_graph.h"
+#include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/tactic_cache.h"
+
+namespace actrt::cuda {
+
+std::string ConvChoice::to_string() const {
+  return tactic.empty() ? "legacy" + std::to_string(algo) : tactic;
+}
+
+Result<ConvChoice> ConvChoice::parse(const std::string& text) {
+  ConvChoice c;
+  if (text.rfind("legacy", 0) == 0) {
+    char* end = nullptr;
+    const std::string num = text.substr(6);
+    c.algo = static_cast<int>(std::strtol(num.c_str(), &end, 10));
+    if (num.empty() || *end || c.algo < 0 || c.algo >= CUDNN_CONVOLUTION_FWD_ALGO_COUNT)
+      return invalid_argument("convolution tactic '" + text + "': bad legacy algorithm");
+    return c;
+  }
+  if (text.empty() || text[0] != 'e')
+    return invalid_argument("convolution tactic '" + text +
+                            "': expected legacy<algo> or e<engine>[;<knob>=<value>...]");
+  c.tactic = text;
+  return c;
+}
+
+Result<ConvChoice> choose_conv(cudnnHandle_t h, const ir::Node& node, Precision precision,
+                               bool deterministic) {
+  const auto start = std::chrono::steady_clock::now();
+  ConvChoice best;
+  double best_ms = 1e30;
+  std::string graph_failure;
+  {
+    CudnnGraphConv g;
+    Status st = g.init(h, node, precision);
+    double ms = 0;
+    Result<std::string> t = st.ok() ? g.choose(deterministic, kConvGraphTactics, kConvMaxWorkspace, &ms)
+                                    : Result<std::string>(st);
+    if (t.ok()) {
+      best.tactic = *t;
+      best.ms = deterministic ? 0 : ms;
+      best_ms = ms;
+      if (deterministic) return best;
+    } else {
+      graph_failure = t.status().message();
+    }
+  }
+  CudnnConv legacy;
+  const Status legacy_init = legacy.init(node, precision);
+  double ms = 0;
+  Result<int> algo = legacy_init.ok()
+                         ? legacy.choose_algo(h, deterministic, kConvMaxWorkspace, &ms)
+                         : Result<int>(legacy_init);
+  if (algo.ok() && (best.tactic.empty() || ms < best_ms)) {
+    best.tactic.clear();
+    best.algo = *algo;
+    best.ms = deterministic ? 0 : ms;
+  }
+  if (best.tactic.empty() && best.algo < 0) {
+    return unsupported("CudaConv '" + node.name() + "': neither cuDNN's graph API (" +
+                       graph_failure + ") nor its legacy call (" + algo.status().message() +
+                       ") runs this convolution");
+  }
+  const double tuning_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  log_verbose("CudaConv '" + node.name() + "': " +
+              (graph_failure.empty() ? "graph API best " + std::to_string(best_ms) + " ms"
+                                     : "graph API unavailable (" + graph_failure + ")") +
+              (algo.ok() ? ", legacy best " + std::to_string(ms) + " ms (algo " +
+                               std::to_string(*algo) + ")"
+                         : ", legacy refused") +
+              "; chose " + best.to_string() + " after " + std::to_string(tuning_s) + " s");
+  return best;
+}
+
+void apply_conv_choice(ir::Node& node, const ConvChoice& choice, bool timed) {
+  node.set_attribute("tactic", ir::Attribute::from_string(choice.tactic));
+  node.set_attribute("algo", ir::Attribute::from_int(choice.tactic.empty() ? choice.algo : -1));
+  node.set_attribute("algo_timed", ir::Attribute::from_int(timed ? 1 : 0));
+}
+
+namespace {
+
+// What a convolution's timing depends on besides the device: shapes, dtypes, precision,
+// residual, attributes, the workspace limit and the number of graph tactics tried.
+std::string geometry_key(const ir::Node& n, Precision p) {
+  std::string key = "cudnn.conv|" + shape_to_string(n.input(0)->shape()) + "|" +
+                    shape_to_string(n.input(1)->shape()) + "|" +
+                    std::string(dtype_name(n.input(0)->dtype())) + "|" +
+                    std::string(precision_name(p)) + "|" + std::to_string(n.input(3) != nullptr);
+  for (const char* a : {"strides", "pads", "dilations", "group", "relu"}) {
+    auto it = n.attributes().find(a);
+    if (it == n.attributes().end()) continue;
+    key += "|" + std::to_string(it->second.i);
+    for (int64_t v : it->second.ints) key += "," + std::to_string(v);
+  }
+  return key + "|ws=" + std::to_string(kConvMaxWorkspace) + "|graph=" +
+         std::to_string(kConvGraphTactics);
+}
+
+// A cached choice must still be accepted by this cuDNN (a hand-edited or stale cache fails the
+// build, not the engine later).
+Status check_choice(cudnnHandle_t h, const ir::Node& n, Precision p, const ConvChoice& c) {
+  if (!c.tactic.empty()) {
+    CudnnGraphConv g;
+    RETURN_IF_ERROR(g.init(h, n, p));
+    RETURN_IF_ERROR(g.select(c.tactic));
+    if (g.workspace_bytes() > kConvMaxWorkspace) return unsupported("needs too much workspace");
+    return ok_status();
+  }
+  CudnnConv legacy;
+  RETURN_IF_ERROR(legacy.init(n, p));
+  ASSIGN_OR_RETURN(size_t need, legacy.workspace_bytes(h, c.algo));
+  if (need > kConvMaxWorkspace) return unsupported("needs too much workspace");
+  return ok_status();
+}
+
+}  // namespace
+
+Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
+                                bool deterministic) {
+  cudnnHandle_t h = nullptr;
+  int timed = 0;
+  std::map<std::string, ConvChoice> by_geometry;
+  Status status = ok_status();
+  for (const auto& n : plan.graph->nodes()) {
+    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv) continue;
+    if (!h) {
+      auto handle = build_cudnn_handle();
+      if (!handle.ok()) return handle.status();
+      h = *handle;
+    }
+    const Precision p = plan.layers[n->name()].precision;
+    const std::string key = geometry_key(*n, p);
+    auto found = by_geometry.find(key);
+    if (found == by_geometry.end()) {
+      Result<ConvChoice> choice = [&]() -> Result<ConvChoice> {
+        if (deterministic) return choose_conv(h, *n, p, true);
+        auto time = [&]() -> Result<TimedTextTactic> {
+          ASSIGN_OR_RETURN(ConvChoice c, choose_conv(h, *n, p, false));
+          return TimedTextTactic{c.to_string(), c.ms};
+        };
+        auto check = [&](const std::string& t) -> Status {
+          ASSIGN_OR_RETURN(ConvChoice c, ConvChoice::parse(t));
+          return check_choice(h, *n, p, c);
+        };
+        ASSIGN_OR_RETURN(std::string t, cached_or_timed_text_tactic(
+                                            cache, key, "cuDNN convolution tactic", time, check));
+        return ConvChoice::parse(t);
+      }();
+      if (!choice.ok()) {
+        status = choice.status();
+        break;
+      }
+      found = by_geometry.emplace(key, *choice).first;
+      ++timed;
+    }
+    apply_conv_choice(*n, found->second, !deterministic);
+  }
+  if (h) cudnnDestroy(h);
+  RETURN_IF_ERROR(status);
+  return timed;
+}
+
+}  // namespace actrt::cuda

@@ -1,0 +1,47 @@
+// How a CudaConv runs, chosen at build time like a TensorRT tactic: the fastest of cuDNN's
+// graph-API engines (conv_graph.h) and the legacy fused call's algorithms (conv.h), timed on
+// this GPU in the layer's precision. With `deterministic`, nothing is timed: the first graph
+// engine that cuDNN's heuristics rank and accept, else the legacy heuristic order.
+#pragma once
+
+#include <cudnn.h>
+
+#include <string>
+
+#include "actrt/precision.h"
+#include "actrt/status.h"
+#include "engine/plan.h"
+#include "engine/timing_cache.h"
+#include "ir/graph.h"
+
+namespace actrt::cuda {
+
+struct ConvChoice {
+  std::string tactic;  // graph-API tactic ("e12;3=1"), or empty for the legacy path
+  int algo = -1;       // legacy cudnnConvolutionFwdAlgo_t when tactic is empty
+  double ms = 0;       // measured time (0 when not timed)
+
+  // One string for caches and logs: the tactic, or "legacy<algo>".
+  std::string to_string() const;
+  // Parses to_string()'s text; an error for anything else.
+  static Result<ConvChoice> parse(const std::string& text);
+};
+
+// Graph tactics timed per convolution (cuDNN's heuristics rank them; the first few are nearly
+// always the fastest, and each costs an execution-plan compile).
+inline constexpr size_t kConvGraphTactics = 8;
+inline constexpr size_t kConvMaxWorkspace = size_t{256} << 20;
+
+Result<ConvChoice> choose_conv(cudnnHandle_t h, const ir::Node& node, Precision precision,
+                               bool deterministic);
+
+// Writes the choice into the node's attributes ("tactic", "algo"), which the engine stores.
+void apply_conv_choice(ir::Node& node, const ConvChoice& choice, bool timed);
+
+// Chooses every CudaConv of `plan` (in the precision plan.layers gives it). Convolutions of equal
+// geometry (ACT's repeated ResNet blocks) are timed once, and not at all when `cache` (may be
+// null) holds them. Returns how many geometries were timed.
+Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
+                                bool deterministic);
+
+}  // namespace actrt::cuda
