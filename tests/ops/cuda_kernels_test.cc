@@ -108,6 +108,27 @@ TEST_P(CudaKernels, MatMulBiasRelu) {
   if (run) EXPECT_EQ(count_kernel(*run->plan, "cublaslt.matmul"), 1);
 }
 
+// An encoder layer's Q and K projections of (x + position embedding): the constant offset moves
+// into the GEMMs' addend (matmul_addend.h), so no elementwise launch is left.
+TEST_P(CudaKernels, PositionOffsetFoldsIntoProjectionAddend) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {37, 48});
+  ir::Value* pos = b.constant("pos", random_tensor({37, 48}, 41));
+  ir::Value* xp = b.node("Add", {x, pos});
+  ir::Value* wq = b.constant("wq", random_tensor({24, 48}, 42, -0.2f, 0.2f));
+  ir::Value* bq = b.constant("bq", random_tensor({24}, 43));
+  ir::Value* wk = b.constant("wk", random_tensor({48, 24}, 44, -0.2f, 0.2f));
+  b.output(b.node("Gemm", {xp, wq, bq}, {{"transB", int_attr(1)}, {"alpha", float_attr(0.5f)}}));
+  b.output(b.node("MatMul", {xp, wk}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, "cublaslt.matmul"), 2);
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.eltwise_chain"), 0);
+  }
+}
+
 TEST_P(CudaKernels, GemmTransB) {
   SKIP_WITHOUT_CUDA();
   GraphBuilder b;
@@ -206,14 +227,18 @@ TEST_P(CudaKernels, LayerNormWithResidual) {
   for (int64_t cols : {512, 37, 1500}) {
     GraphBuilder b;
     ir::Value* x = b.input("x", {5, cols});
-    ir::Value* r = b.input("r", {5, cols});
+    // A runtime residual for two sizes, a constant one (ACT's decoder layer 0) for the third.
+    ir::Value* r = cols == 37 ? b.constant("r", random_tensor({5, cols}, 14)) : b.input("r", {5, cols});
     ir::Value* g1 = b.constant("g", random_tensor({cols}, 12));
     ir::Value* b1 = b.constant("b", random_tensor({cols}, 13));
     b.output(b.node("LayerNormalization", {b.node("Add", {x, r}), g1, b1},
                     {{"axis", int_attr(-1)}, {"epsilon", float_attr(1e-5f)}}));
     auto g = b.finish();
     auto run = expect_matches_reference(*g, GetParam());
-    if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.layer_norm"), 1);
+    if (run) {
+      EXPECT_EQ(count_kernel(*run->plan, "actrt.layer_norm"), 1);
+      EXPECT_EQ(count_kernel(*run->plan, "actrt.eltwise_chain"), 0);
+    }
   }
 }
 

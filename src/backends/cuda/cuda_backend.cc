@@ -79,7 +79,7 @@ Status choose_matmul_tactics(engine::Plan& plan, engine::TimingCache* cache) {
         "cublaslt.matmul|" + std::to_string(spec.m) + "x" + std::to_string(spec.n) + "x" +
         std::to_string(spec.k) + "|batch=" + std::to_string(spec.batch) + "|trans_b=" +
         std::to_string(spec.trans_b) + "|alpha=" + std::to_string(spec.alpha) + "|bias=" +
-        std::to_string(spec.bias) + "|relu=" + std::to_string(spec.relu) + "|" +
+        std::to_string(spec.bias) + "|addend=" + std::to_string(spec.addend) + "|relu=" + std::to_string(spec.relu) + "|" +
         std::string(dtype_name(spec.dtype)) + "|" + std::string(precision_name(spec.precision)) +
         "|ws=" + std::to_string(kLtWorkspaceBytes) + "|candidates=" + std::to_string(kLtCandidates);
     auto found = index_by_geometry.find(key);
@@ -189,6 +189,7 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   plan.metadata["cuda.fused_attention"] = std::to_string(stats.attention);
   plan.metadata["cuda.fused_conv"] = std::to_string(stats.conv);
   plan.metadata["cuda.fused_matmul"] = std::to_string(stats.matmul);
+  plan.metadata["cuda.matmul_input_offsets"] = std::to_string(stats.matmul_input_offsets);
   plan.metadata["cuda.fused_layer_norm"] = std::to_string(stats.layer_norm);
   plan.metadata["cuda.fused_eltwise"] = std::to_string(stats.eltwise);
   plan.metadata["cuda.layout_transposes"] = std::to_string(stats.layout_transposes);

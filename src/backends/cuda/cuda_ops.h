@@ -13,7 +13,8 @@
 //   CudaMatMul(A, B, [C])    Y = alpha * A @ B' + C (ReLU when relu=1). A [..., M, K] runtime.
 //                            B constant [K, N] (trans_b=0) or [N, K] (trans_b=1): rows of A are
 //                            all its leading dims; or B runtime [batch..., K, N] with batch
-//                            dims equal to A's (batched). C: constant bias [N] (beta folded).
+//                            dims equal to A's (batched). C: constant bias [N] (beta folded),
+//                            or a constant addend [M, N] (matmul_addend.h).
 //   CudaAttention(Q, K, V)   softmax(scale * Q @ K^T) @ V over [batch..., S, D];
 //                            k_transposed=1 when K is already [..., D, Sk]; layouts = [q, k, v,
 //                            o] head- or sequence-major (attention_layout.h).

@@ -6,6 +6,7 @@
 
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/matmul_addend.h"
 #include "core/half.h"
 #include "engine/plan.h"
 #include "passes/graph_rewriter.h"
@@ -293,12 +294,14 @@ int fuse_layer_norm(Rewriter& rw) {
     ir::Value* in0 = x;
     ir::Value* residual = nullptr;
     ir::Node* add = rw.producer(x);
+    // The residual may be a constant (ACT's decoder layer 0 adds the folded constant query).
     if (is_op(add, "Add") && rw.sole_reader(x) && f32_shaped(add->input(0)) &&
-        f32_shaped(add->input(1)) && !add->input(0)->is_constant() &&
-        !add->input(1)->is_constant() && add->input(0)->shape() == x->shape() &&
-        add->input(1)->shape() == x->shape()) {
-      in0 = add->input(0);
-      residual = add->input(1);
+        f32_shaped(add->input(1)) &&
+        (!add->input(0)->is_constant() || !add->input(1)->is_constant()) &&
+        add->input(0)->shape() == x->shape() && add->input(1)->shape() == x->shape()) {
+      const int runtime = add->input(0)->is_constant() ? 1 : 0;
+      in0 = add->input(runtime);
+      residual = add->input(1 - runtime);
       dead.push_back(add);
     }
     ir::Node* fused = rw.graph().add_node(ln->name(), kCudaLayerNorm, {in0, residual, gamma, beta},
@@ -537,6 +540,7 @@ Result<FusionStats> fuse_for_cuda(ir::Graph& graph) {
     stats.attention = fuse_attention(rw);
     stats.conv = fuse_conv(rw);
     stats.matmul = fuse_matmul(rw);
+    stats.matmul_input_offsets = fold_matmul_input_offsets(rw);
     stats.layer_norm = fuse_layer_norm(rw);
     stats.eltwise = fuse_eltwise(rw);
   }

@@ -20,6 +20,7 @@ struct FusionStats {
   int attention = 0;
   int conv = 0;
   int matmul = 0;
+  int matmul_input_offsets = 0;  // constant input offsets folded into GEMM addends
   int layer_norm = 0;
   int eltwise = 0;
   int layout_transposes = 0;

@@ -102,8 +102,9 @@ Status LtGemm::run(cublasLtHandle_t h, const void* a, const void* b, const void*
     CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
                                op_, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)),
                            where_);
-  const float alpha = spec_.alpha, beta = 0.0f;
-  CUBLAS_RETURN_IF_ERROR(cublasLtMatmul(h, op_, &alpha, b, la_, a, lb_, &beta, c, lc_, c, lc_,
+  const float alpha = spec_.alpha, beta = spec_.addend ? 1.0f : 0.0f;
+  const void* c_in = spec_.addend ? bias : c;
+  CUBLAS_RETURN_IF_ERROR(cublasLtMatmul(h, op_, &alpha, b, la_, a, lb_, &beta, c_in, lc_, c, lc_,
                                         &algo_, workspace, ws_bytes, stream),
                          where_);
   return ok_status();
@@ -116,7 +117,9 @@ GemmSpec matmul_gemm_spec(const ir::Node& n, Precision precision) {
   spec.trans_b = n.attr_int("trans_b", 0).value() != 0;
   spec.alpha = n.attr_float("alpha", 1.0f).value();
   spec.relu = n.attr_int("relu", 0).value() != 0;
-  spec.bias = n.input(2) != nullptr;
+  const ir::Value* c = n.input(2);
+  spec.bias = c && c->shape().size() == 1;
+  spec.addend = c && c->shape().size() == 2;
   spec.dtype = n.input(0)->dtype();
   spec.precision = precision;
   spec.k = as.back();
@@ -145,7 +148,7 @@ Result<int> time_lt_algos(cublasLtHandle_t h, const GemmSpec& spec, size_t max_w
   const size_t a_bytes = span(spec.stride_a, spec.m * spec.k);
   const size_t b_bytes = span(spec.stride_b, spec.k * spec.n);
   const size_t c_bytes = span(spec.stride_c, spec.m * spec.n);
-  const size_t bias_bytes = static_cast<size_t>(spec.n) * es;
+  const size_t bias_bytes = static_cast<size_t>(spec.addend ? spec.m * spec.n : spec.n) * es;
   // Scratch with non-zero data (zeros can run faster than real data), one stream, two events.
   void *a = nullptr, *b = nullptr, *c = nullptr, *bias = nullptr, *ws = nullptr;
   cudaStream_t stream = nullptr;

@@ -1,6 +1,7 @@
 // Row-major matrix products on cuBLASLt, with bias / ReLU epilogues and strided batches.
 //
-// C[b] (M x N) = alpha * op(A[b]) (M x K) @ op(B[b]) (K x N) (+ bias[N]) (ReLU), all row-major.
+// C[b] (M x N) = alpha * op(A[b]) (M x K) @ op(B[b]) (K x N) (+ bias[N] or + addend[M, N])
+// (ReLU), all row-major.
 // cuBLASLt is column-major, so the call computes C^T = op(B)^T op(A)^T: a row-major matrix is
 // the column-major view of its transpose, which needs no data movement.
 #pragma once
@@ -31,7 +32,8 @@ struct GemmSpec {
   int64_t batch = 1;
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements between batches
   float alpha = 1.0f;
-  bool bias = false;
+  bool bias = false;    // + bias[N] (cuBLASLt epilogue)
+  bool addend = false;  // + a full [M, N] matrix (cuBLASLt's C with beta = 1; not with bias)
   bool relu = false;
   DataType dtype = DataType::kFloat32;  // A, B, C and bias
   Precision precision = Precision::kFp32;
@@ -51,6 +53,7 @@ class LtGemm {
               const std::string& where, int algo_index = 0);
   // Length of the heuristic's list found by init() (at most kLtCandidates).
   int candidates() const { return candidates_; }
+  // `bias` is the bias vector, or the [M, N] addend when spec.addend.
   Status run(cublasLtHandle_t h, const void* a, const void* b, const void* bias, void* c,
              void* workspace, size_t workspace_bytes, cudaStream_t stream) const;
   size_t workspace_bytes() const { return algo_workspace_; }
