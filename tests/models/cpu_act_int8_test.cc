@@ -159,7 +159,9 @@ TEST_F(CpuActInt8, EntropyCalibratedEngineRunsInt8AndStaysWithinTenPercentOfFp32
 
 TEST_F(CpuActInt8, QdqModelFromQuantizeRunsOnInt8Kernels) {
   // `actrt quantize`: calibrate the graph as imported (the ONNX model's tensor names), write Q/DQ.
-  auto raw = network_from_onnx_path(model_, {.optimize = false});
+  NetworkOptions as_imported;
+  as_imported.optimize = false;
+  auto raw = network_from_onnx_path(model_, as_imported);
   ASSERT_TRUE(raw.ok()) << raw.status().to_string();
   compare::ActCalibrationLoader loader(eval_.episodes, eval_.set.calibration, eval_.names);
   quant::ScaleOptions so;
