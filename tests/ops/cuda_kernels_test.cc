@@ -217,6 +217,42 @@ TEST_P(CudaKernels, MultiHeadAttentionSequenceMajor) {
   }
 }
 
+// Self-attention whose Q, K and V are projections of the same tokens (V without bias): in FP16
+// the three GEMMs become one [S, 3 E] GEMM that the flash kernel reads at head offsets
+// (qkv_merge.h).
+TEST_P(CudaKernels, SelfAttentionProjectionsShareOneGemm) {
+  SKIP_WITHOUT_CUDA();
+  const int64_t s = 70, h = 2, d = 64, e = h * d;
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {s, e});
+  auto project = [&](const char* name, uint32_t seed, bool bias, std::vector<int64_t> perm) {
+    ir::Value* w = b.constant(std::string("w") + name, random_tensor({e, e}, seed, -0.1f, 0.1f));
+    ir::Value* y = b.node("MatMul", {x, w});
+    if (bias) y = b.node("Add", {y, b.constant(std::string("b") + name, random_tensor({e}, seed + 1))});
+    ir::Value* shape = b.constant(std::string("shape") + name,
+                                  Tensor::from_vector(DataType::kInt64, {3},
+                                                      std::vector<int64_t>{s, h, d}));
+    return b.node("Transpose", {b.node("Reshape", {y, shape})}, {{"perm", ints(perm)}});
+  };
+  ir::Value* q = project("q", 51, true, {1, 0, 2});
+  ir::Value* k = project("k", 53, true, {1, 2, 0});
+  ir::Value* v = project("v", 55, false, {1, 0, 2});
+  ir::Value* scale = b.constant("scale", Tensor::from_vector(DataType::kFloat32, {},
+                                                             std::vector<float>{0.125f}));
+  ir::Value* p = b.node("Softmax", {b.node("MatMul", {b.node("Mul", {q, scale}), k})},
+                        {{"axis", int_attr(-1)}});
+  ir::Value* o = b.node("Transpose", {b.node("MatMul", {p, v})}, {{"perm", ints({1, 0, 2})}});
+  ir::Value* flat = b.constant("flat", Tensor::from_vector(DataType::kInt64, {2},
+                                                           std::vector<int64_t>{s, e}));
+  b.output(b.node("Reshape", {o, flat}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run && GetParam() == Mode::kFp16) {
+    EXPECT_EQ(count_kernel(*run->plan, "cublaslt.matmul"), 1);
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.flash_attention_f16"), 1);
+  }
+}
+
 TEST_P(CudaKernels, AttentionOtherHeadSize) {
   SKIP_WITHOUT_CUDA();
   attention_case(GetParam(), 2, 9, 13, 24);

@@ -1,5 +1,6 @@
 #include "backends/cuda/attention_layout.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "backends/cuda/cuda_ops.h"
@@ -34,66 +35,56 @@ Result<AttentionGeometry> attention_geometry(const ir::Node& n) {
   for (int64_t l : lay)
     if (l != kHeadMajor && l != kSeqMajor)
       return invalid_argument(where + ": attribute layouts must be 4 values of 0 or 1");
+  const std::vector<int64_t> head_offsets = n.attr_ints("head_offsets", {0, 0, 0}).value();
+  if (head_offsets.size() != 3)
+    return invalid_argument(where + ": attribute head_offsets must have 3 values");
   AttentionGeometry g;
   g.k_transposed = n.attr_int("k_transposed", 0).value() != 0;
   if (g.k_transposed && lay[1] != kHeadMajor)
     return invalid_argument(where + ": a transposed K must be head-major");
-  const Shape& qs = n.input(0)->shape();
-  const Shape& ks = n.input(1)->shape();
-  const Shape& vs = n.input(2)->shape();
-  const Shape& os = n.output(0)->shape();
-  if (qs.size() < 2 || ks.size() < 2 || vs.size() < 2 || os.size() < 2)
-    return invalid_argument(where + ": Q, K, V and O need rank >= 2");
+  const Shape* shapes[4] = {&n.input(0)->shape(), &n.input(1)->shape(), &n.input(2)->shape(),
+                            &n.output(0)->shape()};
+  for (int i = 0; i < 4; ++i) {
+    if (shapes[i]->size() < 2) return invalid_argument(where + ": Q, K, V and O need rank >= 2");
+    if (lay[i] == kSeqMajor && shapes[i]->size() != 3)
+      return invalid_argument(where + ": sequence-major inputs and outputs must be [S, H, D]");
+  }
+  const Shape &qs = *shapes[0], &ks = *shapes[1], &vs = *shapes[2], &os = *shapes[3];
   g.d = qs.back();
   g.dv = vs.back();
-  // Rows of one head and the strides between heads and rows, per layout.
-  auto head_major = [](const Shape& s, int64_t rows, int64_t width, int64_t& head, int64_t& row) {
+  g.sq = lay[0] == kSeqMajor ? qs[0] : qs[qs.size() - 2];
+  g.sk = lay[1] == kSeqMajor ? ks[0] : (g.k_transposed ? ks.back() : ks[ks.size() - 2]);
+  // The head count comes from the output: a sequence-major input may hold more heads than this
+  // attention reads (merged Q/K/V projections, qkv_merge.h).
+  g.batch = lay[3] == kSeqMajor ? os[1] : shape_numel(os) / std::max<int64_t>(g.sq * g.dv, 1);
+  // Per input: (head stride, row stride, first element) and whether its shape fits.
+  auto place = [&](int i, int64_t rows, int64_t width, int64_t& head, int64_t& row,
+                   int64_t& offset) -> bool {
+    const Shape& s = *shapes[i];
+    const int64_t first_head = i < 3 ? head_offsets[i] : 0;
+    if (lay[i] == kSeqMajor) {
+      head = s.back();
+      row = s[1] * s.back();
+      offset = first_head * s.back();
+      return s[0] == rows && s.back() == width && first_head >= 0 && first_head + g.batch <= s[1];
+    }
     head = rows * width;
     row = width;
-    (void)s;
-  };
-  auto seq_major = [](const Shape& s, int64_t& head, int64_t& row) {
-    head = s.back();
-    row = s[1] * s.back();
+    offset = 0;
+    return first_head == 0 && shape_numel(s) == g.batch * rows * width;
   };
   auto& st = g.strides;
-  if (lay[0] == kSeqMajor) {
-    if (qs.size() != 3) return invalid_argument(where + ": sequence-major Q must be [S, H, D]");
-    g.sq = qs[0];
-    g.batch = qs[1];
-    seq_major(qs, st.q_head, st.q_row);
-  } else {
-    g.sq = qs[qs.size() - 2];
-    g.batch = shape_numel(qs) / (g.sq * g.d);
-    head_major(qs, g.sq, g.d, st.q_head, st.q_row);
-  }
-  if (lay[1] == kSeqMajor) {
-    if (ks.size() != 3) return invalid_argument(where + ": sequence-major K must be [S, H, D]");
-    g.sk = ks[0];
-    seq_major(ks, st.k_head, st.k_row);
-  } else {
-    g.sk = g.k_transposed ? ks.back() : ks[ks.size() - 2];
-    head_major(ks, g.sk, g.d, st.k_head, st.k_row);
-  }
-  if (lay[2] == kSeqMajor) {
-    if (vs.size() != 3) return invalid_argument(where + ": sequence-major V must be [S, H, D]");
-    seq_major(vs, st.v_head, st.v_row);
-  } else {
-    head_major(vs, g.sk, g.dv, st.v_head, st.v_row);
-  }
-  if (lay[3] == kSeqMajor) {
-    if (os.size() != 3) return invalid_argument(where + ": sequence-major O must be [S, H, D]");
-    seq_major(os, st.o_head, st.o_row);
-  } else {
-    head_major(os, g.sq, g.dv, st.o_head, st.o_row);
-  }
+  int64_t o_offset = 0;
   const int64_t kd = g.k_transposed ? ks[ks.size() - 2] : ks.back();
-  if (kd != g.d || shape_numel(ks) != g.batch * g.sk * g.d ||
-      shape_numel(vs) != g.batch * g.sk * g.dv || shape_numel(os) != g.batch * g.sq * g.dv)
+  const bool ok = kd == g.d && place(0, g.sq, g.d, st.q_head, st.q_row, g.q_offset) &&
+                  place(1, g.sk, g.d, st.k_head, st.k_row, g.k_offset) &&
+                  place(2, g.sk, g.dv, st.v_head, st.v_row, g.v_offset) &&
+                  place(3, g.sq, g.dv, st.o_head, st.o_row, o_offset);
+  if (!ok)
     return invalid_argument(where + ": Q " + shape_to_string(qs) + ", K " + shape_to_string(ks) +
                             ", V " + shape_to_string(vs) + " and O " + shape_to_string(os) +
                             " do not describe one attention with head size " +
-                            std::to_string(g.d));
+                            std::to_string(g.d) + " (layouts and head_offsets included)");
   return g;
 }
 

@@ -5,7 +5,8 @@
 // Attribute `layouts` = [q, k, v, o], each
 //   0  head-major [batch..., S, D] (the ONNX semantics of the node; the default), or
 //   1  sequence-major [S, heads, D]: head h of row s at s * heads * D + h * D, which is the
-//      [S, heads * D] output of a projection MatMul read as is.
+//      [S, heads * D] output of a projection MatMul read as is. With attribute head_offsets
+//      = [q, k, v] an input may hold more heads than the attention reads, starting at its offset.
 // Only the flash kernel (FP16, D = 64) takes layout 1; the cuBLASLt path needs head-major.
 #pragma once
 
@@ -20,6 +21,9 @@ struct AttentionGeometry {
   int64_t sq = 0, sk = 0, d = 0, dv = 0;
   bool k_transposed = false;  // K given as [..., D, Sk] (head-major only)
   AttentionStrides strides;   // element strides for the flash kernel
+  // Elements from each input's start to its first head (attribute head_offsets, in heads: merged
+  // Q/K/V projections keep all three in one [S, 3 H, D] value, qkv_merge.h).
+  int64_t q_offset = 0, k_offset = 0, v_offset = 0;
 };
 
 // The geometry of a CudaAttention node from its values' shapes and its attributes; an error

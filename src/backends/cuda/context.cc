@@ -765,9 +765,10 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
       ASSIGN_OR_RETURN(void* q, dev(x));
       ASSIGN_OR_RETURN(void* k, dev(n.input(1)));
       ASSIGN_OR_RETURN(void* v, dev(n.input(2)));
-      s->q = q;
-      s->k = k;
-      s->v = v;
+      const size_t es = dtype_size(x->dtype());
+      s->q = static_cast<const uint8_t*>(q) + geo.q_offset * es;
+      s->k = static_cast<const uint8_t*>(k) + geo.k_offset * es;
+      s->v = static_cast<const uint8_t*>(v) + geo.v_offset * es;
       ASSIGN_OR_RETURN(s->o, dev(y));
       if (!s->flash) {
         const std::vector<int64_t> layouts = n.attr_ints("layouts", {0, 0, 0, 0}).value();

@@ -13,6 +13,7 @@
 #include "backends/cuda/eltwise_chain.h"
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/matmul.h"
+#include "backends/cuda/qkv_merge.h"
 #include "backends/cuda/tactic_cache.h"
 #include "ops/op_registry.h"
 
@@ -162,10 +163,11 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   if (config.int8)
     log_warning("CUDA backend: INT8 kernels are not implemented yet; building " +
                 std::string(config.fp16 ? "FP16" : "FP32") + " layers instead");
-  int folded_transposes = 0;
+  int folded_transposes = 0, merged_projections = 0;
   if (config.fp16) {
     RETURN_IF_ERROR(convert_to_fp16(*plan.graph));
     ASSIGN_OR_RETURN(folded_transposes, fold_attention_layouts(*plan.graph));
+    ASSIGN_OR_RETURN(merged_projections, merge_qkv_projections(*plan.graph));
   }
   ASSIGN_OR_RETURN(int folded_eltwise_io, fold_eltwise_io(*plan.graph));
   plan.backend = BackendKind::kCuda;
@@ -195,6 +197,7 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   plan.metadata["cuda.layout_transposes"] = std::to_string(stats.layout_transposes);
   plan.metadata["cuda.attention_transposes_folded"] = std::to_string(folded_transposes);
   plan.metadata["cuda.eltwise_io_folded"] = std::to_string(folded_eltwise_io);
+  plan.metadata["cuda.qkv_gemms_merged"] = std::to_string(merged_projections);
   plan.metadata["cuda.conv_tactics"] = config.deterministic ? "heuristic" : "timed";
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
