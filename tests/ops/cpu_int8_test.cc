@@ -278,6 +278,86 @@ TEST(CpuInt8, ConvChainPassesInt8Between) {
   expect_int8_close({max_diff(outs.at(out), fq), max_diff(fp32, fq), max_abs(fq) / 127.0});
 }
 
+// A ResNet basic block with an int8 residual: h0 = relu(conv0(x)) is read by conv1 (as X) and
+// by conv2's residual sum, h1 = relu(conv1(h0)), out = relu(conv2(h1) + h0); with `tail`,
+// y = conv3(out). Every tensor between the convs stays s8, the residual is added from s8
+// (scaled into conv2's f32 output, or into its s8 output with the tail). Checked against
+// fake quant with every int8 tensor, the residual included, rounded to its grid.
+void check_int8_residual_block(bool tail) {
+  const float sx = 1.0f / 127.0f, sh0 = 6.0f / 127.0f, sh1 = 9.0f / 127.0f, sout = 12.0f / 127.0f;
+  const Tensor w0 = random_tensor({8, 8, 3, 3}, 101), w1 = random_tensor({8, 8, 3, 3}, 102);
+  const Tensor w2 = random_tensor({8, 8, 3, 3}, 103), w3 = random_tensor({5, 8, 1, 1}, 104);
+  struct Built {
+    std::unique_ptr<ir::Graph> g;
+    std::string conv0, conv1, conv2, conv3, h0, h1, out, y;
+  };
+  auto make = [&](bool fake_quant) {
+    GraphBuilder b;
+    Built r;
+    auto fq = [&](ir::Value* v, float s, const std::string& hint) {
+      if (!fake_quant) return v;
+      Tensor st(DataType::kFloat32, {}), zt(DataType::kInt8, {});
+      st.data<float>()[0] = s;
+      zt.data<int8_t>()[0] = 0;
+      ir::Value* sv = b.constant(hint + "_s", st);
+      ir::Value* zv = b.constant(hint + "_z", zt);
+      return b.node("DequantizeLinear", {b.node("QuantizeLinear", {v, sv, zv}), sv, zv});
+    };
+    auto weight = [&](const std::string& name, const Tensor& w) {
+      return b.constant(name, fake_quant ? fake_quant_weights(w, 0) : w);
+    };
+    const ir::AttributeMap pads{{"pads", ints({1, 1, 1, 1})}};
+    ir::Value* x = b.input("x", {1, 8, 10, 12});
+    ir::Value* c0 = b.node("Conv", {fq(x, sx, "x"), weight("w0", w0)}, pads);
+    ir::Value* h0 = b.node("Relu", {c0});
+    ir::Value* h0q = fq(h0, sh0, "h0");
+    ir::Value* c1 = b.node("Conv", {h0q, weight("w1", w1)}, pads);
+    ir::Value* h1 = b.node("Relu", {c1});
+    ir::Value* c2 = b.node("Conv", {fq(h1, sh1, "h1"), weight("w2", w2)}, pads);
+    ir::Value* out = b.node("Relu", {b.node("Add", {c2, h0q})});
+    r.conv0 = c0->producer()->name(), r.conv1 = c1->producer()->name();
+    r.conv2 = c2->producer()->name(), r.h0 = h0->name(), r.h1 = h1->name(), r.out = out->name();
+    if (tail) {
+      ir::Value* y = b.node("Conv", {fq(out, sout, "out"), weight("w3", w3)});
+      r.conv3 = y->producer()->name();
+      r.y = y->name();
+      b.output(y);
+    } else {
+      r.y = out->name();
+      b.output(out);
+    }
+    r.g = b.finish();
+    return r;
+  };
+  Built plain = make(false), fq = make(true);
+  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  engine::Plan plan;
+  plan.graph = plain.g->clone();
+  plan.int8_scales = {{"x", sx}, {plain.h0, sh0}, {plain.h1, sh1}, {plain.out, sout}};
+  BuilderConfig config;
+  config.int8 = true;
+  for (const std::string& n : {plain.conv0, plain.conv1, plain.conv2, plain.conv3})
+    if (!n.empty()) config.layer_precisions[n] = Precision::kInt8;
+  ASSERT_TRUE(be->compile(plan, config).ok());
+  EXPECT_EQ(count_kernel(plan, "onednn.conv.s8"), tail ? 4 : 3);
+  EXPECT_EQ(plan.metadata["cpu.int8_chained"], tail ? "3" : "2");
+  auto ctx = be->create_context(plan, {});
+  ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
+  TensorMap feeds{{"x", random_tensor({1, 8, 10, 12}, 105)}}, outs;
+  ASSERT_TRUE(ctx.value()->infer(feeds, outs).ok());
+  auto prof = ctx.value()->profile(feeds);
+  ASSERT_TRUE(prof.ok());
+  int quantize_steps = 0;
+  for (const auto& p : prof.value()) quantize_steps += p.op_type == "Quantize";
+  EXPECT_EQ(quantize_steps, 1) << "only the network input is quantized by a separate step";
+  const Tensor ref = run_reference(*fq.g, feeds, fq.y);
+  const Tensor fp32 = run_reference(*plain.g, feeds, plain.y);
+  expect_int8_close({max_diff(outs.at(plain.y), ref), max_diff(fp32, ref), max_abs(ref) / 127.0});
+}
+
+TEST(CpuInt8, ResidualBlockInInt8IntoF32Output) { check_int8_residual_block(false); }
+TEST(CpuInt8, ResidualBlockInInt8IntoInt8Output) { check_int8_residual_block(true); }
+
 // No scale for the input: the layer stays FP32 (and matches the reference exactly).
 TEST(CpuInt8, LayerWithoutInputScaleStaysFp32) {
   GraphBuilder b;

@@ -231,6 +231,13 @@ Result<Placement> BuildState::quantized(const ir::Value* v, const memory::desc& 
   return out;
 }
 
+Result<Placement> BuildState::int8_placement(const ir::Value* v, float scale) const {
+  for (const Quantized& q : quantized_)
+    if (q.value == v && q.scale == scale) return q.placement;
+  return internal_error("value '" + v->name() + "' is not held in int8 with scale " +
+                        std::to_string(scale));
+}
+
 Status BuildState::define_quantized(const ir::Value* v, Placement p, float scale) {
   if (p.md.data_type() != memory::data_type::s8 || !(scale > 0.0f))
     return internal_error("value '" + v->name() + "': an int8 definition needs an s8 layout and a scale > 0");

@@ -21,8 +21,9 @@
 //                               x_scale, the s8 x s8 product accumulates in s32 and is
 //                               dequantized with x_scale * w_scales[c]; bias, residual and ReLU
 //                               then apply in f32 exactly as in FusedConv. Y is f32, or, with
-//                               attribute y_scale > 0 (no residual), Y is held in s8 as
-//                               round(Y / y_scale) for Int8Conv readers only.
+//                               attribute y_scale > 0, Y is held in s8 as round(Y / y_scale)
+//                               for Int8Conv readers only. z_scale > 0: Z is held in s8 with
+//                               that scale (its producer's y_scale) and added as Z_q * z_scale.
 //   Int8MatMul(A, Bq, [C])      FusedMatMul with constant int8 Bq [K, N] (or [N, K] when
 //                               trans_b=1) and attributes x_scale, w_scales (one per N).
 #pragma once

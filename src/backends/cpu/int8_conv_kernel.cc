@@ -7,7 +7,8 @@
 // s8-source compensation). Dequantization is fused: oneDNN's output scales are
 // x_scale * w_scales[c] per output channel (mask 1 << 1), then the sum (residual) and ReLU
 // post-ops run on the f32 result, exactly the FusedConv epilogue. With y_scale (int8_lowering.h)
-// the output scales also divide by y_scale and dst is s8: the next Int8Conv reads it as is.
+// the output scales also divide by y_scale and dst is s8: the next Int8Conv reads it as is; with
+// z_scale the residual is an s8 tensor, added with the sum post-op's scale.
 //
 // oneDNN 2.x (Debian's libdnnl 2.6) computes dst = output_scale * (acc_s32 + bias): the bias is
 // added BEFORE the scales (oneDNN 3 moved it after). So the f32 bias is passed divided by
@@ -35,7 +36,9 @@ class Int8ConvStep final : public Step {
       dst_ = memory(pd_.dst_desc(), pd_.get_engine(), arena + slots[dst_slot_].offset);
       if (res_slot_ >= 0) {
         res_ = memory(res_md_, pd_.get_engine(), arena + slots[res_slot_].offset);
-        res_copy_ = dnnl::reorder(res_, dst_);
+        dnnl::primitive_attr attr;
+        if (res_scale_ != 1.0f) attr.set_output_scales(0, {res_scale_});
+        res_copy_ = dnnl::reorder(dnnl::reorder::primitive_desc(res_, dst_, attr));
       }
     });
   }
@@ -54,6 +57,7 @@ class Int8ConvStep final : public Step {
   memory weights_, bias_;
   int src_slot_ = -1, dst_slot_ = -1;
   int res_slot_ = -1;  // residual copied into dst before the conv (-1: none, or in place)
+  float res_scale_ = 1.0f;  // the copy converts: dequantizes an s8 residual, or quantizes one
   memory::desc res_md_;
   memory src_, dst_, res_;
   dnnl::reorder res_copy_;
@@ -97,8 +101,17 @@ Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::stri
   if (!(y_scale >= 0.0f) || !std::isfinite(y_scale))
     return invalid_model(node.describe() + ": y_scale must be finite and >= 0, found " +
                          std::to_string(y_scale));
-  if (y_scale > 0.0f && z)
-    return invalid_model(node.describe() + ": an int8 output (y_scale) cannot take a residual input");
+  ASSIGN_OR_RETURN(float z_scale, node.attr_float("z_scale", 0.0f));
+  if (!(z_scale >= 0.0f) || !std::isfinite(z_scale) || (z_scale > 0.0f && !z))
+    return invalid_model(node.describe() + ": z_scale must be finite, >= 0 and only given with a "
+                         "residual input, found " + std::to_string(z_scale));
+  // The residual reaches dst in two stages: a copy into dst before the conv (a reorder scaled by
+  // copy_scale, or nothing when dst overwrites it in place), then oneDNN's sum post-op adds
+  // sum_scale * dst_old in dst's own units.
+  float copy_scale = 1.0f, sum_scale = 1.0f;
+  if (z_scale > 0.0f && y_scale > 0.0f) sum_scale = z_scale / y_scale;  // s8 -> s8: layout only
+  else if (z_scale > 0.0f) copy_scale = z_scale;                       // dequantize into f32
+  else if (y_scale > 0.0f) copy_scale = 1.0f / y_scale;                // quantize into s8
   std::vector<float> dst_scales = out_scales;
   if (y_scale > 0.0f)
     for (float& s : dst_scales) s /= y_scale;
@@ -109,7 +122,7 @@ Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::stri
   const memory::dims x_dims(x->shape().begin(), x->shape().end());
   RETURN_IF_ERROR(dnnl_try(what, [&] {
     dnnl::post_ops po;
-    if (z) po.append_sum(1.0f);
+    if (z) po.append_sum(sum_scale);
     if (relu) po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
     dnnl::primitive_attr attr;
     attr.set_output_scales(1 << 1, dst_scales);  // per output channel of dst
@@ -139,38 +152,40 @@ Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::stri
   step->src_slot_ = src.slot;
   std::vector<int> used{src.slot};
 
-  // Residual: as in the f32 conv (conv_kernel.cc), in place when this conv is its last reader
-  // and it already has dst's layout, else copied into dst before the conv runs.
+  // Residual: as in the f32 conv (conv_kernel.cc), in place when this conv is its last reader,
+  // it already has dst's layout and type and needs no conversion, else copied into dst before
+  // the conv runs.
   Placement out;
   out.md = step->pd_.dst_desc();
-  if (y_scale > 0.0f) {
-    out.plain = false;
-    out.slot = bs.new_slot(out.md.get_size());
-    step->dst_slot_ = out.slot;
-    used.push_back(out.slot);
-    RETURN_IF_ERROR(bs.define_quantized(y, out, y_scale));
-    bs.add_step(std::move(step), used);
-    return ok_status();
-  }
-  out.plain = out.md == plain_md(y->shape());
+  out.plain = y_scale == 0.0f && out.md == plain_md(y->shape());
   if (z) {
-    ASSIGN_OR_RETURN(Placement zp, bs.primary(z));
-    if (zp.md == out.md && z != x && last_reader(bs.graph(), z, node) &&
-        !bs.slot_shared(zp.slot) && !bs.graph().is_graph_output(z)) {
-      out.slot = zp.slot;
+    Placement zp;
+    if (z_scale > 0.0f) {
+      ASSIGN_OR_RETURN(zp, bs.int8_placement(z, z_scale));
     } else {
+      ASSIGN_OR_RETURN(zp, bs.primary(z));
       if (zp.md.is_zero()) {
         ASSIGN_OR_RETURN(zp, bs.in_layout(z, plain_md(z->shape())));
       }
+    }
+    if (copy_scale == 1.0f && zp.md == out.md && z != x && last_reader(bs.graph(), z, node) &&
+        !bs.slot_shared(zp.slot) && !bs.graph().is_graph_output(z)) {
+      out.slot = zp.slot;
+    } else {
       step->res_slot_ = zp.slot;
       step->res_md_ = zp.md;
+      step->res_scale_ = copy_scale;
       used.push_back(zp.slot);
     }
   }
   if (out.slot < 0) out.slot = bs.new_slot(out.md.get_size());
   step->dst_slot_ = out.slot;
   used.push_back(out.slot);
-  bs.define(y, out);
+  if (y_scale > 0.0f) {
+    RETURN_IF_ERROR(bs.define_quantized(y, out, y_scale));
+  } else {
+    bs.define(y, out);
+  }
   bs.add_step(std::move(step), used);
   return ok_status();
 }

@@ -15,29 +15,45 @@ struct QuantizedWeight {
   std::vector<float> scales;
 };
 
-// Int8Conv outputs that only Int8Conv nodes read (as their quantized input X, all with the same
-// x_scale) are produced in s8 directly: attribute y_scale = that scale. The consumer would round
-// the f32 output to the same grid anyway, so the result is the same, without an f32 tensor and a
-// quantizing pass over it. Not for a conv with a residual input (its sum runs in f32) or a
-// graph output. In ResNet this chains the first conv of every basic block into the second.
-int chain_int8_outputs(ir::Graph& graph) {
+// Int8Conv outputs that only Int8Conv nodes read are produced in s8 directly (attribute
+// y_scale): readers that quantize it as their input X must agree on one x_scale, which becomes
+// y_scale; readers that add it as their residual Z get z_scale = y_scale and add the s8 values
+// (oneDNN's sum post-op scaled by z_scale / their own output scale). When only residual readers
+// exist, y's calibrated scale is used. An X reader would round the f32 output to the same grid
+// anyway; a residual reader now adds the rounded value (TensorRT's INT8 residual semantics),
+// which is the one numerical change. Not for graph outputs. In ResNet every block output and
+// the first conv of every block stay int8; only the max pool output (f32) is quantized.
+int chain_int8_outputs(ir::Graph& graph, const std::map<std::string, float>& scales) {
   const auto uses = graph.build_uses();
   int chained = 0;
   for (const auto& n : graph.nodes()) {
-    if (n->domain() != "actrt" || n->op_type() != kInt8Conv || n->input(3)) continue;
+    if (n->domain() != "actrt" || n->op_type() != kInt8Conv) continue;
     const ir::Value* y = n->output(0);
     auto it = uses.find(y);
     if (!y || graph.is_graph_output(y) || it == uses.end() || it->second.empty()) continue;
     float scale = 0;
     bool ok = true;
-    for (const ir::Node* r : it->second) {
+    std::vector<ir::Node*> residual_readers;
+    for (ir::Node* r : it->second) {
+      if (r->domain() != "actrt" || r->op_type() != kInt8Conv || (r->input(0) == y) == (r->input(3) == y)) {
+        ok = false;  // not an Int8Conv, or it reads y as both X and Z
+        break;
+      }
+      if (r->input(3) == y) {
+        residual_readers.push_back(r);
+        continue;
+      }
       auto s = r->attr_float("x_scale", 0.0f);
-      ok &= r->domain() == "actrt" && r->op_type() == kInt8Conv && r->input(0) == y &&
-            r->input(3) != y && s.ok() && s.value() > 0.0f && (scale == 0 || s.value() == scale);
+      ok &= s.ok() && s.value() > 0.0f && (scale == 0 || s.value() == scale);
       if (s.ok()) scale = s.value();
     }
-    if (!ok) continue;
+    if (ok && scale == 0) {
+      auto cal = scales.find(y->name());
+      if (cal != scales.end() && cal->second > 0.0f && std::isfinite(cal->second)) scale = cal->second;
+    }
+    if (!ok || !(scale > 0.0f)) continue;
     n->set_attribute("y_scale", ir::Attribute::from_float(scale));
+    for (ir::Node* r : residual_readers) r->set_attribute("z_scale", ir::Attribute::from_float(scale));
     ++chained;
   }
   return chained;
@@ -91,7 +107,7 @@ Result<Int8Lowering> lower_int8(ir::Graph& graph,
   }
   // f32 weights that only INT8 nodes read are dropped, so an engine stores each weight once.
   graph.compact();
-  out.chained = chain_int8_outputs(graph);
+  out.chained = chain_int8_outputs(graph, scales);
   return out;
 }
 

@@ -10,8 +10,9 @@
 // for lack of a scale are listed in the result (the planner already warned per tensor).
 // Attention, LayerNorm, Softmax and elementwise chains have no INT8 kernels and stay FP32.
 //
-// Between two INT8 convolutions the tensor stays int8: an Int8Conv whose every reader is an
-// Int8Conv quantizing it with one scale gets attribute y_scale and writes s8 (fused_ops.h).
+// Between INT8 convolutions the tensor stays int8: an Int8Conv whose every reader is an
+// Int8Conv (quantizing it with one scale, or adding it as the residual) gets attribute y_scale
+// and writes s8; its residual readers get z_scale (fused_ops.h).
 #pragma once
 
 #include <functional>
@@ -27,7 +28,7 @@ namespace actrt::cpu {
 struct Int8Lowering {
   int conv = 0;
   int matmul = 0;
-  int chained = 0;  // Int8Conv producing s8 for Int8Conv readers (attribute y_scale)
+  int chained = 0;  // Int8Convs producing s8 for Int8Conv readers (attribute y_scale)
   std::vector<std::string> no_scale;  // nodes that wanted INT8 but their input has no scale
 };
 

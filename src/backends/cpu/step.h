@@ -110,6 +110,8 @@ class BuildState {
   // Defines v as produced in s8 with `scale` (an Int8Conv with y_scale): quantized() hands it to
   // readers with that scale; any f32 use of v is an internal error.
   Status define_quantized(const ir::Value* v, Placement p, float scale);
+  // The s8 placement of v with `scale` that define_quantized() or quantized() made (error if none).
+  Result<Placement> int8_placement(const ir::Value* v, float scale) const;
   // Number of graph nodes reading v, plus one if it is a graph output.
   int use_count(const ir::Value* v) const;
   // Whether the slot is shared with other values (views) — in-place reuse must not touch it.
