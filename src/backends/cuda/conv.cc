@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/tactic_timer.h"
 
 namespace actrt::cuda {
 
@@ -122,74 +123,44 @@ Result<int> CudnnConv::choose_algo(cudnnHandle_t h, bool deterministic, size_t m
   } else {
     for (int a = 0; a < CUDNN_CONVOLUTION_FWD_ALGO_COUNT; ++a) candidates.push_back(a);
   }
-  // Scratch buffers with non-zero data (zeros can run faster than real data).
-  void *x = nullptr, *w = nullptr, *y = nullptr, *b = nullptr, *z = nullptr, *ws = nullptr;
-  cudaEvent_t e0 = nullptr, e1 = nullptr;
-  auto cleanup = [&] {
-    for (void* p : {x, w, y, b, z, ws})
-      if (p) cudaFree(p);
-    if (e0) cudaEventDestroy(e0);
-    if (e1) cudaEventDestroy(e1);
-  };
-  auto alloc = [&](void** p, size_t bytes) -> Status {
-    CUDA_RETURN_IF_ERROR(cudaMalloc(p, std::max<size_t>(bytes, 256)), name_ + " tuning");
-    CUDA_RETURN_IF_ERROR(cudaMemset(*p, 0x2c, bytes), name_ + " tuning");
-    return ok_status();
-  };
-  Status st = alloc(&x, x_bytes_);
-  if (st.ok()) st = alloc(&w, w_bytes_);
-  if (st.ok()) st = alloc(&y, y_bytes_);
-  if (st.ok()) st = alloc(&b, b_bytes_);
-  if (st.ok() && has_z_) st = alloc(&z, y_bytes_);
-  if (st.ok()) st = cuda_status(cudaEventCreate(&e0), "cudaEventCreate", name_);
-  if (st.ok()) st = cuda_status(cudaEventCreate(&e1), "cudaEventCreate", name_);
-  if (!st.ok()) {
-    cleanup();
-    return st;
+  TuningScratch scratch(name_);
+  ASSIGN_OR_RETURN(void* x, scratch.alloc(x_bytes_));
+  ASSIGN_OR_RETURN(void* w, scratch.alloc(w_bytes_));
+  ASSIGN_OR_RETURN(void* y, scratch.alloc(y_bytes_));
+  ASSIGN_OR_RETURN(void* b, scratch.alloc(b_bytes_));
+  void* z = nullptr;
+  if (has_z_) {
+    ASSIGN_OR_RETURN(z, scratch.alloc(y_bytes_));
   }
   cudaStream_t stream = nullptr;
   cudnnGetStream(h, &stream);
   int best = -1;
   double best_time = 1e30;
+  void* ws = nullptr;
   size_t ws_size = 0;
   std::string refusals;
   for (int algo : candidates) {
     auto need = workspace_bytes(h, algo);
     if (!need.ok() || *need > max_workspace) continue;
     if (*need > ws_size) {
-      if (ws) cudaFree(ws);
-      ws = nullptr;
-      if (cudaMalloc(&ws, *need) != cudaSuccess) {
-        cudaGetLastError();
-        ws_size = 0;
-        continue;
-      }
+      auto grown = scratch.alloc(*need);
+      if (!grown.ok()) continue;  // too large for this GPU now: not a candidate
+      ws = *grown;
       ws_size = *need;
     }
-    Status r = run(h, algo, x, w, b, z, y, ws, ws_size);
-    if (!r.ok()) {
-      refusals += " " + std::to_string(algo) + ": " + r.message() + ";";
+    // Deterministic builds take the first algorithm that runs, whatever the times say.
+    Result<double> ms = time_tactic(
+        stream, [&] { return run(h, algo, x, w, b, z, y, ws, ws_size); }, name_);
+    if (!ms.ok()) {
+      refusals += " " + std::to_string(algo) + ": " + ms.status().message() + ";";
       continue;
     }
-    if (deterministic) {
-      best = algo;
-      break;
-    }
-    constexpr int kReps = 5;
-    cudaEventRecord(e0, stream);
-    for (int i = 0; i < kReps; ++i) (void)run(h, algo, x, w, b, z, y, ws, ws_size);
-    cudaEventRecord(e1, stream);
-    if (cudaEventSynchronize(e1) != cudaSuccess) continue;
-    float ms = 0;
-    cudaEventElapsedTime(&ms, e0, e1);
-    if (ms / kReps < best_time) {
-      best_time = ms / kReps;
+    if (deterministic) return algo;
+    if (*ms < best_time) {
+      best_time = *ms;
       best = algo;
     }
   }
-  st = cuda_status(cudaStreamSynchronize(stream), "cudaStreamSynchronize", name_ + " tuning");
-  cleanup();
-  RETURN_IF_ERROR(st);
   if (best < 0)
     return unsupported(name_ + ": cuDNN accepts no algorithm for this convolution:" + refusals);
   if (best_ms) *best_ms = best_time;

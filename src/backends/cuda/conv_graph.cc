@@ -9,6 +9,7 @@
 
 #include "actrt/log.h"
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/tactic_timer.h"
 
 namespace actrt::cuda {
 
@@ -426,32 +427,16 @@ Status CudnnGraphConv::run(const void* x, const void* w, const void* bias, const
 Result<std::string> CudnnGraphConv::choose(bool deterministic, size_t limit, size_t max_workspace,
                                            double* best_ms) {
   ASSIGN_OR_RETURN(std::vector<Tactic> candidates, tactics(limit));
-  std::vector<void*> bufs;
-  cudaEvent_t e0 = nullptr, e1 = nullptr;
-  auto cleanup = [&] {
-    for (void* p : bufs) cudaFree(p);
-    if (e0) cudaEventDestroy(e0);
-    if (e1) cudaEventDestroy(e1);
-  };
-  // Scratch with non-zero data (zeros can run faster than real data).
-  auto alloc = [&](size_t bytes) -> Result<void*> {
-    void* p = nullptr;
-    CUDA_RETURN_IF_ERROR(cudaMalloc(&p, std::max<size_t>(bytes, 256)), name_ + " tuning");
-    bufs.push_back(p);
-    CUDA_RETURN_IF_ERROR(cudaMemset(p, 0x2c, bytes), name_ + " tuning");
-    return p;
-  };
   Result<std::string> result = [&]() -> Result<std::string> {
-    ASSIGN_OR_RETURN(void* x, alloc(x_bytes_));
-    ASSIGN_OR_RETURN(void* w, alloc(w_bytes_));
-    ASSIGN_OR_RETURN(void* b, alloc(b_bytes_));
-    ASSIGN_OR_RETURN(void* y, alloc(y_bytes_));
+    TuningScratch scratch(name_);
+    ASSIGN_OR_RETURN(void* x, scratch.alloc(x_bytes_));
+    ASSIGN_OR_RETURN(void* w, scratch.alloc(w_bytes_));
+    ASSIGN_OR_RETURN(void* b, scratch.alloc(b_bytes_));
+    ASSIGN_OR_RETURN(void* y, scratch.alloc(y_bytes_));
     void* z = nullptr;
     if (has_z_) {
-      ASSIGN_OR_RETURN(z, alloc(y_bytes_));
+      ASSIGN_OR_RETURN(z, scratch.alloc(y_bytes_));
     }
-    CUDA_RETURN_IF_ERROR(cudaEventCreate(&e0), name_);
-    CUDA_RETURN_IF_ERROR(cudaEventCreate(&e1), name_);
     cudaStream_t stream = nullptr;
     cudnnGetStream(handle_, &stream);
     std::string best;
@@ -468,33 +453,29 @@ Result<std::string> CudnnGraphConv::choose(bool deterministic, size_t limit, siz
       if (st.ok() && workspace_ > max_workspace)
         st = unsupported("needs " + std::to_string(workspace_ >> 20) + " MiB of workspace");
       if (st.ok() && workspace_ > ws_size) {
-        ASSIGN_OR_RETURN(ws, alloc(workspace_));
+        ASSIGN_OR_RETURN(ws, scratch.alloc(workspace_));
         ws_size = workspace_;
       }
-      if (st.ok()) st = run(x, w, b, z, y, ws);
-      if (st.ok()) st = cuda_status(cudaStreamSynchronize(stream), "cudaStreamSynchronize", name_);
+      auto refuse = [&](const Status& why) {
+        refusals += " " + t + ": " + why.message() + ";";
+        log_verbose(name_ + ": tactic " + t + " refused (" + why.message() + ")");
+      };
       if (!st.ok()) {
-        cudaGetLastError();
-        refusals += " " + t + ": " + st.message() + ";";
-        log_verbose(name_ + ": tactic " + t + " refused (" + st.message() + ")");
+        refuse(st);
+        continue;
+      }
+      // Deterministic builds take the first tactic that runs, whatever the times say.
+      Result<double> ms = time_tactic(stream, [&] { return run(x, w, b, z, y, ws); }, name_);
+      if (!ms.ok()) {
+        refuse(ms.status());
         continue;
       }
       if (deterministic) return t;
-      constexpr int kReps = 5;
-      cudaEventRecord(e0, stream);
-      for (int i = 0; i < kReps; ++i) (void)run(x, w, b, z, y, ws);
-      cudaEventRecord(e1, stream);
-      if (cudaEventSynchronize(e1) != cudaSuccess) {
-        cudaGetLastError();
-        continue;
-      }
-      float ms = 0;
-      cudaEventElapsedTime(&ms, e0, e1);
       log_verbose(name_ + ": tactic " + t + (candidate.runtime_compiled ? " (runtime-compiled)" : "") +
-                  " " + std::to_string(ms / kReps) + " ms, plan built in " +
-                  std::to_string(finalize_s) + " s");
-      if (ms / kReps < best_time) {
-        best_time = ms / kReps;
+                  " " + std::to_string(*ms) + " ms, plan built in " + std::to_string(finalize_s) +
+                  " s");
+      if (*ms < best_time) {
+        best_time = *ms;
         best = t;
       }
     }
@@ -503,7 +484,6 @@ Result<std::string> CudnnGraphConv::choose(bool deterministic, size_t limit, siz
     if (best_ms) *best_ms = best_time;
     return best;
   }();
-  cleanup();
   if (result.ok()) RETURN_IF_ERROR(select(*result));
   return result;
 }

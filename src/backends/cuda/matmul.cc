@@ -4,6 +4,7 @@
 
 #include "actrt/log.h"
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/tactic_timer.h"
 
 namespace actrt::cuda {
 
@@ -149,62 +150,36 @@ Result<int> time_lt_algos(cublasLtHandle_t h, const GemmSpec& spec, size_t max_w
   const size_t b_bytes = span(spec.stride_b, spec.k * spec.n);
   const size_t c_bytes = span(spec.stride_c, spec.m * spec.n);
   const size_t bias_bytes = static_cast<size_t>(spec.addend ? spec.m * spec.n : spec.n) * es;
-  // Scratch with non-zero data (zeros can run faster than real data), one stream, two events.
-  void *a = nullptr, *b = nullptr, *c = nullptr, *bias = nullptr, *ws = nullptr;
+  TuningScratch scratch(where);
+  ASSIGN_OR_RETURN(void* a, scratch.alloc(a_bytes));
+  ASSIGN_OR_RETURN(void* b, scratch.alloc(b_bytes));
+  ASSIGN_OR_RETURN(void* c, scratch.alloc(c_bytes));
+  ASSIGN_OR_RETURN(void* bias, scratch.alloc(bias_bytes));
+  ASSIGN_OR_RETURN(void* ws, scratch.alloc(max_workspace));
   cudaStream_t stream = nullptr;
-  cudaEvent_t e0 = nullptr, e1 = nullptr;
-  auto cleanup = [&] {
-    for (void* p : {a, b, c, bias, ws})
-      if (p) cudaFree(p);
-    if (e0) cudaEventDestroy(e0);
-    if (e1) cudaEventDestroy(e1);
-    if (stream) cudaStreamDestroy(stream);
-  };
-  auto alloc = [&](void** p, size_t bytes) -> Status {
-    CUDA_RETURN_IF_ERROR(cudaMalloc(p, std::max<size_t>(bytes, 256)), where + " tuning");
-    CUDA_RETURN_IF_ERROR(cudaMemset(*p, 0x2c, bytes), where + " tuning");
-    return ok_status();
-  };
-  Status st = alloc(&a, a_bytes);
-  if (st.ok()) st = alloc(&b, b_bytes);
-  if (st.ok()) st = alloc(&c, c_bytes);
-  if (st.ok()) st = alloc(&bias, bias_bytes);
-  if (st.ok()) st = alloc(&ws, max_workspace);
-  if (st.ok()) st = cuda_status(cudaStreamCreate(&stream), "cudaStreamCreate", where + " tuning");
-  if (st.ok()) st = cuda_status(cudaEventCreate(&e0), "cudaEventCreate", where + " tuning");
-  if (st.ok()) st = cuda_status(cudaEventCreate(&e1), "cudaEventCreate", where + " tuning");
+  CUDA_RETURN_IF_ERROR(cudaStreamCreate(&stream), where + " tuning");
   int best = -1;
   double best_time = 1e30;
   std::string refusals;
-  for (int i = 0; st.ok() && i < count; ++i) {
+  for (int i = 0; i < count; ++i) {
     LtGemm g;
     Status r = g.init(h, spec, max_workspace, where, i);
-    if (r.ok()) r = g.run(h, a, b, bias, c, ws, max_workspace, stream);  // warm-up; refusals show here
-    if (r.ok()) r = cuda_status(cudaStreamSynchronize(stream), "cudaStreamSynchronize", where);
     if (!r.ok()) {
       refusals += " " + std::to_string(i) + ": " + r.message() + ";";
-      cudaGetLastError();
       continue;
     }
-    constexpr int kReps = 5;
-    cudaEventRecord(e0, stream);
-    for (int rep = 0; rep < kReps; ++rep) (void)g.run(h, a, b, bias, c, ws, max_workspace, stream);
-    cudaEventRecord(e1, stream);
-    if (cudaEventSynchronize(e1) != cudaSuccess) {
-      cudaGetLastError();
+    Result<double> ms = time_tactic(
+        stream, [&] { return g.run(h, a, b, bias, c, ws, max_workspace, stream); }, where);
+    if (!ms.ok()) {
+      refusals += " " + std::to_string(i) + ": " + ms.status().message() + ";";
       continue;
     }
-    float ms = 0;
-    cudaEventElapsedTime(&ms, e0, e1);
-    if (ms / kReps < best_time) {
-      best_time = ms / kReps;
+    if (*ms < best_time) {
+      best_time = *ms;
       best = i;
     }
   }
-  if (st.ok() && stream)
-    st = cuda_status(cudaStreamSynchronize(stream), "cudaStreamSynchronize", where + " tuning");
-  cleanup();
-  RETURN_IF_ERROR(st);
+  cudaStreamDestroy(stream);
   if (best < 0)
     return unsupported(where + ": none of cuBLASLt's " + std::to_string(count) +
                        " candidates ran:" + refusals);
