@@ -358,6 +358,30 @@ void check_int8_residual_block(bool tail) {
 TEST(CpuInt8, ResidualBlockInInt8IntoF32Output) { check_int8_residual_block(false); }
 TEST(CpuInt8, ResidualBlockInInt8IntoInt8Output) { check_int8_residual_block(true); }
 
+// The quantizing step rounds half to even and saturates, as ONNX QuantizeLinear and TensorRT
+// do: x / s = 0.5, 1.5, 2.5, -0.5, -2.5, 200 become 0, 2, 2, 0, -2, 127. With an identity weight
+// (per-channel scale 1/127, q = 127) the INT8 matmul returns q * s.
+TEST(CpuInt8, QuantizeRoundsHalfToEvenAndSaturates) {
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {1, 6});
+  Tensor eye(DataType::kFloat32, {6, 6});
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j) eye.data<float>()[i * 6 + j] = i == j ? 1.0f : 0.0f;
+  ir::Value* y = b.node("MatMul", {x, b.constant("eye", eye)});
+  b.output(y);
+  auto g = b.finish();
+  auto run = build_int8(*g, y->producer()->name(), {{"x", 0.5f}});
+  ASSERT_TRUE(run);
+  Tensor in(DataType::kFloat32, {1, 6});
+  const std::vector<float> v{0.25f, 0.75f, 1.25f, -0.25f, -1.25f, 100.0f};
+  std::copy(v.begin(), v.end(), in.data<float>());
+  TensorMap outs;
+  ASSERT_TRUE(run->ctx->infer({{"x", in}}, outs).ok());
+  const std::vector<float> want{0.0f, 1.0f, 1.0f, 0.0f, -1.0f, 63.5f};
+  for (int i = 0; i < 6; ++i)
+    EXPECT_NEAR(outs.at(y->name()).data<float>()[i], want[i], 1e-4) << "element " << i;
+}
+
 // No scale for the input: the layer stays FP32 (and matches the reference exactly).
 TEST(CpuInt8, LayerWithoutInputScaleStaysFp32) {
   GraphBuilder b;
