@@ -95,6 +95,38 @@ TEST_P(CudaKernels, ImageNormalizationFeedsConvWithoutTranspose) {
   }
 }
 
+// ACT's backbone-to-transformer junction: batched camera features -> NCHW -> one Slice per camera
+// -> Concat along width -> flatten -> tokens first -> Concat after two more tokens (one constant,
+// one Unsqueezed projection). copy_fusion.h makes it one CudaCopy of strided pieces.
+TEST_P(CudaKernels, CameraTokenJunctionIsOneCopy) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  auto i64 = [&](const std::string& name, std::vector<int64_t> v) {
+    const int64_t n = int64_t(v.size());
+    return b.constant(name, Tensor::from_vector(DataType::kInt64, {n}, v));
+  };
+  ir::Value* feat = b.input("feat", {3, 4, 5, 8});  // [camera, h, w, c]
+  ir::Value* proprio = b.input("proprio", {1, 8});
+  ir::Value* nchw = b.node("Transpose", {feat}, {{"perm", ints({0, 3, 1, 2})}});
+  std::vector<ir::Value*> cams;
+  for (int64_t c = 0; c < 3; ++c)
+    cams.push_back(b.node("Slice", {nchw, i64("s" + std::to_string(c), {c}),
+                                    i64("e" + std::to_string(c), {c + 1}), i64("a" + std::to_string(c), {0})}));
+  ir::Value* wide = b.node("Concat", cams, {{"axis", int_attr(3)}});        // [1, 8, 4, 15]
+  ir::Value* flat = b.node("Reshape", {wide, i64("flat", {1, 8, 60})});
+  ir::Value* tokens = b.node("Transpose", {flat}, {{"perm", ints({2, 0, 1})}});  // [60, 1, 8]
+  ir::Value* latent = b.constant("latent", random_tensor({1, 1, 8}, 61));
+  ir::Value* robot = b.node("Unsqueeze", {proprio, i64("axis0", {0})});   // [1, 1, 8]
+  ir::Value* extra = b.node("Concat", {latent, robot}, {{"axis", int_attr(0)}});
+  b.output(b.node("Concat", {extra, tokens}, {{"axis", int_attr(0)}}));   // [62, 1, 8]
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.copy_pieces"), 1);
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.strided_copy"), 0);
+  }
+}
+
 TEST_P(CudaKernels, MatMulBiasRelu) {
   SKIP_WITHOUT_CUDA();
   GraphBuilder b;
@@ -260,14 +292,19 @@ TEST_P(CudaKernels, AttentionOtherHeadSize) {
 
 TEST_P(CudaKernels, LayerNormWithResidual) {
   SKIP_WITHOUT_CUDA();
-  for (int64_t cols : {512, 37, 1500}) {
+  // 512 and 768 take the vectorized FP16 kernel (with and without a residual), 37 and 1500 the
+  // generic one; 37 has a constant residual (ACT's decoder layer 0).
+  for (int64_t cols : {512, 37, 1500, 768}) {
     GraphBuilder b;
     ir::Value* x = b.input("x", {5, cols});
-    // A runtime residual for two sizes, a constant one (ACT's decoder layer 0) for the third.
-    ir::Value* r = cols == 37 ? b.constant("r", random_tensor({5, cols}, 14)) : b.input("r", {5, cols});
+    ir::Value* in = x;
+    if (cols != 768) {
+      ir::Value* r = cols == 37 ? b.constant("r", random_tensor({5, cols}, 14)) : b.input("r", {5, cols});
+      in = b.node("Add", {x, r});
+    }
     ir::Value* g1 = b.constant("g", random_tensor({cols}, 12));
     ir::Value* b1 = b.constant("b", random_tensor({cols}, 13));
-    b.output(b.node("LayerNormalization", {b.node("Add", {x, r}), g1, b1},
+    b.output(b.node("LayerNormalization", {in, g1, b1},
                     {{"axis", int_attr(-1)}, {"epsilon", float_attr(1e-5f)}}));
     auto g = b.finish();
     auto run = expect_matches_reference(*g, GetParam());

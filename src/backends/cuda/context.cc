@@ -360,6 +360,7 @@ std::string kernel_name(const ir::Node& n) {
     }
     if (n.op_type() == kCudaLayerNorm) return "actrt.layer_norm";
     if (n.op_type() == kCudaEltwise) return "actrt.eltwise_chain";
+    if (n.op_type() == kCudaCopy) return "actrt.copy_pieces";
     return "unknown";
   }
   bool all_const = !n.outputs().empty();
@@ -549,6 +550,48 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
       s->in_half = half_of(x);
       s->out_half = half_of(y);
       s->n = shape_numel(y->shape());
+      step = std::move(s);
+    } else if (kern == "actrt.copy_pieces") {
+      // copy_fusion.h: records of (source, rank, shape, source offset + strides, destination
+      // offset + strides).
+      auto s = std::make_unique<CopyStep>();
+      s->elem = dtype_size(y->dtype());
+      ASSIGN_OR_RETURN(void* out, dev(y));
+      const std::vector<int64_t> rec = n.attr_ints("pieces", {}).value();
+      const int64_t out_numel = shape_numel(y->shape());
+      for (size_t i = 0; i < rec.size();) {
+        const auto bad = [&] { return invalid_argument(nname + ": malformed pieces attribute"); };
+        if (i + 2 > rec.size()) return bad();
+        const int64_t src = rec[i], rank = rec[i + 1];
+        if (src < 0 || src >= int64_t(n.inputs().size()) || rank < 0 || rank > kMaxRank ||
+            i + 2 + 3 * size_t(rank) + 2 > rec.size())
+          return bad();
+        StridedCopy d;
+        d.rank = int(rank);
+        size_t at = i + 2;
+        for (int k = 0; k < rank; ++k) d.shape[k] = rec[at++];
+        d.in_offset = rec[at++];
+        for (int k = 0; k < rank; ++k) d.in_strides[k] = rec[at++];
+        d.out_offset = rec[at++];
+        for (int k = 0; k < rank; ++k) d.out_strides[k] = rec[at++];
+        i = at;
+        // Every piece must stay inside its source and the output (a corrupt engine must not
+        // write out of bounds).
+        auto span = [&](int64_t off, const int64_t* st) {
+          int64_t lo = off, hi = off;
+          for (int k = 0; k < rank; ++k) {
+            const int64_t e = (d.shape[k] - 1) * st[k];
+            (e < 0 ? lo : hi) += e;
+          }
+          return std::pair<int64_t, int64_t>{lo, hi};
+        };
+        const ir::Value* sv = n.input(size_t(src));
+        const auto [il, ih] = span(d.in_offset, d.in_strides);
+        const auto [ol, oh] = span(d.out_offset, d.out_strides);
+        if (il < 0 || ih >= shape_numel(sv->shape()) || ol < 0 || oh >= out_numel) return bad();
+        ASSIGN_OR_RETURN(void* in, dev(sv));
+        s->parts.push_back({in, out, d});
+      }
       step = std::move(s);
     } else if (kern == "actrt.strided_copy") {
       auto s = std::make_unique<CopyStep>();

@@ -8,6 +8,7 @@
 #include "backends/cuda/attention_layout.h"
 #include "backends/cuda/context.h"
 #include "backends/cuda/conv_choice.h"
+#include "backends/cuda/copy_fusion.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/eltwise_chain.h"
@@ -141,7 +142,7 @@ Status CudaBackend::check_target(std::string_view plan_target) const {
 std::string CudaBackend::unsupported_reason(const ir::Node& node) const {
   if (node.domain() == engine::kFusedDomain) {
     for (const char* op : {kCudaConv, kCudaMaxPool, kCudaMatMul, kCudaAttention, kCudaLayerNorm,
-                           kCudaEltwise})
+                           kCudaEltwise, kCudaCopy})
       if (node.op_type() == op) return "";
     return "fused op '" + node.op_type() + "' is not a CUDA backend op";
   }
@@ -170,6 +171,7 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
     ASSIGN_OR_RETURN(merged_projections, merge_qkv_projections(*plan.graph));
   }
   ASSIGN_OR_RETURN(int folded_eltwise_io, fold_eltwise_io(*plan.graph));
+  ASSIGN_OR_RETURN(int folded_copies, fold_copy_chains(*plan.graph));
   plan.backend = BackendKind::kCuda;
   plan.target = current_target();
   plan.layers.clear();
@@ -198,6 +200,7 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   plan.metadata["cuda.attention_transposes_folded"] = std::to_string(folded_transposes);
   plan.metadata["cuda.eltwise_io_folded"] = std::to_string(folded_eltwise_io);
   plan.metadata["cuda.qkv_gemms_merged"] = std::to_string(merged_projections);
+  plan.metadata["cuda.copy_nodes_folded"] = std::to_string(folded_copies);
   plan.metadata["cuda.conv_tactics"] = config.deterministic ? "heuristic" : "timed";
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -25,6 +25,8 @@
 //                            (input index or -1), reversed (1: operand on the left); optional
 //                            perm: y = Transpose(chain, perm) instead (eltwise_chain.h), and X
 //                            may be of the other float dtype (a folded Cast).
+//   CudaCopy(S1, ...)        y assembled from strided pieces of the sources (attribute pieces,
+//                            copy_fusion.h): a chain of Transpose / Slice / Reshape / Concat.
 #pragma once
 
 namespace actrt::cuda {
@@ -35,5 +37,6 @@ inline constexpr const char* kCudaMatMul = "CudaMatMul";
 inline constexpr const char* kCudaAttention = "CudaAttention";
 inline constexpr const char* kCudaLayerNorm = "CudaLayerNorm";
 inline constexpr const char* kCudaEltwise = "CudaEltwise";
+inline constexpr const char* kCudaCopy = "CudaCopy";
 
 }  // namespace actrt::cuda
