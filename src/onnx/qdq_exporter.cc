@@ -179,7 +179,14 @@ Result<QdqExportStats> write_qdq_model(const std::string& model_path,
     const std::string& op = node.op_type();
     const bool target = is_default_domain(node) && (op == "Conv" || op == "MatMul" || op == "Gemm") &&
                         !options.keep_float.count(node.name());
-    if (target) {
+    // A product of two activations (attention's Q x K^T and softmax x V) has no weight: it stays
+    // floating point, as in actrt's INT8 engines (fused FP32 attention). Quantizing its inputs
+    // made the model's own semantics useless: entropy calibration clips softmax probabilities
+    // (act-tiny: amax 0.083 for values up to 1), which ONNX Runtime then faithfully applies.
+    const bool has_weight = node.input_size() > 1 && init_index.count(node.input(1)) > 0;
+    if (target && !has_weight) {
+      stats.kept_float.push_back(op + " '" + node.name() + "'");
+    } else if (target) {
       const std::string where = op + " '" + node.name() + "'";
       bool any = false;
       // Inputs 0 and 1 are the product's operands (X/W, A/B); input 2, the bias, stays float.

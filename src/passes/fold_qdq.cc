@@ -1,6 +1,9 @@
 #include "passes/fold_qdq.h"
 
+#include <algorithm>
 #include <cmath>
+#include <unordered_map>
+#include <vector>
 
 #include "actrt/log.h"
 #include "passes/pass_util.h"
@@ -41,6 +44,29 @@ bool is_view(const ir::Node* n) {
   return false;
 }
 
+using Uses = std::unordered_map<const ir::Value*, std::vector<ir::Node*>>;
+
+// Whether reader `r` of `v` quantizes v itself when it runs INT8, so that it may read the
+// unrounded tensor: a Conv / MatMul / Gemm reading v as input 0 (only) with a constant input 1 (a
+// weight), or a view of v whose output is no graph output and whose every reader is one
+// (recursively). A product of two activations (attention) is not: backends run it in floating
+// point, where dropping the pair would change the model's result.
+bool int8_reader(const ir::Graph& g, const Uses& uses, const ir::Node* r, const ir::Value* v,
+                 int depth = 0) {
+  if (!r || depth > 8) return false;
+  for (size_t i = 1; i < r->inputs().size(); ++i)
+    if (r->input(i) == v) return false;
+  if (r->input(0) != v) return false;
+  if (is_op(r, "Conv") || is_op(r, "MatMul") || is_op(r, "Gemm"))
+    return r->input(1) && r->input(1)->is_constant();
+  if (!is_view(r) || !r->output(0) || g.is_graph_output(r->output(0))) return false;
+  auto it = uses.find(r->output(0));
+  if (it == uses.end() || it->second.empty()) return false;
+  for (const ir::Node* u : it->second)
+    if (!int8_reader(g, uses, u, r->output(0), depth + 1)) return false;
+  return true;
+}
+
 }  // namespace
 
 Result<QdqFold> fold_qdq(ir::Graph& graph) {
@@ -49,6 +75,7 @@ Result<QdqFold> fold_qdq(ir::Graph& graph) {
   auto uses = graph.build_uses();
   std::vector<ir::Node*> nodes;
   for (const auto& n : graph.nodes()) nodes.push_back(n.get());
+  std::vector<std::string> kept;  // symmetric pairs with no INT8 reader
   for (ir::Node* dq : nodes) {
     if (!is_op(dq, "DequantizeLinear")) continue;
     ir::Node* q = dq->input(0) ? dq->input(0)->producer() : nullptr;
@@ -69,17 +96,45 @@ Result<QdqFold> fold_qdq(ir::Graph& graph) {
     if (!why.empty()) {
       log_warning("Q/DQ pair " + q->name() + " -> " + dq->name() + " stays floating point (" +
                   why + "): readers of '" + dq->output(0)->name() + "' run without INT8 kernels");
+      ++out.kept;
+      continue;
+    }
+    // Readers that quantize x themselves read x; the others keep the pair's rounding.
+    ir::Value* y = dq->output(0);
+    std::vector<ir::Node*> moved;
+    bool dq_read_elsewhere = graph.is_graph_output(y);
+    for (ir::Node* u : uses[y]) {
+      if (std::find(moved.begin(), moved.end(), u) != moved.end()) continue;
+      if (int8_reader(graph, uses, u, y)) moved.push_back(u);
+      else dq_read_elsewhere = true;
+    }
+    if (moved.empty()) {
+      kept.push_back(q->name() + " -> " + dq->name());
       continue;
     }
     if (auto [it, inserted] = out.scales.emplace(x->name(), sq); !inserted && it->second != sq)
       log_warning("tensor '" + x->name() + "' is quantized by two Q/DQ pairs with scales " +
                   std::to_string(it->second) + " and " + std::to_string(sq) + "; using the first");
-    graph.replace_all_uses(dq->output(0), x);
+    for (ir::Node* u : moved)
+      for (ir::Value*& in : u->inputs())
+        if (in == y) in = x;
+    ++out.pairs;
+    if (dq_read_elsewhere) {
+      ++out.kept;
+      continue;
+    }
     graph.remove_node(dq);
     bool q_read_elsewhere = graph.is_graph_output(q->output(0));
     for (const ir::Node* u : uses[q->output(0)]) q_read_elsewhere |= u != dq;
     if (!q_read_elsewhere) graph.remove_node(q);
-    ++out.pairs;
+  }
+  if (!kept.empty()) {
+    out.kept += static_cast<int>(kept.size());
+    std::string names;
+    for (size_t i = 0; i < kept.size() && i < 4; ++i) names += (i ? ", " : "") + kept[i];
+    if (kept.size() > 4) names += ", ...";
+    log_info(std::to_string(kept.size()) + " Q/DQ pair(s) kept with the model's rounding, their "
+             "readers run in floating point (not Conv / MatMul / Gemm with a weight): " + names);
   }
   graph.compact();
   RETURN_IF_ERROR(graph.topological_sort());

@@ -22,7 +22,9 @@ int run_quantize(const std::vector<std::string>& raw_args) {
               "Calibrates a model (TensorRT semantics: entropy, min-max or percentile on the FP32 "
               "graph; an existing calibration cache skips calibration) and writes the original "
               "model with QuantizeLinear/DequantizeLinear pairs on the activation inputs of "
-              "Conv/MatMul/Gemm and int8 per-channel weights, for ONNX Runtime and TensorRT 11.",
+              "Conv/MatMul/Gemm with a weight and int8 per-channel weights (products of two "
+              "activations, i.e. attention, stay floating point), for ONNX Runtime and "
+              "TensorRT 11.",
               {"actrt quantize act.onnx --calib-data episodes/ --cameras top -o act.qdq.onnx",
                "actrt quantize act.onnx --calibration-cache act.cache -o act.qdq.onnx",
                "actrt quantize act.onnx --calib-random --calib-samples 8 -o act-random.qdq.onnx"});
@@ -71,6 +73,13 @@ int run_quantize(const std::vector<std::string>& raw_args) {
     log_info("keeping '" + n + "' in floating point (first convolution on a network input)");
   auto stats = onnx_export::write_qdq_model(p.arg("MODEL"), result->scale_map(), p.get("output"), eo);
   if (!stats.ok()) return fail(stats.status());
+  if (!stats->kept_float.empty()) {
+    std::string names;
+    for (const std::string& n : stats->kept_float) names += (names.empty() ? "" : ", ") + n;
+    log_info(std::to_string(stats->kept_float.size()) +
+             " products of two activations (attention) left in floating point, as INT8 builds "
+             "run them: " + names);
+  }
   for (const std::string& s : stats->skipped) log_warning("not quantized: " + s);
   std::printf("Wrote %s: %d layers quantized (%d activation Q/DQ pairs, %d int8 weights)%s\n",
               p.get("output").c_str(), stats->quantized_nodes, stats->activations, stats->weights,

@@ -76,3 +76,74 @@ TEST(FoldQdq, OtherPairsStay) {
         << c.what << ": " << log;
   }
 }
+
+namespace {
+
+// x [4,6] -> Q/DQ (scale 0.002: most of x clips) -> dq, read by MatMul(dq, Transpose(dq)) (a
+// product of two activations) and, when `with_weight_reader`, by MatMul(dq, w) (a weight product).
+std::unique_ptr<ir::Graph> shared_pair_graph(bool with_weight_reader) {
+  Builder b;
+  ir::Value* x = b.input("x", {4, 6});
+  ir::Value* s = b.scalar("s", 0.002f);
+  ir::Value* q = b.op("QuantizeLinear", "q", {x, s, b.constant("z1", i8_zero_point(0, false))});
+  ir::Value* dq = b.op("DequantizeLinear", "dq", {q, b.scalar("s2", 0.002f),
+                                                   b.constant("z2", i8_zero_point(0, false))});
+  if (with_weight_reader) b.output(b.op("MatMul", "y1", {dq, b.weight("w", {6, 5}, 3)}));
+  ir::Value* t = b.op("Transpose", "t", {dq}, {{"perm", attr_is({1, 0})}});
+  b.output(b.op("MatMul", "y2", {dq, t}));
+  auto g = b.take();
+  Status st = infer_shapes(*g);
+  EXPECT_TRUE(st.ok()) << st.to_string();
+  return g;
+}
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  double d = 0;
+  for (int64_t i = 0; i < a.numel(); ++i)
+    d = std::max(d, std::fabs(a.element_as_double(i) - b.element_as_double(i)));
+  return d;
+}
+
+}  // namespace
+
+// A product of two activations (attention) runs in floating point: it must keep seeing x rounded
+// and clipped by the pair, as ONNX Runtime computes the model; only the weight product, which
+// quantizes x itself when it runs INT8, reads x.
+TEST(FoldQdq, ActivationProductsKeepThePairsRounding) {
+  auto g = shared_pair_graph(true);
+  auto before = g->clone();
+  auto r = fold_qdq(*g);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->pairs, 1);
+  EXPECT_EQ(r->kept, 1);
+  EXPECT_EQ(r->scales.at("x"), 0.002f);
+  EXPECT_EQ(count_ops(*g, "QuantizeLinear"), 1);
+  EXPECT_EQ(count_ops(*g, "DequantizeLinear"), 1);
+  std::map<std::string, std::string> reads;  // node -> its input 0
+  for (const auto& n : g->nodes()) reads[n->name()] = n->input(0)->name();
+  EXPECT_EQ(reads["y1_node"], "x");
+  EXPECT_EQ(reads["y2_node"], "dq");
+  EXPECT_EQ(reads["t_node"], "dq");
+  const reference::TensorMap feeds = random_feeds(*before);
+  auto want = reference::Executor(*before).run(feeds);
+  auto got = reference::Executor(*g).run(feeds);
+  ASSERT_TRUE(want.ok() && got.ok());
+  EXPECT_EQ(max_abs_diff(want->at("y2"), got->at("y2")), 0.0);  // the model's semantics
+  EXPECT_GT(max_abs_diff(want->at("y1"), got->at("y1")), 1e-3);  // unrounded: int8 rounds it later
+}
+
+TEST(FoldQdq, PairReadOnlyByActivationProductsStaysWhole) {
+  auto g = shared_pair_graph(false);
+  auto before = g->clone();
+  ::testing::internal::CaptureStderr();
+  auto r = fold_qdq(*g);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->pairs, 0);
+  EXPECT_EQ(r->kept, 1);
+  EXPECT_TRUE(r->scales.empty());
+  EXPECT_EQ(count_ops(*g, "QuantizeLinear"), 1);
+  EXPECT_EQ(count_ops(*g, "DequantizeLinear"), 1);
+  EXPECT_NE(log.find("1 Q/DQ pair(s) kept with the model's rounding"), std::string::npos) << log;
+  expect_same_outputs(*before, *g);
+}

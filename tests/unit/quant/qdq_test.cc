@@ -72,7 +72,8 @@ void set_int(onnx::NodeProto* n, const std::string& name, int64_t v) {
   a->set_i(v);
 }
 
-// x [1,3,8,8] -> Conv(3x3, pad 1, bias) -> Relu -> Flatten -> Gemm(transB) -> MatMul -> y [1,6]
+// x [1,3,8,8] -> Conv(3x3, pad 1, bias) -> Relu -> Flatten -> Gemm(transB) -> h -> MatMul -> y [1,6]
+// and MatMul(Transpose(h), h) -> gram_out [10,10]
 std::string write_small_model(const TempDir& dir) {
   onnx::ModelProto m;
   m.set_ir_version(8);
@@ -94,7 +95,11 @@ std::string write_small_model(const TempDir& dir) {
   set_int(add_node(g, "Flatten", "flatten", {"r"}, "f"), "axis", 1);
   set_int(add_node(g, "Gemm", "fc", {"f", "fc.w", "fc.b"}, "h"), "transB", 1);
   add_node(g, "MatMul", "head", {"h", "head.w"}, "y");
+  // A product of two activations (as attention's Q x K^T): no weight, stays floating point.
+  add_node(g, "Transpose", "ht", {"h"}, "t");
+  add_node(g, "MatMul", "gram", {"t", "h"}, "gram_out");
   g->add_output()->set_name("y");
+  g->add_output()->set_name("gram_out");
   const std::string path = dir.file("small.onnx");
   std::ofstream out(path, std::ios::binary);
   m.SerializeToOstream(&out);
@@ -123,7 +128,8 @@ double relative_error(const reference::TensorMap& a, const reference::TensorMap&
 }
 
 // Calibrates `model`, exports Q/DQ, and returns FP32 vs Q/DQ relative error on fresh data.
-double export_and_compare(const std::string& model, const std::string& out, size_t samples) {
+double export_and_compare(const std::string& model, const std::string& out, size_t samples,
+                          onnx_export::QdqExportStats* stats_out = nullptr) {
   auto g = load(model);
   EXPECT_TRUE(g.ok()) << g.status().to_string();
   if (!g.ok()) return 1e9;
@@ -145,6 +151,7 @@ double export_and_compare(const std::string& model, const std::string& out, size
   auto stats = onnx_export::write_qdq_model(model, {scales->begin(), scales->end()}, out);
   EXPECT_TRUE(stats.ok()) << stats.status().to_string();
   if (!stats.ok()) return 1e9;
+  if (stats_out) *stats_out = *stats;
   auto q = load(out);
   EXPECT_TRUE(q.ok()) << q.status().to_string();
   if (!q.ok()) return 1e9;
@@ -195,9 +202,12 @@ TEST(QuantQdq, ExportedModelImportsAndRunsCloseToFp32) {
   TempDir dir;
   const std::string model = write_small_model(dir);
   const std::string out = dir.file("small.qdq.onnx");
-  const double err = export_and_compare(model, out, 8);
+  onnx_export::QdqExportStats stats;
+  const double err = export_and_compare(model, out, 8, &stats);
   EXPECT_LT(err, 0.05);
   EXPECT_GT(err, 0.0);  // the Q/DQ pairs are really there
+  EXPECT_EQ(stats.quantized_nodes, 3);
+  EXPECT_EQ(stats.kept_float, std::vector<std::string>{"MatMul 'gram'"});
 
   onnx::ModelProto m;
   std::ifstream in(out, std::ios::binary);
@@ -206,6 +216,10 @@ TEST(QuantQdq, ExportedModelImportsAndRunsCloseToFp32) {
   std::map<std::string, int64_t> weight_axis;
   for (const auto& n : m.graph().node()) {
     q += n.op_type() == "QuantizeLinear";
+    if (n.name() == "gram") {  // written unchanged: reads the float activations
+      EXPECT_EQ(n.input(0), "t");
+      EXPECT_EQ(n.input(1), "h");
+    }
     if (n.op_type() != "DequantizeLinear") continue;
     ++dq;
     for (const auto& a : n.attribute())
