@@ -5,6 +5,7 @@
 // or pool reads it directly, and BuildState inserts a reorder only where a plain kernel reads it.
 // Weights are reordered into the chosen layout once, when the context is created.
 #include "backends/cpu/conv_util.h"
+#include "backends/cpu/dnnl_steps.h"
 #include "backends/cpu/fused_ops.h"
 #include "backends/cpu/kernels.h"
 
@@ -54,38 +55,6 @@ memory::desc any_md(const Shape& s) {
 
 namespace {
 
-class ConvStep final : public Step {
- public:
-  Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
-    return dnnl_try("convolution " + node_name, [&] {
-      src_ = memory(pd_.src_desc(), pd_.get_engine(), arena + slots[src_slot_].offset);
-      dst_ = memory(pd_.dst_desc(), pd_.get_engine(), arena + slots[dst_slot_].offset);
-      if (res_slot_ >= 0) {
-        res_ = memory(res_md_, pd_.get_engine(), arena + slots[res_slot_].offset);
-        res_copy_ = dnnl::reorder(res_, dst_);
-      }
-    });
-  }
-  Status run(const RunEnv& env) override {
-    return dnnl_try("convolution " + node_name, [&] {
-      if (res_slot_ >= 0) res_copy_.execute(*env.stream, res_, dst_);
-      std::unordered_map<int, memory> args{
-          {DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}};
-      if (bias_) args[DNNL_ARG_BIAS] = bias_;
-      prim_.execute(*env.stream, args);
-    });
-  }
-
-  dnnl::convolution_forward::primitive_desc pd_;
-  dnnl::convolution_forward prim_;
-  memory weights_, bias_;
-  int src_slot_ = -1, dst_slot_ = -1;
-  int res_slot_ = -1;  // residual copied into dst before the conv (-1: none, or in place)
-  memory::desc res_md_;
-  memory src_, dst_, res_;
-  dnnl::reorder res_copy_;
-};
-
 class PoolStep final : public Step {
  public:
   Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
@@ -129,7 +98,7 @@ Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& k
   ASSIGN_OR_RETURN(int64_t relu, node.attr_int("relu", 0));
   const Shape& ws = w->shape();
   const int64_t g = p.group;
-  auto step = make_step<ConvStep>(node, kernel);
+  auto step = make_step<DnnlConvStep>(node, kernel);
   const std::string what = "convolution " + node.describe();
 
   memory::dims w_dims = g == 1 ? memory::dims{ws[0], ws[1], ws[2], ws[3]}

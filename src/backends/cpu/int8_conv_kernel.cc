@@ -17,53 +17,15 @@
 #include <cmath>
 
 #include "backends/cpu/conv_util.h"
+#include "backends/cpu/dnnl_steps.h"
 #include "backends/cpu/fused_ops.h"
 #include "backends/cpu/int8_util.h"
 #include "backends/cpu/kernels.h"
 
 namespace actrt::cpu {
 
-namespace {
-
 using dnnl::memory;
 using tag = memory::format_tag;
-
-class Int8ConvStep final : public Step {
- public:
-  Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
-    return dnnl_try("int8 convolution " + node_name, [&] {
-      src_ = memory(pd_.src_desc(), pd_.get_engine(), arena + slots[src_slot_].offset);
-      dst_ = memory(pd_.dst_desc(), pd_.get_engine(), arena + slots[dst_slot_].offset);
-      if (res_slot_ >= 0) {
-        res_ = memory(res_md_, pd_.get_engine(), arena + slots[res_slot_].offset);
-        dnnl::primitive_attr attr;
-        if (res_scale_ != 1.0f) attr.set_output_scales(0, {res_scale_});
-        res_copy_ = dnnl::reorder(dnnl::reorder::primitive_desc(res_, dst_, attr));
-      }
-    });
-  }
-  Status run(const RunEnv& env) override {
-    return dnnl_try("int8 convolution " + node_name, [&] {
-      if (res_slot_ >= 0) res_copy_.execute(*env.stream, res_, dst_);
-      std::unordered_map<int, memory> args{
-          {DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}};
-      if (bias_) args[DNNL_ARG_BIAS] = bias_;
-      prim_.execute(*env.stream, args);
-    });
-  }
-
-  dnnl::convolution_forward::primitive_desc pd_;
-  dnnl::convolution_forward prim_;
-  memory weights_, bias_;
-  int src_slot_ = -1, dst_slot_ = -1;
-  int res_slot_ = -1;  // residual copied into dst before the conv (-1: none, or in place)
-  float res_scale_ = 1.0f;  // the copy converts: dequantizes an s8 residual, or quantizes one
-  memory::desc res_md_;
-  memory src_, dst_, res_;
-  dnnl::reorder res_copy_;
-};
-
-}  // namespace
 
 bool int8_conv_accepts(const ir::Node& node) {
   if (node.domain() != "actrt" || node.op_type() != kInt8Conv) return false;
@@ -92,7 +54,8 @@ Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::stri
   const Shape& ws = w->shape();
   ASSIGN_OR_RETURN(Int8Scales sc, int8_scales_of(node, ws[0]));
   const int64_t g = p.group;
-  auto step = make_step<Int8ConvStep>(node, kernel);
+  auto step = make_step<DnnlConvStep>(node, kernel);
+  step->label = "int8 convolution";
   const std::string what = "int8 convolution " + node.describe();
 
   const std::vector<float> out_scales = output_scales(sc, 1.0f);

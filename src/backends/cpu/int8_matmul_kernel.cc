@@ -6,41 +6,15 @@
 // output scales alpha * x_scale * w_scales[n] per column (mask 1 << 1) dequantize to f32; the
 // bias (times beta) is passed divided by those scales because oneDNN 2.x adds it to the s32
 // accumulator before scaling; ReLU is a post-op.
+#include "backends/cpu/dnnl_steps.h"
 #include "backends/cpu/fused_ops.h"
 #include "backends/cpu/int8_util.h"
 #include "backends/cpu/kernels.h"
 
 namespace actrt::cpu {
 
-namespace {
-
 using dnnl::memory;
 using tag = memory::format_tag;
-
-class Int8MatMulStep final : public Step {
- public:
-  Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
-    return dnnl_try("int8 matmul " + node_name, [&] {
-      src_ = memory(pd_.src_desc(), pd_.get_engine(), arena + slots[src_slot_].offset);
-      dst_ = memory(pd_.dst_desc(), pd_.get_engine(), arena + slots[dst_slot_].offset);
-    });
-  }
-  Status run(const RunEnv& env) override {
-    return dnnl_try("int8 matmul " + node_name, [&] {
-      std::unordered_map<int, memory> args{
-          {DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}};
-      if (bias_) args[DNNL_ARG_BIAS] = bias_;
-      prim_.execute(*env.stream, args);
-    });
-  }
-
-  dnnl::matmul::primitive_desc pd_;
-  dnnl::matmul prim_;
-  int src_slot_ = -1, dst_slot_ = -1;
-  memory weights_, bias_, src_, dst_;
-};
-
-}  // namespace
 
 bool int8_matmul_accepts(const ir::Node& node) {
   if (node.domain() != "actrt" || node.op_type() != kInt8MatMul) return false;
@@ -67,7 +41,8 @@ Status make_int8_matmul_step(BuildState& bs, const ir::Node& node, const std::st
   const ir::Value* a = node.input(0);
   const ir::Value* b = node.input(1);
   const ir::Value* y = node.output(0);
-  auto step = make_step<Int8MatMulStep>(node, kernel);
+  auto step = make_step<DnnlMatMulStep>(node, kernel);
+  step->label = "int8 matmul";
   const std::string what = "int8 matmul " + node.describe();
   ASSIGN_OR_RETURN(int64_t trans_b, node.attr_int("trans_b", 0));
   ASSIGN_OR_RETURN(float alpha, node.attr_float("alpha", 1.0f));
@@ -94,6 +69,8 @@ Status make_int8_matmul_step(BuildState& bs, const ir::Node& node, const std::st
                            : dnnl::matmul::desc(src_md, w_any, dst_md);
     step->pd_ = dnnl::matmul::primitive_desc(d, attr, bs.engine());
     step->prim_ = dnnl::matmul(step->pd_);
+    step->src_md_ = step->pd_.src_desc();
+    step->dst_md_ = step->pd_.dst_desc();
   }));
   ASSIGN_OR_RETURN(step->weights_,
                    bs.packed_weights(what, b->constant(), w_user, step->pd_.weights_desc()));

@@ -6,6 +6,7 @@
 // a broadcast B) runs as a batched oneDNN matmul on plain layouts.
 #include <cmath>
 
+#include "backends/cpu/dnnl_steps.h"
 #include "backends/cpu/fused_ops.h"
 #include "backends/cpu/kernels.h"
 
@@ -15,31 +16,6 @@ namespace {
 
 using dnnl::memory;
 using tag = memory::format_tag;
-
-class MatMulStep final : public Step {
- public:
-  Status bind(uint8_t* arena, const std::vector<Slot>& slots) override {
-    return dnnl_try("matmul " + node_name, [&] {
-      src_ = memory(src_md_, pd_.get_engine(), arena + slots[src_slot_].offset);
-      dst_ = memory(dst_md_, pd_.get_engine(), arena + slots[dst_slot_].offset);
-      if (w_slot_ >= 0) weights_ = memory(w_md_, pd_.get_engine(), arena + slots[w_slot_].offset);
-    });
-  }
-  Status run(const RunEnv& env) override {
-    return dnnl_try("matmul " + node_name, [&] {
-      std::unordered_map<int, memory> args{
-          {DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}};
-      if (bias_) args[DNNL_ARG_BIAS] = bias_;
-      prim_.execute(*env.stream, args);
-    });
-  }
-
-  dnnl::matmul::primitive_desc pd_;
-  dnnl::matmul prim_;
-  memory::desc src_md_, dst_md_, w_md_;
-  int src_slot_ = -1, dst_slot_ = -1, w_slot_ = -1;  // w_slot_ >= 0: runtime weights
-  memory weights_, bias_, src_, dst_;
-};
 
 memory::dims to_dims(const Shape& s) { return memory::dims(s.begin(), s.end()); }
 
@@ -79,7 +55,7 @@ Status make_matmul_step(BuildState& bs, const ir::Node& node, const std::string&
   const ir::Value* a = node.input(0);
   const ir::Value* b = node.input(1);
   const ir::Value* y = node.output(0);
-  auto step = make_step<MatMulStep>(node, kernel);
+  auto step = make_step<DnnlMatMulStep>(node, kernel);
   const std::string what = "matmul " + node.describe();
   std::vector<int> used;
 
