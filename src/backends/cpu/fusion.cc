@@ -5,6 +5,7 @@
 
 #include "backends/cpu/fused_ops.h"
 #include "engine/plan.h"
+#include "passes/fusion_patterns.h"
 #include "passes/graph_rewriter.h"
 #include "passes/pass_util.h"
 
@@ -15,94 +16,19 @@ namespace {
 using Rewriter = passes::GraphRewriter;
 using passes::detail::is_op;
 using passes::f32_shaped;
-using passes::scalar_constant;
 
-int64_t last_axis_attr(const ir::Node* n, int64_t rank) {
-  auto a = n->attr_int("axis", 0);
-  if (!a.ok() || !n->has_attribute("axis")) return -2;
-  return a.value() < 0 ? a.value() + rank : a.value();
-}
-
-// If v = Mul(x, c) / Mul(c, x) / Div(x, c) with c a scalar constant and v read only by its
-// consumer, returns x and multiplies `scale`; else returns v.
-ir::Value* strip_scale(Rewriter& rw, ir::Value* v, float& scale, std::vector<ir::Node*>& dead) {
-  ir::Node* p = rw.producer(v);
-  if (!p || rw.readers(v) != 1 || rw.graph().is_graph_output(v)) return v;
-  if (is_op(p, "Mul")) {
-    for (int i = 0; i < 2; ++i)
-      if (auto c = scalar_constant(p->input(1 - i)); c && !p->input(i)->is_constant() &&
-                                                       p->input(i)->has_shape() &&
-                                                       p->input(i)->shape() == v->shape()) {
-        scale *= *c;
-        dead.push_back(p);
-        return p->input(i);
-      }
-  } else if (is_op(p, "Div")) {
-    if (auto c = scalar_constant(p->input(1)); c && *c != 0.0f && p->input(0)->has_shape() &&
-                                                  p->input(0)->shape() == v->shape()) {
-      scale /= *c;
-      dead.push_back(p);
-      return p->input(0);
-    }
-  }
-  return v;
-}
-
-// MatMul(Q, K^T) [* or / scalar] -> Softmax(last) -> MatMul(., V).
+// MatMul(Q, K^T) [* or / scalar] -> Softmax(last) -> MatMul(., V) (passes/fusion_patterns.h).
 int fuse_attention(Rewriter& rw) {
   int count = 0;
-  std::vector<ir::Node*> nodes;
-  for (const auto& n : rw.graph().nodes()) nodes.push_back(n.get());
-  for (ir::Node* pv : nodes) {
-    if (rw.removed(pv) || !is_op(pv, "MatMul")) continue;
-    ir::Value* probs = pv->input(0);
-    ir::Value* v = pv->input(1);
-    ir::Node* sm = rw.producer(probs);
-    if (!is_op(sm, "Softmax") || rw.readers(probs) != 1 || !f32_shaped(probs) ||
-        !f32_shaped(v) || !f32_shaped(pv->output(0)))
-      continue;
-    const int64_t rank = static_cast<int64_t>(probs->shape().size());
-    if (rank < 2 || last_axis_attr(sm, rank) != rank - 1) continue;
-    std::vector<ir::Node*> dead{pv, sm};
-    float scale = 1.0f;
-    ir::Value* scores = strip_scale(rw, sm->input(0), scale, dead);
-    ir::Node* qk = rw.producer(scores);
-    if (!is_op(qk, "MatMul") || rw.readers(scores) != 1 || rw.graph().is_graph_output(scores))
-      continue;
-    dead.push_back(qk);
-    ir::Value* q = strip_scale(rw, qk->input(0), scale, dead);
-    ir::Value* kt = qk->input(1);
-    if (!f32_shaped(q) || !f32_shaped(kt) || static_cast<int64_t>(q->shape().size()) != rank ||
-        static_cast<int64_t>(kt->shape().size()) != rank ||
-        static_cast<int64_t>(v->shape().size()) != rank)
-      continue;
-    ir::Value* k = kt;
-    int64_t k_transposed = 1;
-    ir::Node* tr = rw.producer(kt);
-    if (is_op(tr, "Transpose") && f32_shaped(tr->input(0))) {
-      auto perm = tr->attr_ints("perm", {});
-      bool swap_last = perm.ok() && static_cast<int64_t>(perm->size()) == rank;
-      for (int64_t i = 0; swap_last && i < rank; ++i) {
-        const int64_t want = i == rank - 1 ? rank - 2 : (i == rank - 2 ? rank - 1 : i);
-        swap_last = (*perm)[i] == want;
-      }
-      if (swap_last) {
-        k = tr->input(0);
-        k_transposed = 0;
-        if (rw.readers(kt) == 1 && !rw.graph().is_graph_output(kt)) dead.push_back(tr);
-      }
-    }
-    // Batch dims must agree exactly (no broadcasting in the fused kernel).
-    const Shape &qs = q->shape(), &ks = kt->shape(), &vs = v->shape();
-    bool ok = ks[rank - 2] == qs[rank - 1] && vs[rank - 2] == ks[rank - 1];
-    for (int64_t i = 0; ok && i + 2 < rank; ++i) ok = qs[i] == ks[i] && qs[i] == vs[i];
-    if (!ok) continue;
-    ir::Node* fused = rw.graph().add_node(qk->name(), kFusedAttention, {q, k, v},
-                                          {pv->output(0)}, engine::kFusedDomain);
-    fused->set_attribute("scale", ir::Attribute::from_float(scale));
-    fused->set_attribute("k_transposed", ir::Attribute::from_int(k_transposed));
-    for (ir::Node* d : dead) rw.remove(d);
-    pv->output(0)->set_producer(fused);
+  for (ir::Node* pv : rw.live_nodes()) {
+    auto m = passes::match_attention(rw, pv);
+    if (!m) continue;
+    ir::Node* fused = rw.graph().add_node(m->qk->name(), kFusedAttention, {m->q, m->k, m->v},
+                                          {m->out}, engine::kFusedDomain);
+    fused->set_attribute("scale", ir::Attribute::from_float(m->scale));
+    fused->set_attribute("k_transposed", ir::Attribute::from_int(m->k_transposed ? 1 : 0));
+    for (ir::Node* d : m->nodes) rw.remove(d);
+    m->out->set_producer(fused);
     rw.refresh();
     ++count;
   }
@@ -112,9 +38,7 @@ int fuse_attention(Rewriter& rw) {
 // Conv(x, const W[, B]) [+ Z] [-> Relu].
 int fuse_conv(Rewriter& rw) {
   int count = 0;
-  std::vector<ir::Node*> nodes;
-  for (const auto& n : rw.graph().nodes()) nodes.push_back(n.get());
-  for (ir::Node* conv : nodes) {
+  for (ir::Node* conv : rw.live_nodes()) {
     if (rw.removed(conv) || !is_op(conv, "Conv")) continue;
     const ir::Value* w = conv->input(1);
     const ir::Value* x = conv->input(0);
@@ -123,32 +47,15 @@ int fuse_conv(Rewriter& rw) {
       continue;
     auto ap = conv->attr_string("auto_pad", "NOTSET");
     if (!ap.ok() || (ap.value() != "NOTSET" && ap.value() != "VALID")) continue;
-    std::vector<ir::Value*> inputs{conv->input(0), conv->input(1), conv->input(2), nullptr};
-    std::vector<ir::Node*> dead{conv};
-    ir::Value* out = conv->output(0);
-    ir::Node* next = rw.sole_reader(out);
-    if (is_op(next, "Add")) {
-      ir::Value* other = next->input(0) == out ? next->input(1) : next->input(0);
-      if (f32_shaped(other) && !other->is_constant() && other != out &&
-          other->shape() == out->shape() && next->output(0)->shape() == out->shape()) {
-        inputs[3] = other;
-        dead.push_back(next);
-        out = next->output(0);
-        next = rw.sole_reader(out);
-      }
-    }
-    int64_t relu = 0;
-    if (is_op(next, "Relu")) {
-      relu = 1;
-      dead.push_back(next);
-      out = next->output(0);
-    }
-    ir::Node* fused = rw.graph().add_node(conv->name(), kFusedConv, inputs, {out},
-                                          engine::kFusedDomain);
+    const passes::EpilogueMatch e = passes::match_residual_relu(rw, conv->output(0));
+    ir::Node* fused = rw.graph().add_node(
+        conv->name(), kFusedConv, {conv->input(0), conv->input(1), conv->input(2), e.residual},
+        {e.out}, engine::kFusedDomain);
     fused->attributes() = conv->attributes();
-    fused->set_attribute("relu", ir::Attribute::from_int(relu));
-    for (ir::Node* d : dead) rw.remove(d);
-    out->set_producer(fused);
+    fused->set_attribute("relu", ir::Attribute::from_int(e.relu ? 1 : 0));
+    rw.remove(conv);
+    for (ir::Node* d : e.nodes) rw.remove(d);
+    e.out->set_producer(fused);
     rw.refresh();
     ++count;
   }

@@ -9,6 +9,7 @@
 #include "backends/cuda/matmul_addend.h"
 #include "core/half.h"
 #include "engine/plan.h"
+#include "passes/fusion_patterns.h"
 #include "passes/graph_rewriter.h"
 #include "passes/pass_util.h"
 #include "passes/fuse_conv_affine.h"
@@ -22,96 +23,20 @@ using Rewriter = passes::GraphRewriter;
 using passes::detail::is_op;
 using passes::const_f32;
 using passes::f32_shaped;
-using passes::scalar_constant;
 
 
-// v = Mul(x, c) / Mul(c, x) / Div(x, c), c a scalar constant, v read once: returns x and
-// folds c into `scale`; else v.
-ir::Value* strip_scale(Rewriter& rw, ir::Value* v, float& scale, std::vector<ir::Node*>& dead) {
-  ir::Node* p = rw.producer(v);
-  if (!p || rw.sole_reader(v) == nullptr) return v;
-  if (is_op(p, "Mul")) {
-    for (int i = 0; i < 2; ++i)
-      if (auto c = scalar_constant(p->input(1 - i));
-          c && f32_shaped(p->input(i)) && !p->input(i)->is_constant() &&
-          p->input(i)->shape() == v->shape()) {
-        scale *= *c;
-        dead.push_back(p);
-        return p->input(i);
-      }
-  } else if (is_op(p, "Div")) {
-    if (auto c = scalar_constant(p->input(1));
-        c && *c != 0.0f && f32_shaped(p->input(0)) && p->input(0)->shape() == v->shape()) {
-      scale /= *c;
-      dead.push_back(p);
-      return p->input(0);
-    }
-  }
-  return v;
-}
-
-int64_t softmax_axis(const ir::Node* n, int64_t rank, int64_t opset) {
-  auto a = n->attr_int("axis", opset >= 13 ? -1 : 1);
-  if (!a.ok()) return -100;
-  return a.value() < 0 ? a.value() + rank : a.value();
-}
-
-// MatMul(Q, K^T) [* scalar] -> Softmax(last axis) -> MatMul(., V).
+// MatMul(Q, K^T) [* scalar] -> Softmax(last axis) -> MatMul(., V) (passes/fusion_patterns.h).
 int fuse_attention(Rewriter& rw) {
   int count = 0;
-  const int64_t opset = rw.graph().opset();
   for (ir::Node* pv : rw.live_nodes()) {
-    if (rw.removed(pv) || !is_op(pv, "MatMul")) continue;
-    ir::Value* probs = pv->input(0);
-    ir::Value* v = pv->input(1);
-    ir::Node* sm = rw.producer(probs);
-    if (!is_op(sm, "Softmax") || !rw.sole_reader(probs) || !f32_shaped(probs) ||
-        !f32_shaped(v) || !f32_shaped(pv->output(0)))
-      continue;
-    const int64_t rank = static_cast<int64_t>(probs->shape().size());
-    if (rank < 2 || softmax_axis(sm, rank, opset) != rank - 1) continue;
-    if (opset < 13 && rank != 2) continue;  // old Softmax coerces to 2-D: other semantics
-    std::vector<ir::Node*> dead{pv, sm};
-    float scale = 1.0f;
-    ir::Value* scores = strip_scale(rw, sm->input(0), scale, dead);
-    ir::Node* qk = rw.producer(scores);
-    if (!is_op(qk, "MatMul") || !rw.sole_reader(scores)) continue;
-    dead.push_back(qk);
-    ir::Value* q = strip_scale(rw, qk->input(0), scale, dead);
-    ir::Value* kt = qk->input(1);
-    // Q may be a constant: in ACT's decoder layer 0 the queries depend only on learned
-    // embeddings (tgt = 0), so Q folds to a constant while K and V come from the encoder.
-    if (!f32_shaped(q) || !f32_shaped(kt) || kt->is_constant() ||
-        static_cast<int64_t>(q->shape().size()) != rank ||
-        static_cast<int64_t>(kt->shape().size()) != rank ||
-        static_cast<int64_t>(v->shape().size()) != rank)
-      continue;
-    ir::Value* k = kt;
-    int64_t k_transposed = 1;
-    ir::Node* tr = rw.producer(kt);
-    if (is_op(tr, "Transpose") && f32_shaped(tr->input(0))) {
-      auto perm = tr->attr_ints("perm", {});
-      bool swap_last = perm.ok() && static_cast<int64_t>(perm->size()) == rank;
-      for (int64_t i = 0; swap_last && i < rank; ++i) {
-        const int64_t want = i == rank - 1 ? rank - 2 : (i == rank - 2 ? rank - 1 : i);
-        swap_last = (*perm)[i] == want;
-      }
-      if (swap_last) {
-        k = tr->input(0);
-        k_transposed = 0;
-        if (rw.sole_reader(kt)) dead.push_back(tr);
-      }
-    }
-    const Shape &qs = q->shape(), &ks = kt->shape(), &vs = v->shape();
-    bool ok = ks[rank - 2] == qs[rank - 1] && vs[rank - 2] == ks[rank - 1];
-    for (int64_t i = 0; ok && i + 2 < rank; ++i) ok = qs[i] == ks[i] && qs[i] == vs[i];
-    if (!ok) continue;
-    ir::Node* fused = rw.graph().add_node(qk->name(), kCudaAttention, {q, k, v},
-                                          {pv->output(0)}, engine::kFusedDomain);
-    fused->set_attribute("scale", ir::Attribute::from_float(scale));
-    fused->set_attribute("k_transposed", ir::Attribute::from_int(k_transposed));
-    for (ir::Node* d : dead) rw.remove(d);
-    pv->output(0)->set_producer(fused);
+    auto m = passes::match_attention(rw, pv);
+    if (!m) continue;
+    ir::Node* fused = rw.graph().add_node(m->qk->name(), kCudaAttention, {m->q, m->k, m->v},
+                                          {m->out}, engine::kFusedDomain);
+    fused->set_attribute("scale", ir::Attribute::from_float(m->scale));
+    fused->set_attribute("k_transposed", ir::Attribute::from_int(m->k_transposed ? 1 : 0));
+    for (ir::Node* d : m->nodes) rw.remove(d);
+    m->out->set_producer(fused);
     rw.refresh();
     ++count;
   }
@@ -139,28 +64,14 @@ int fuse_conv(Rewriter& rw) {
     if (!bias) bias = rw.graph().add_constant(conv->name() + "/zero_bias",
                                               Tensor(DataType::kFloat32, {m}));
     std::vector<ir::Value*> inputs{conv->input(0), conv->input(1), bias};
+    const passes::EpilogueMatch e = passes::match_residual_relu(rw, conv->output(0));
+    if (e.residual) inputs.push_back(e.residual);
     std::vector<ir::Node*> dead{conv};
-    ir::Value* out = conv->output(0);
-    ir::Node* next = rw.sole_reader(out);
-    if (is_op(next, "Add")) {
-      ir::Value* other = next->input(0) == out ? next->input(1) : next->input(0);
-      if (f32_shaped(other) && !other->is_constant() && other != out &&
-          other->shape() == out->shape() && next->output(0)->shape() == out->shape()) {
-        inputs.push_back(other);
-        dead.push_back(next);
-        out = next->output(0);
-        next = rw.sole_reader(out);
-      }
-    }
-    int64_t relu = 0;
-    if (is_op(next, "Relu")) {
-      relu = 1;
-      dead.push_back(next);
-      out = next->output(0);
-    }
+    dead.insert(dead.end(), e.nodes.begin(), e.nodes.end());
+    ir::Value* out = e.out;
+    const int64_t relu = e.relu ? 1 : 0;
     ir::Node* fused =
         rw.graph().add_node(conv->name(), kCudaConv, inputs, {out}, engine::kFusedDomain);
-    const auto attrs = conv->attributes();
     fused->set_attribute("strides", ir::Attribute::from_ints(
                                         conv->attr_ints("strides", {1, 1}).value()));
     fused->set_attribute("dilations", ir::Attribute::from_ints(
