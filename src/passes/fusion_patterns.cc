@@ -96,6 +96,23 @@ std::optional<AttentionMatch> match_attention(GraphRewriter& rw, ir::Node* pv) {
   return m;
 }
 
+int fuse_attention_as(GraphRewriter& rw, const char* op_type, const std::string& domain) {
+  int count = 0;
+  for (ir::Node* pv : rw.live_nodes()) {
+    auto m = match_attention(rw, pv);
+    if (!m) continue;
+    ir::Node* fused =
+        rw.graph().add_node(m->qk->name(), op_type, {m->q, m->k, m->v}, {m->out}, domain);
+    fused->set_attribute("scale", ir::Attribute::from_float(m->scale));
+    fused->set_attribute("k_transposed", ir::Attribute::from_int(m->k_transposed ? 1 : 0));
+    for (ir::Node* d : m->nodes) rw.remove(d);
+    m->out->set_producer(fused);
+    rw.refresh();
+    ++count;
+  }
+  return count;
+}
+
 EpilogueMatch match_residual_relu(GraphRewriter& rw, ir::Value* out) {
   EpilogueMatch m;
   m.out = out;

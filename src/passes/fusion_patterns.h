@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "passes/graph_rewriter.h"
@@ -23,6 +24,11 @@ struct AttentionMatch {
   std::vector<ir::Node*> nodes;    // matched nodes; the rewrite removes them
 };
 std::optional<AttentionMatch> match_attention(GraphRewriter& rw, ir::Node* pv);
+
+// Rewrites every match into one node of `op_type` in `domain` with inputs (Q, K, V) and
+// attributes scale and k_transposed, the shape both backends' fused attention takes. Returns
+// the number of rewrites.
+int fuse_attention_as(GraphRewriter& rw, const char* op_type, const std::string& domain);
 
 // What follows a value `out` (a convolution's output) that an epilogue can absorb:
 // [Add(out, Z) with Z a runtime value of out's shape] then [Relu].

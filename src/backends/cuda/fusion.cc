@@ -24,25 +24,6 @@ using passes::detail::is_op;
 using passes::const_f32;
 using passes::f32_shaped;
 
-
-// MatMul(Q, K^T) [* scalar] -> Softmax(last axis) -> MatMul(., V) (passes/fusion_patterns.h).
-int fuse_attention(Rewriter& rw) {
-  int count = 0;
-  for (ir::Node* pv : rw.live_nodes()) {
-    auto m = passes::match_attention(rw, pv);
-    if (!m) continue;
-    ir::Node* fused = rw.graph().add_node(m->qk->name(), kCudaAttention, {m->q, m->k, m->v},
-                                          {m->out}, engine::kFusedDomain);
-    fused->set_attribute("scale", ir::Attribute::from_float(m->scale));
-    fused->set_attribute("k_transposed", ir::Attribute::from_int(m->k_transposed ? 1 : 0));
-    for (ir::Node* d : m->nodes) rw.remove(d);
-    m->out->set_producer(fused);
-    rw.refresh();
-    ++count;
-  }
-  return count;
-}
-
 // Conv(x, const W[, const B]) [+ Z] [-> Relu], 2-D, symmetric padding (what cuDNN takes).
 int fuse_conv(Rewriter& rw) {
   int count = 0;
@@ -448,7 +429,7 @@ Result<FusionStats> fuse_for_cuda(ir::Graph& graph) {
   FusionStats stats;
   {
     Rewriter rw(graph);
-    stats.attention = fuse_attention(rw);
+    stats.attention = passes::fuse_attention_as(rw, kCudaAttention, engine::kFusedDomain);
     stats.conv = fuse_conv(rw);
     stats.matmul = fuse_matmul(rw);
     stats.matmul_input_offsets = fold_matmul_input_offsets(rw);
