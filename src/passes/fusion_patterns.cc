@@ -135,4 +135,34 @@ EpilogueMatch match_residual_relu(GraphRewriter& rw, ir::Value* out) {
   return m;
 }
 
+ir::Node* new_elementwise_chain(GraphRewriter& rw, const std::string& name, const char* op_type,
+                                const std::string& domain, ir::Value* x, ir::Value* out) {
+  ir::Node* chain = rw.graph().add_node(name, op_type, {x}, {out}, domain);
+  chain->set_attribute("ops", ir::Attribute::from_ints({}));
+  chain->set_attribute("operand", ir::Attribute::from_ints({}));
+  chain->set_attribute("reversed", ir::Attribute::from_ints({}));
+  return chain;
+}
+
+void append_to_elementwise_chain(GraphRewriter& rw, ir::Node* chain, ir::Node* n, int64_t op,
+                                 ir::Value* operand, bool reversed, ir::Value* out) {
+  int64_t operand_index = -1;
+  if (operand) {
+    for (size_t i = 1; i < chain->inputs().size(); ++i)
+      if (chain->inputs()[i] == operand) operand_index = static_cast<int64_t>(i);
+    if (operand_index < 0) {
+      chain->inputs().push_back(operand);
+      operand_index = static_cast<int64_t>(chain->inputs().size()) - 1;
+    }
+  }
+  auto& attrs = chain->attributes();
+  attrs["ops"].ints.push_back(op);
+  attrs["operand"].ints.push_back(operand_index);
+  attrs["reversed"].ints.push_back(reversed ? 1 : 0);
+  chain->outputs()[0] = out;
+  rw.remove(n);
+  out->set_producer(chain);
+  rw.refresh();
+}
+
 }  // namespace actrt::passes

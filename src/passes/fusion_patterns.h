@@ -40,4 +40,14 @@ struct EpilogueMatch {
 };
 EpilogueMatch match_residual_relu(GraphRewriter& rw, ir::Value* out);
 
+// Elementwise chains (both backends' fused elementwise op): a node of `op_type` in `domain` with
+// input 0 = x, inputs 1.. = operands, and one entry per op in the attributes ops (the backend's op
+// code), operand (input index, -1 for unary ops) and reversed (1: the operand is the left side).
+ir::Node* new_elementwise_chain(GraphRewriter& rw, const std::string& name, const char* op_type,
+                                const std::string& domain, ir::Value* x, ir::Value* out);
+// Appends node n (one op, already matched) to `chain`: adds `operand` as an input unless it is
+// one already, records the op, and moves n's output `out` onto the chain (n is removed).
+void append_to_elementwise_chain(GraphRewriter& rw, ir::Node* chain, ir::Node* n, int64_t op,
+                                 ir::Value* operand, bool reversed, ir::Value* out);
+
 }  // namespace actrt::passes

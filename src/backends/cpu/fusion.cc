@@ -192,30 +192,13 @@ int fuse_eltwise(Rewriter& rw) {
     const bool extend = chain && chains.count(chain) && rw.readers(x) == 1 &&
                         !rw.graph().is_graph_output(x) && chain->inputs().size() < 16;
     if (!extend) {
-      chain = rw.graph().add_node(n->name(), kFusedEltwise, {x}, {out}, engine::kFusedDomain);
-      chain->set_attribute("ops", ir::Attribute::from_ints({}));
-      chain->set_attribute("operand", ir::Attribute::from_ints({}));
-      chain->set_attribute("reversed", ir::Attribute::from_ints({}));
+      chain = passes::new_elementwise_chain(rw, n->name(), kFusedEltwise, engine::kFusedDomain,
+                                            x, out);
       chains.insert(chain);
       ++created;
     }
-    int64_t operand_index = -1;
-    if (operand) {
-      for (size_t i = 1; i < chain->inputs().size(); ++i)
-        if (chain->inputs()[i] == operand) operand_index = static_cast<int64_t>(i);
-      if (operand_index < 0) {
-        chain->inputs().push_back(operand);
-        operand_index = static_cast<int64_t>(chain->inputs().size()) - 1;
-      }
-    }
-    auto& attrs = chain->attributes();
-    attrs["ops"].ints.push_back(static_cast<int64_t>(op));
-    attrs["operand"].ints.push_back(operand_index);
-    attrs["reversed"].ints.push_back(!unary && main == 1 ? 1 : 0);
-    chain->outputs()[0] = out;
-    rw.remove(n);
-    out->set_producer(chain);
-    rw.refresh();
+    passes::append_to_elementwise_chain(rw, chain, n, static_cast<int64_t>(op), operand,
+                                        !unary && main == 1, out);
   }
   return created;
 }
