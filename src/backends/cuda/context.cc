@@ -193,11 +193,11 @@ class ConvStep : public Step {
   bool use_graph = false;
   int algo = 0;
   size_t ws_need = 0;
-  const void *x = nullptr, *w = nullptr, *b = nullptr, *z = nullptr;
-  void* y = nullptr;
+  ConvOperands o;
   Status run(const RunEnv& env) override {
-    if (use_graph) return graph_conv.run(x, w, b, z, y, env.workspace);
-    return conv.run(env.cudnn, algo, x, w, b, z, y, env.workspace, env.workspace_bytes);
+    if (use_graph) return graph_conv.run(o, env.workspace);
+    return conv.run(env.cudnn, algo, o.x, o.w, o.bias, o.z, o.y, env.workspace,
+                    env.workspace_bytes);
   }
 };
 
@@ -771,15 +771,13 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
         ASSIGN_OR_RETURN(s->ws_need, s->conv.workspace_bytes(cudnn_, s->algo));
       }
       ws_need = std::max(ws_need, s->ws_need);
-      ASSIGN_OR_RETURN(void* in, dev(x));
-      ASSIGN_OR_RETURN(void* w, dev(n.input(1)));
-      ASSIGN_OR_RETURN(void* b, dev(n.input(2)));
-      ASSIGN_OR_RETURN(void* z, dev(n.input(3)));
-      s->x = in;
-      s->w = w;
-      s->b = b;
-      s->z = z;
-      ASSIGN_OR_RETURN(s->y, dev(y));
+      ASSIGN_OR_RETURN(s->o.x, dev(x));
+      ASSIGN_OR_RETURN(s->o.w, dev(n.input(1)));
+      ASSIGN_OR_RETURN(s->o.bias, dev(n.input(2)));
+      ASSIGN_OR_RETURN(s->o.z, dev(n.input(3)));
+      ASSIGN_OR_RETURN(s->o.scale, dev(n.input(4)));
+      ASSIGN_OR_RETURN(s->o.z_scale, dev(n.input(5)));
+      ASSIGN_OR_RETURN(s->o.y, dev(y));
       step = std::move(s);
     } else if (is_fused(n, kCudaMatMul)) {
       auto s = std::make_unique<MatMulStep>();

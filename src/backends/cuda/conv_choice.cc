@@ -54,8 +54,12 @@ Result<ConvChoice> choose_conv(cudnnHandle_t h, const ir::Node& node, Precision 
       graph_failure = t.status().message();
     }
   }
+  // The legacy fused call has no per-channel output scale: INT8 convolutions are graph-only.
   CudnnConv legacy;
-  const Status legacy_init = legacy.init(node, precision);
+  const Status legacy_init =
+      node.input(0)->dtype() == DataType::kInt8
+          ? unsupported("the legacy call has no per-channel INT8 scales")
+          : legacy.init(node, precision);
   double ms = 0;
   Result<int> algo = legacy_init.ok()
                          ? legacy.choose_algo(h, deterministic, kConvMaxWorkspace, &ms)

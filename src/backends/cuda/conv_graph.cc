@@ -16,8 +16,8 @@ namespace actrt::cuda {
 namespace {
 
 // Unique ids of the tensors the caller binds (variant pack) and of the virtual intermediates.
-enum Uid : int64_t { kX = 1, kW = 2, kB = 3, kZ = 4, kY = 5, kConvOut = 101, kBiasOut = 102,
-                     kAddOut = 103 };
+enum Uid : int64_t { kX = 1, kW = 2, kB = 3, kZ = 4, kY = 5, kScale = 6, kZScale = 7,
+                     kConvOut = 101, kZScaled = 102, kEpilogueOut = 110 /* + step index */ };
 
 Status set_attr(cudnnBackendDescriptor_t d, cudnnBackendAttributeName_t name,
                 cudnnBackendAttributeType_t type, int64_t count, const void* value,
@@ -27,7 +27,11 @@ Status set_attr(cudnnBackendDescriptor_t d, cudnnBackendAttributeName_t name,
 }
 
 cudnnDataType_t io_type(DataType t) {
-  return t == DataType::kFloat16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+  switch (t) {
+    case DataType::kFloat16: return CUDNN_DATA_HALF;
+    case DataType::kInt8: return CUDNN_DATA_INT8;
+    default: return CUDNN_DATA_FLOAT;
+  }
 }
 
 }  // namespace
@@ -149,34 +153,43 @@ Status CudnnGraphConv::build_graph(const ir::Node& node) {
   const Shape& ws = node.input(1)->shape();   // KRSC
   const Shape& ys = node.output(0)->shape();  // NHWC
   const DataType dt = node.input(0)->dtype();
-  const size_t es = dtype_size(dt);
-  x_bytes_ = shape_numel(xs) * es;
-  w_bytes_ = shape_numel(ws) * es;
-  y_bytes_ = shape_numel(ys) * es;
+  const DataType yt = node.output(0)->dtype();
+  int8_ = dt == DataType::kInt8;
+  if (int8_ && (!node.input(4) || node.input(1)->dtype() != DataType::kInt8 ||
+                (has_z_ && (node.input(3)->dtype() != DataType::kInt8 || !node.input(5)))))
+    return invalid_argument(where + ": an INT8 CudaConv needs int8 X, W and Z, a per-channel "
+                            "scale (input 4) and, with Z, a residual scale (input 5)");
+  x_bytes_ = shape_numel(xs) * dtype_size(dt);
+  w_bytes_ = shape_numel(ws) * dtype_size(node.input(1)->dtype());
+  y_bytes_ = shape_numel(ys) * dtype_size(yt);
+  z_bytes_ = has_z_ ? shape_numel(ys) * dtype_size(node.input(3)->dtype()) : 0;
   b_bytes_ = ws[0] * dtype_size(node.input(2)->dtype());
-  const cudnnDataType_t t = io_type(dt);
-  const cudnnDataType_t tb = io_type(node.input(2)->dtype());
+  s_bytes_ = int8_ ? ws[0] * sizeof(float) : 0;
   const cudnnDataType_t f32 = CUDNN_DATA_FLOAT;
+  // INT8: products accumulate in int32 (IMMA); everything after the convolution is FP32 math.
+  const cudnnDataType_t acc = int8_ ? CUDNN_DATA_INT32 : f32;
 
   const int64_t xd[4] = {xs[0], xs[3], xs[1], xs[2]};
   const int64_t wd[4] = {ws[0], ws[3], ws[1], ws[2]};
   const int64_t yd[4] = {ys[0], ys[3], ys[1], ys[2]};
-  const int64_t bd[4] = {1, ws[0], 1, 1};
-  int64_t xst[4], wst[4], yst[4], bst[4];
+  const int64_t cd[4] = {1, ws[0], 1, 1};  // per-output-channel vectors (bias, scales)
+  int64_t xst[4], wst[4], yst[4], cst[4];
   nhwc_strides(xd, xst);
   nhwc_strides(wd, wst);
   nhwc_strides(yd, yst);
-  nhwc_strides(bd, bst);
+  nhwc_strides(cd, cst);
 
-  const bool relu = node.attr_int("relu", 0).value() != 0;
-  ASSIGN_OR_RETURN(BackendDesc x, make_tensor(kX, t, xd, xst, false, where));
-  ASSIGN_OR_RETURN(BackendDesc w, make_tensor(kW, t, wd, wst, false, where));
-  ASSIGN_OR_RETURN(BackendDesc b, make_tensor(kB, tb, bd, bst, false, where));
-  ASSIGN_OR_RETURN(BackendDesc conv_out, make_tensor(kConvOut, f32, yd, yst, true, where));
-  // The last operation writes y; the ones before it write virtual FP32 tensors.
-  const bool bias_last = !has_z_ && !relu;
-  ASSIGN_OR_RETURN(BackendDesc bias_out, make_tensor(bias_last ? kY : kBiasOut,
-                                                     bias_last ? t : f32, yd, yst, !bias_last, where));
+  // Every descriptor the graph refers to must live as long as the graph.
+  auto keep = [&](BackendDesc d) {
+    parts_.push_back(std::move(d));
+    return parts_.back().get();
+  };
+  ASSIGN_OR_RETURN(BackendDesc xt, make_tensor(kX, io_type(dt), xd, xst, false, where));
+  cudnnBackendDescriptor_t x = keep(std::move(xt));
+  ASSIGN_OR_RETURN(BackendDesc wt, make_tensor(kW, io_type(node.input(1)->dtype()), wd, wst, false, where));
+  cudnnBackendDescriptor_t w = keep(std::move(wt));
+  ASSIGN_OR_RETURN(BackendDesc conv_out_t, make_tensor(kConvOut, acc, yd, yst, true, where));
+  cudnnBackendDescriptor_t conv_out = keep(std::move(conv_out_t));
 
   // Convolution.
   BackendDesc conv;
@@ -188,7 +201,7 @@ Status CudnnGraphConv::build_graph(const ir::Node& node) {
   const int64_t pre[2] = {pads[0], pads[1]};
   const int64_t post[2] = {pads[2], pads[3]};
   const cudnnConvolutionMode_t mode = CUDNN_CROSS_CORRELATION;
-  RETURN_IF_ERROR(set_attr(conv.get(), CUDNN_ATTR_CONVOLUTION_COMP_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &f32, where));
+  RETURN_IF_ERROR(set_attr(conv.get(), CUDNN_ATTR_CONVOLUTION_COMP_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &acc, where));
   RETURN_IF_ERROR(set_attr(conv.get(), CUDNN_ATTR_CONVOLUTION_CONV_MODE, CUDNN_TYPE_CONVOLUTION_MODE, 1, &mode, where));
   RETURN_IF_ERROR(set_attr(conv.get(), CUDNN_ATTR_CONVOLUTION_SPATIAL_DIMS, CUDNN_TYPE_INT64, 1, &spatial, where));
   RETURN_IF_ERROR(set_attr(conv.get(), CUDNN_ATTR_CONVOLUTION_DILATIONS, CUDNN_TYPE_INT64, 2, dil.data(), where));
@@ -196,43 +209,77 @@ Status CudnnGraphConv::build_graph(const ir::Node& node) {
   RETURN_IF_ERROR(set_attr(conv.get(), CUDNN_ATTR_CONVOLUTION_PRE_PADDINGS, CUDNN_TYPE_INT64, 2, pre, where));
   RETURN_IF_ERROR(set_attr(conv.get(), CUDNN_ATTR_CONVOLUTION_POST_PADDINGS, CUDNN_TYPE_INT64, 2, post, where));
   CUDNN_RETURN_IF_ERROR(cudnnBackendFinalize(conv.get()), where + " (convolution)");
+  cudnnBackendDescriptor_t conv_desc = keep(std::move(conv));
 
   BackendDesc conv_op;
   RETURN_IF_ERROR(conv_op.create(CUDNN_BACKEND_OPERATION_CONVOLUTION_FORWARD_DESCRIPTOR, where));
   const float alpha = 1.0f, beta = 0.0f;
-  cudnnBackendDescriptor_t d;
-  d = x.get();
-  RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_X, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &d, where));
-  d = w.get();
-  RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_W, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &d, where));
-  d = conv_out.get();
-  RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_Y, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &d, where));
-  d = conv.get();
-  RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_CONV_DESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &d, where));
+  RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_X, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &x, where));
+  RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_W, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &w, where));
+  RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_Y, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &conv_out, where));
+  RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_CONV_DESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &conv_desc, where));
   RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_ALPHA, CUDNN_TYPE_FLOAT, 1, &alpha, where));
   RETURN_IF_ERROR(set_attr(conv_op.get(), CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_BETA, CUDNN_TYPE_FLOAT, 1, &beta, where));
   CUDNN_RETURN_IF_ERROR(cudnnBackendFinalize(conv_op.get()), where + " (convolution op)");
+  std::vector<cudnnBackendDescriptor_t> ops{keep(std::move(conv_op))};
 
-  std::vector<cudnnBackendDescriptor_t> ops{conv_op.get()};
-  BackendDesc pw_bias;
-  ASSIGN_OR_RETURN(BackendDesc bias_op, make_pointwise(CUDNN_POINTWISE_ADD, conv_out.get(), b.get(),
-                                                       bias_out.get(), pw_bias, where));
-  ops.push_back(bias_op.get());
-  cudnnBackendDescriptor_t last = bias_out.get();
-  BackendDesc z, add_out, pw_add, add_op, relu_out, pw_relu, relu_op;
-  if (has_z_) {
-    ASSIGN_OR_RETURN(z, make_tensor(kZ, t, yd, yst, false, where));
-    ASSIGN_OR_RETURN(add_out, make_tensor(relu ? kAddOut : kY, relu ? f32 : t, yd, yst, relu, where));
-    ASSIGN_OR_RETURN(add_op, make_pointwise(CUDNN_POINTWISE_ADD, last, z.get(), add_out.get(),
-                                            pw_add, where));
-    ops.push_back(add_op.get());
-    last = add_out.get();
-  }
-  if (relu) {
-    ASSIGN_OR_RETURN(relu_out, make_tensor(kY, t, yd, yst, false, where));
-    ASSIGN_OR_RETURN(relu_op, make_pointwise(CUDNN_POINTWISE_RELU_FWD, last, nullptr,
-                                             relu_out.get(), pw_relu, where));
-    ops.push_back(relu_op.get());
+  // The pointwise epilogue, in order: [* scale] + bias [+ (Z [* z_scale])] [ReLU]. The last
+  // operation writes y; the ones before it write virtual FP32 tensors that never reach memory.
+  enum class Epi { kScale, kBias, kResidual, kRelu };
+  std::vector<Epi> epilogue;
+  if (int8_) epilogue.push_back(Epi::kScale);
+  epilogue.push_back(Epi::kBias);
+  if (has_z_) epilogue.push_back(Epi::kResidual);
+  if (node.attr_int("relu", 0).value() != 0) epilogue.push_back(Epi::kRelu);
+  auto channel_vector = [&](int64_t uid, DataType type) -> Result<cudnnBackendDescriptor_t> {
+    ASSIGN_OR_RETURN(BackendDesc t, make_tensor(uid, io_type(type), cd, cst, false, where));
+    return keep(std::move(t));
+  };
+  auto pointwise = [&](cudnnPointwiseMode_t m, cudnnBackendDescriptor_t a,
+                       cudnnBackendDescriptor_t b, cudnnBackendDescriptor_t out) -> Status {
+    BackendDesc pw;
+    ASSIGN_OR_RETURN(BackendDesc op, make_pointwise(m, a, b, out, pw, where));
+    keep(std::move(pw));
+    ops.push_back(keep(std::move(op)));
+    return ok_status();
+  };
+  cudnnBackendDescriptor_t last = conv_out;
+  for (size_t i = 0; i < epilogue.size(); ++i) {
+    const bool final_op = i + 1 == epilogue.size();
+    ASSIGN_OR_RETURN(BackendDesc out_t, make_tensor(final_op ? int64_t(kY) : int64_t(kEpilogueOut + i),
+                                                    final_op ? io_type(yt) : f32, yd, yst,
+                                                    !final_op, where));
+    cudnnBackendDescriptor_t out = keep(std::move(out_t));
+    switch (epilogue[i]) {
+      case Epi::kScale: {
+        ASSIGN_OR_RETURN(cudnnBackendDescriptor_t s, channel_vector(kScale, DataType::kFloat32));
+        RETURN_IF_ERROR(pointwise(CUDNN_POINTWISE_MUL, last, s, out));
+        break;
+      }
+      case Epi::kBias: {
+        ASSIGN_OR_RETURN(cudnnBackendDescriptor_t b, channel_vector(kB, node.input(2)->dtype()));
+        RETURN_IF_ERROR(pointwise(CUDNN_POINTWISE_ADD, last, b, out));
+        break;
+      }
+      case Epi::kResidual: {
+        ASSIGN_OR_RETURN(BackendDesc zt, make_tensor(kZ, io_type(node.input(3)->dtype()), yd, yst,
+                                                     false, where));
+        cudnnBackendDescriptor_t z = keep(std::move(zt));
+        if (int8_) {  // the int8 residual in the output's units: z * (z_scale / y_scale)
+          ASSIGN_OR_RETURN(cudnnBackendDescriptor_t zs, channel_vector(kZScale, DataType::kFloat32));
+          ASSIGN_OR_RETURN(BackendDesc zf, make_tensor(kZScaled, f32, yd, yst, true, where));
+          cudnnBackendDescriptor_t z_scaled = keep(std::move(zf));
+          RETURN_IF_ERROR(pointwise(CUDNN_POINTWISE_MUL, z, zs, z_scaled));
+          z = z_scaled;
+        }
+        RETURN_IF_ERROR(pointwise(CUDNN_POINTWISE_ADD, last, z, out));
+        break;
+      }
+      case Epi::kRelu:
+        RETURN_IF_ERROR(pointwise(CUDNN_POINTWISE_RELU_FWD, last, nullptr, out));
+        break;
+    }
+    last = out;
   }
 
   RETURN_IF_ERROR(graph_.create(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR, where));
@@ -243,10 +290,6 @@ Status CudnnGraphConv::build_graph(const ir::Node& node) {
   if (fin != CUDNN_STATUS_SUCCESS)
     return unsupported(where + ": cuDNN rejects the fused operation graph (" +
                        cudnnGetErrorString(fin) + ")");
-  // Keep every descriptor the graph refers to alive as long as the graph.
-  for (BackendDesc* p : {&x, &w, &b, &conv_out, &bias_out, &conv, &conv_op, &pw_bias, &bias_op,
-                         &z, &add_out, &pw_add, &add_op, &relu_out, &pw_relu, &relu_op})
-    if (p->get()) parts_.push_back(std::move(*p));
   return ok_status();
 }
 
@@ -394,10 +437,11 @@ Status CudnnGraphConv::select(const std::string& tactic) {
   return ok_status();
 }
 
-Status CudnnGraphConv::run(const void* x, const void* w, const void* bias, const void* z, void* y,
-                           void* workspace) {
+Status CudnnGraphConv::run(const ConvOperands& o, void* workspace) {
   if (!plan_.get()) return internal_error(name_ + ": run() before select()");
-  const void* now[6] = {x, w, bias, has_z_ ? z : nullptr, y, workspace};
+  const void* now[8] = {o.x, o.w, o.bias, has_z_ ? o.z : nullptr, o.y,
+                        int8_ ? o.scale : nullptr, int8_ && has_z_ ? o.z_scale : nullptr,
+                        workspace};
   if (!pack_.get() || !std::equal(std::begin(now), std::end(now), std::begin(bound_))) {
     // The variant pack binds device pointers; a context's pointers never change, so this runs
     // once per step (and never inside CUDA-graph capture after the first eager run).
@@ -405,11 +449,15 @@ Status CudnnGraphConv::run(const void* x, const void* w, const void* bias, const
     BackendDesc pack;
     RETURN_IF_ERROR(pack.create(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR, where));
     std::vector<int64_t> uids{kX, kW, kB, kY};
-    std::vector<void*> ptrs{const_cast<void*>(x), const_cast<void*>(w), const_cast<void*>(bias), y};
-    if (has_z_) {
-      uids.push_back(kZ);
-      ptrs.push_back(const_cast<void*>(z));
-    }
+    std::vector<void*> ptrs{const_cast<void*>(o.x), const_cast<void*>(o.w),
+                            const_cast<void*>(o.bias), o.y};
+    auto bind = [&](int64_t uid, const void* p) {
+      uids.push_back(uid);
+      ptrs.push_back(const_cast<void*>(p));
+    };
+    if (has_z_) bind(kZ, o.z);
+    if (int8_) bind(kScale, o.scale);
+    if (int8_ && has_z_) bind(kZScale, o.z_scale);
     RETURN_IF_ERROR(set_attr(pack.get(), CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64,
                              int64_t(uids.size()), uids.data(), where));
     RETURN_IF_ERROR(set_attr(pack.get(), CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR,
@@ -429,13 +477,17 @@ Result<std::string> CudnnGraphConv::choose(bool deterministic, size_t limit, siz
   ASSIGN_OR_RETURN(std::vector<Tactic> candidates, tactics(limit));
   Result<std::string> result = [&]() -> Result<std::string> {
     TuningScratch scratch(name_);
-    ASSIGN_OR_RETURN(void* x, scratch.alloc(x_bytes_));
-    ASSIGN_OR_RETURN(void* w, scratch.alloc(w_bytes_));
-    ASSIGN_OR_RETURN(void* b, scratch.alloc(b_bytes_));
-    ASSIGN_OR_RETURN(void* y, scratch.alloc(y_bytes_));
-    void* z = nullptr;
+    ConvOperands o;
+    ASSIGN_OR_RETURN(o.x, scratch.alloc(x_bytes_));
+    ASSIGN_OR_RETURN(o.w, scratch.alloc(w_bytes_));
+    ASSIGN_OR_RETURN(o.bias, scratch.alloc(b_bytes_));
+    ASSIGN_OR_RETURN(o.y, scratch.alloc(y_bytes_));
     if (has_z_) {
-      ASSIGN_OR_RETURN(z, scratch.alloc(y_bytes_));
+      ASSIGN_OR_RETURN(o.z, scratch.alloc(z_bytes_));
+    }
+    if (int8_) {
+      ASSIGN_OR_RETURN(o.scale, scratch.alloc(s_bytes_));
+      ASSIGN_OR_RETURN(o.z_scale, scratch.alloc(s_bytes_));
     }
     cudaStream_t stream = nullptr;
     cudnnGetStream(handle_, &stream);
@@ -465,7 +517,7 @@ Result<std::string> CudnnGraphConv::choose(bool deterministic, size_t limit, siz
         continue;
       }
       // Deterministic builds take the first tactic that runs, whatever the times say.
-      Result<double> ms = time_tactic(stream, [&] { return run(x, w, b, z, y, ws); }, name_);
+      Result<double> ms = time_tactic(stream, [&] { return run(o, ws); }, name_);
       if (!ms.ok()) {
         refuse(ms.status());
         continue;

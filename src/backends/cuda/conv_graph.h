@@ -39,6 +39,19 @@ class BackendDesc {
   cudnnBackendDescriptor_t d_ = nullptr;
 };
 
+// Device pointers of one CudaConv run. INT8 nodes also read `scale` (FP32 [M], the
+// per-output-channel factor x_scale * w_scale[m] / y_scale) and, with a residual, `z_scale`
+// (FP32 [M], z's scale / y_scale); see cuda_ops.h.
+struct ConvOperands {
+  const void* x = nullptr;
+  const void* w = nullptr;
+  const void* bias = nullptr;
+  const void* z = nullptr;
+  const void* scale = nullptr;
+  const void* z_scale = nullptr;
+  void* y = nullptr;
+};
+
 class CudnnGraphConv {
  public:
   // The operation graph for CudaConv `node` (NHWC activations, KRSC weights, shapes from its
@@ -63,10 +76,9 @@ class CudnnGraphConv {
   const std::string& tactic() const { return tactic_; }
   size_t workspace_bytes() const { return workspace_; }
 
-  // y = act(conv(x, w) + bias [+ z]) with the selected plan on the handle's stream. z is used
-  // only when the node has a residual input.
-  Status run(const void* x, const void* w, const void* bias, const void* z, void* y,
-             void* workspace);
+  // y = act(conv(x, w) + bias [+ z]) (INT8: act(conv(x, w) * scale + bias [+ z * z_scale]))
+  // with the selected plan on the handle's stream. z is used only when the node has a residual.
+  Status run(const ConvOperands& operands, void* workspace);
 
   // Times every tactic (up to `limit`) on scratch buffers and selects the fastest; with
   // `deterministic`, the first that cuDNN accepts, untimed. Returns the tactic.
@@ -83,12 +95,13 @@ class CudnnGraphConv {
   cudnnHandle_t handle_ = nullptr;
   Precision precision_ = Precision::kFp32;
   bool has_z_ = false;
-  size_t x_bytes_ = 0, w_bytes_ = 0, b_bytes_ = 0, y_bytes_ = 0;
+  bool int8_ = false;  // int8 X / W / Z, int32 accumulation, FP32 epilogue (cuda_ops.h)
+  size_t x_bytes_ = 0, w_bytes_ = 0, b_bytes_ = 0, y_bytes_ = 0, z_bytes_ = 0, s_bytes_ = 0;
   std::vector<BackendDesc> parts_;  // tensors and operations the graph refers to
   BackendDesc graph_;
   BackendDesc plan_;
   BackendDesc pack_;
-  const void* bound_[6] = {};  // pointers the variant pack was built for
+  const void* bound_[8] = {};  // pointers the variant pack was built for
   std::string tactic_;
   size_t workspace_ = 0;
 };
