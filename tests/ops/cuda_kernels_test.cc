@@ -27,6 +27,22 @@ TEST_P(CudaKernels, ConvBiasRelu) {
   if (run) EXPECT_EQ(run->plan->graph->node_count(), GetParam() == Mode::kFp16 ? 5u : 3u);
 }
 
+// QuantizeLinear / DequantizeLinear with a per-tensor scale and a non-zero zero point, odd size
+// (the vectorized kernel's tail), values beyond the int8 range (saturation).
+TEST_P(CudaKernels, QuantizeDequantizeInt8) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {3, 1001});
+  ir::Value* s = b.constant("s", Tensor::from_vector<float>(DataType::kFloat32, {}, {0.006f}));
+  ir::Value* z = b.constant("z", Tensor::from_vector<int8_t>(DataType::kInt8, {}, {3}));
+  b.output(b.node("DequantizeLinear", {b.node("QuantizeLinear", {x, s, z}), s, z}));
+  auto g = b.finish();
+  auto run = expect_matches_reference(*g, GetParam());
+  if (!run) return;
+  EXPECT_EQ(count_kernel(*run->plan, "actrt.quantize_int8"), 1);
+  EXPECT_EQ(count_kernel(*run->plan, "actrt.dequantize_int8"), 1);
+}
+
 TEST_P(CudaKernels, ConvResidualReluStrided) {
   SKIP_WITHOUT_CUDA();
   GraphBuilder b;

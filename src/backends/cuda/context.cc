@@ -130,6 +130,27 @@ class CastStep : public Step {
   }
 };
 
+// ONNX QuantizeLinear / DequantizeLinear with a constant per-tensor scale (int8 zero point).
+class QuantizeStep : public Step {
+ public:
+  const void* in = nullptr;
+  void* out = nullptr;
+  bool dequantize = false;
+  bool float_half = false;  // the floating-point side is FP16
+  int64_t n = 0;
+  float scale = 1;
+  int zero_point = 0;
+  Status run(const RunEnv& env) override {
+    CUDA_RETURN_IF_ERROR(
+        dequantize ? launch_dequantize_int8(static_cast<const int8_t*>(in), out, float_half, n,
+                                            scale, zero_point, env.stream)
+                   : launch_quantize_int8(in, float_half, static_cast<int8_t*>(out), n, scale,
+                                          zero_point, env.stream),
+        name);
+    return ok_status();
+  }
+};
+
 class EltwiseStep : public Step {
  public:
   const void* x = nullptr;
@@ -373,6 +394,20 @@ std::string kernel_name(const ir::Node& n) {
   if (t == "Cast" && float_io && n.output(0) &&
       (n.output(0)->dtype() == DataType::kFloat32 || n.output(0)->dtype() == DataType::kFloat16))
     return "actrt.cast";
+  if (t == "QuantizeLinear" || t == "DequantizeLinear") {
+    const bool q = t == "QuantizeLinear";
+    const ir::Value* scale = n.input(1);
+    const ir::Value* zp = n.input(2);
+    const ir::Value* f = q ? x : n.output(0);
+    const ir::Value* i8 = q ? n.output(0) : x;
+    const bool per_tensor = scale && scale->is_constant() && scale->dtype() == DataType::kFloat32 &&
+                            scale->constant().numel() == 1 &&
+                            (!zp || (zp->is_constant() && zp->dtype() == DataType::kInt8 &&
+                                     zp->constant().numel() == 1));
+    if (per_tensor && f && i8 && i8->dtype() == DataType::kInt8 &&
+        (f->dtype() == DataType::kFloat32 || f->dtype() == DataType::kFloat16))
+      return q ? "actrt.quantize_int8" : "actrt.dequantize_int8";
+  }
   if (t == "Transpose" || t == "Concat" || t == "Expand") {
     if (n.output(0)->shape().size() <= size_t(kMaxRank)) return "actrt.strided_copy";
   }
@@ -550,6 +585,17 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
       s->in_half = half_of(x);
       s->out_half = half_of(y);
       s->n = shape_numel(y->shape());
+      step = std::move(s);
+    } else if (kern == "actrt.quantize_int8" || kern == "actrt.dequantize_int8") {
+      auto s = std::make_unique<QuantizeStep>();
+      s->dequantize = kern == "actrt.dequantize_int8";
+      ASSIGN_OR_RETURN(void* in, dev(x));
+      s->in = in;
+      ASSIGN_OR_RETURN(s->out, dev(y));
+      s->float_half = half_of(s->dequantize ? y : x);
+      s->n = shape_numel(y->shape());
+      s->scale = n.input(1)->constant().data<float>()[0];
+      s->zero_point = n.input(2) ? n.input(2)->constant().data<int8_t>()[0] : 0;
       step = std::move(s);
     } else if (kern == "actrt.copy_pieces") {
       // copy_fusion.h: records of (source, rank, shape, source offset + strides, destination

@@ -99,7 +99,8 @@ namespace {
 std::string geometry_key(const ir::Node& n, Precision p) {
   std::string key = "cudnn.conv|" + shape_to_string(n.input(0)->shape()) + "|" +
                     shape_to_string(n.input(1)->shape()) + "|" +
-                    std::string(dtype_name(n.input(0)->dtype())) + "|" +
+                    std::string(dtype_name(n.input(0)->dtype())) + "->" +
+                    std::string(dtype_name(n.output(0)->dtype())) + "|" +
                     std::string(precision_name(p)) + "|" + std::to_string(n.input(3) != nullptr);
   for (const char* a : {"strides", "pads", "dilations", "group", "relu"}) {
     auto it = n.attributes().find(a);

@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <chrono>
+#include <map>
 
 #include "actrt/log.h"
 #include "backends/cuda/attention_layout.h"
@@ -13,6 +14,7 @@
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/eltwise_chain.h"
 #include "backends/cuda/fusion.h"
+#include "backends/cuda/int8_lowering.h"
 #include "backends/cuda/matmul.h"
 #include "backends/cuda/qkv_merge.h"
 #include "backends/cuda/tactic_cache.h"
@@ -34,9 +36,11 @@ bool is_matrix_op(const ir::Node& n) {
           n.op_type() == kCudaAttention);
 }
 
-// The precision a node computes in. The INT8 seam: a kInt8 answer here for CudaConv /
-// CudaMatMul (with scales from plan.int8_scales) plus int8 kernels in conv.cc / matmul.cc.
+// The precision a node computes in (INT8: the convolutions int8_lowering.h lowered and their
+// quantize kernels).
 Precision layer_precision(const ir::Node& n, const BuilderConfig& config) {
+  if (is_int8_conv(n) || (n.domain().empty() && n.op_type() == "QuantizeLinear"))
+    return Precision::kInt8;
   auto it = config.layer_precisions.find(n.name());
   if (it != config.layer_precisions.end() && it->second == Precision::kFp32) return Precision::kFp32;
   if (config.fp16) return Precision::kFp16;
@@ -160,10 +164,24 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   if (!plan.graph) return invalid_argument("CUDA compile: the plan has no graph");
   RETURN_IF_ERROR(available());
   const auto start = std::chrono::steady_clock::now();
+  // The precisions quant::prepare_int8 planned for the unfused nodes (fused nodes keep the name
+  // of the node they were built around).
+  const std::map<std::string, engine::LayerChoice> planned = plan.layers;
   ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cuda(*plan.graph));
-  if (config.int8)
-    log_warning("CUDA backend: INT8 kernels are not implemented yet; building " +
-                std::string(config.fp16 ? "FP16" : "FP32") + " layers instead");
+  CudaInt8Lowering int8;
+  if (config.int8) {
+    auto wants_int8 = [&](const ir::Node& n) {
+      auto it = planned.find(n.name());
+      return it != planned.end() && it->second.precision == Precision::kInt8;
+    };
+    ASSIGN_OR_RETURN(int8, lower_int8_convs(*plan.graph, wants_int8, plan.int8_scales,
+                                            stats.nhwc_origin));
+    log_info("CUDA backend: " + std::to_string(int8.conv) + " convolutions run INT8 (" +
+             std::to_string(int8.chained) + " pass int8 to the next, " +
+             std::to_string(int8.quantize) + " quantize kernels); matrix products, attention "
+             "and normalizations stay " + (config.fp16 ? "FP16" : "FP32"));
+    for (const std::string& s : int8.skipped) log_verbose("CUDA backend: not INT8: " + s);
+  }
   int folded_transposes = 0, merged_projections = 0;
   if (config.fp16) {
     RETURN_IF_ERROR(convert_to_fp16(*plan.graph));
@@ -201,6 +219,11 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   plan.metadata["cuda.eltwise_io_folded"] = std::to_string(folded_eltwise_io);
   plan.metadata["cuda.qkv_gemms_merged"] = std::to_string(merged_projections);
   plan.metadata["cuda.copy_nodes_folded"] = std::to_string(folded_copies);
+  if (config.int8) {
+    plan.metadata["cuda.int8_conv"] = std::to_string(int8.conv);
+    plan.metadata["cuda.int8_chained"] = std::to_string(int8.chained);
+    plan.metadata["cuda.int8_quantize"] = std::to_string(int8.quantize);
+  }
   plan.metadata["cuda.conv_tactics"] = config.deterministic ? "heuristic" : "timed";
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/int8_lowering.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/matmul_addend.h"
 #include "core/half.h"
@@ -339,10 +340,10 @@ Tensor weights_to_krsc(const Tensor& w) {
   return out;
 }
 
-Status to_nhwc(ir::Graph& g, int& transposes) {
+Status to_nhwc(ir::Graph& g, FusionStats& stats) {
+  int& transposes = stats.layout_transposes;
   RETURN_IF_ERROR(g.topological_sort());
   std::unordered_map<const ir::Value*, ir::Value*> nhwc_of;  // NCHW value -> its NHWC twin
-  std::unordered_map<const ir::Value*, ir::Value*> nchw_of;  // NHWC value -> NCHW original
   std::vector<ir::Node*> nodes;
   for (const auto& n : g.nodes()) nodes.push_back(n.get());
   std::unordered_map<const ir::Value*, std::vector<ir::Node*>> uses = g.build_uses();
@@ -363,6 +364,7 @@ Status to_nhwc(ir::Graph& g, int& transposes) {
         tr->set_attribute("perm", ir::Attribute::from_ints({0, 2, 3, 1}));
         ++transposes;
         it = nhwc_of.emplace(v, t).first;
+        stats.nhwc_origin[t->name()] = v->name();
       }
       n->inputs()[slot] = it->second;
     }
@@ -383,7 +385,7 @@ Status to_nhwc(ir::Graph& g, int& transposes) {
     n->outputs()[0] = t;
     t->set_producer(n);
     nhwc_of[y] = t;
-    nchw_of[t] = y;
+    stats.nhwc_origin[t->name()] = y->name();
     bool needs_nchw = g.is_graph_output(y);
     for (ir::Node* u : uses[y]) needs_nchw |= !is_nhwc_op(u);
     if (needs_nchw) {
@@ -422,7 +424,7 @@ Result<FusionStats> fuse_for_cuda(ir::Graph& graph) {
   graph.compact();
   RETURN_IF_ERROR(graph.topological_sort());
   convert_maxpool(graph);
-  RETURN_IF_ERROR(to_nhwc(graph, stats.layout_transposes));
+  RETURN_IF_ERROR(to_nhwc(graph, stats));
   return stats;
 }
 
@@ -438,6 +440,20 @@ Tensor to_f16(const Tensor& t) {
 
 }  // namespace
 
+namespace {
+
+// Constants that stay FP32 in FP16 builds: LayerNorm's gamma / beta (its statistics are FP32),
+// an INT8 convolution's bias and scales (its epilogue is FP32 math), Q/DQ scales.
+bool keeps_fp32_constant(const ir::Node& n, size_t slot) {
+  if (n.domain() == engine::kFusedDomain && n.op_type() == kCudaLayerNorm) return slot >= 2;
+  if (is_int8_conv(n)) return slot >= 2;
+  if (n.domain().empty() && (n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear"))
+    return slot == 1;
+  return false;
+}
+
+}  // namespace
+
 Status convert_to_fp16(ir::Graph& g) {
   RETURN_IF_ERROR(g.topological_sort());
   std::vector<ir::Node*> nodes;
@@ -448,11 +464,10 @@ Status convert_to_fp16(ir::Graph& g) {
   std::unordered_set<const ir::Value*> inputs(g.inputs().begin(), g.inputs().end());
   std::unordered_set<const ir::Value*> outputs(g.outputs().begin(), g.outputs().end());
   for (ir::Node* n : nodes) {
-    const bool ln = n->domain() == engine::kFusedDomain && n->op_type() == kCudaLayerNorm;
     for (size_t i = 0; i < n->inputs().size(); ++i) {
       ir::Value* v = n->inputs()[i];
       if (!v || !v->is_constant() || v->dtype() != DataType::kFloat32) continue;
-      if (ln && i >= 2) continue;
+      if (keeps_fp32_constant(*n, i)) continue;
       auto it = half_const.find(v);
       if (it == half_const.end())
         it = half_const.emplace(v, g.add_constant(v->name() + "/fp16", to_f16(v->constant()))).first;

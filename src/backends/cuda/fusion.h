@@ -9,6 +9,7 @@
 //                   and converts constants to FP16, except LayerNorm's gamma / beta.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "actrt/status.h"
@@ -24,6 +25,9 @@ struct FusionStats {
   int layer_norm = 0;
   int eltwise = 0;
   int layout_transposes = 0;
+  // NHWC value name -> the name of the NCHW tensor whose data it holds (INT8 scales are keyed
+  // by the original tensor names).
+  std::map<std::string, std::string> nhwc_origin;
 };
 
 // Pattern fusions (attention, conv, matmul, layer norm, elementwise chains), then NHWC layout.

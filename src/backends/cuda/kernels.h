@@ -39,6 +39,14 @@ cudaError_t launch_gather(const void* data, const int64_t* indices, void* out, i
 cudaError_t launch_cast(const void* in, bool in_half, void* out, bool out_half, int64_t n,
                         cudaStream_t stream);
 
+// ONNX QuantizeLinear / DequantizeLinear with one scale and an int8 zero point, x FP16 when
+// x_half (y when y_half), else FP32: q = saturate(round_half_even(x / scale) + zero_point),
+// y = (q - zero_point) * scale.
+cudaError_t launch_quantize_int8(const void* x, bool x_half, int8_t* y, int64_t n, float scale,
+                                 int zero_point, cudaStream_t stream);
+cudaError_t launch_dequantize_int8(const int8_t* q, void* y, bool y_half, int64_t n, float scale,
+                                   int zero_point, cudaStream_t stream);
+
 // Elementwise chains: y = op_n(... op_1(x, operand) ...), every op in FP32.
 enum class EltOp : int {
   // binary (take an operand)

@@ -1,0 +1,150 @@
+// The CUDA backend's INT8 lowering (int8_lowering.h) on its own, no GPU needed (runs in CI):
+// which convolutions become INT8, where tensors stay int8 between them, where a quantize
+// kernel is inserted, and the scales folded into the epilogue. The numerics of the same
+// rewrite are checked on the GPU in tests/ops/cuda_int8_conv_test.cc.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "../../ops/graph_builder.h"
+#include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/fusion.h"
+#include "backends/cuda/int8_lowering.h"
+#include "quant/weight_scales.h"
+
+namespace actrt::cuda {
+namespace {
+
+using namespace test_graph;
+
+struct Block {
+  std::unique_ptr<ir::Graph> g;
+  std::map<std::string, float> scales;
+};
+
+// stem (3 -> 16 channels) -> a, b (residual block over a's output) -> c (1x1, graph output):
+//   s = relu(conv_stem(x)); a = relu(conv_a(s)); b = relu(conv_b(a) + a); y = conv_c(b).
+Block residual_block() {
+  GraphBuilder gb;
+  ir::Value* x = gb.input("x", {1, 3, 12, 10});
+  auto conv = [&](ir::Value* in, int64_t c, int64_t m, int64_t k, uint32_t seed) {
+    return gb.node("Conv", {in, gb.constant("w", random_tensor({m, c, k, k}, seed)),
+                            gb.constant("b", random_tensor({m}, seed + 1))},
+                   {{"pads", ints({k / 2, k / 2, k / 2, k / 2})}});
+  };
+  ir::Value* s = gb.node("Relu", {conv(x, 3, 16, 3, 1)});
+  ir::Value* a = gb.node("Relu", {conv(s, 16, 32, 3, 3)});
+  ir::Value* b = gb.node("Relu", {gb.node("Add", {conv(a, 32, 32, 3, 5), a})});
+  ir::Value* y = conv(b, 32, 32, 1, 7);
+  gb.output(y);
+  Block blk;
+  blk.g = gb.finish();
+  blk.scales = {{x->name(), 0.01f}, {s->name(), 0.02f}, {a->name(), 0.03f},
+                {b->name(), 0.04f}, {y->name(), 0.05f}};
+  return blk;
+}
+
+std::vector<const ir::Node*> convs(const ir::Graph& g) {
+  std::vector<const ir::Node*> out;
+  for (const auto& n : g.nodes())
+    if (n->op_type() == kCudaConv) out.push_back(n.get());
+  return out;
+}
+
+const ir::Node* conv_reading(const ir::Graph& g, int64_t in_channels, int64_t k) {
+  for (const ir::Node* n : convs(g))
+    if (n->input(1)->shape()[3] == in_channels && n->input(1)->shape()[1] == k) return n;
+  return nullptr;
+}
+
+TEST(CudaInt8Lowering, ChainsInt8BetweenConvolutionsAndQuantizesOnce) {
+  Block fresh = residual_block();
+  auto stats = fuse_for_cuda(*fresh.g);
+  ASSERT_TRUE(stats.ok());
+  auto low = lower_int8_convs(*fresh.g, [](const ir::Node&) { return true; }, fresh.scales,
+                              stats->nhwc_origin);
+  ASSERT_TRUE(low.ok()) << low.status().to_string();
+  // The stem (3 input channels) stays floating point; a, b, c run INT8.
+  EXPECT_EQ(low->conv, 3);
+  ASSERT_EQ(low->skipped.size(), 1u);
+  EXPECT_NE(low->skipped[0].find("3 input"), std::string::npos) << low->skipped[0];
+  // a and b write int8 (their readers are INT8 convolutions); c writes floating point (output).
+  EXPECT_EQ(low->chained, 2);
+  // One quantize kernel: the stem's output, read by a.
+  EXPECT_EQ(low->quantize, 1);
+  const ir::Graph& f = *fresh.g;
+  const ir::Node* a = conv_reading(f, 16, 3);
+  const ir::Node* b = conv_reading(f, 32, 3);
+  const ir::Node* c = conv_reading(f, 32, 1);
+  ASSERT_TRUE(a && b && c);
+  for (const ir::Node* n : {a, b, c}) {
+    EXPECT_TRUE(is_int8_conv(*n)) << n->name();
+    EXPECT_EQ(n->input(1)->dtype(), DataType::kInt8);
+    EXPECT_EQ(n->input(4)->dtype(), DataType::kFloat32);
+  }
+  ASSERT_TRUE(a->input(0)->producer());
+  EXPECT_EQ(a->input(0)->producer()->op_type(), "QuantizeLinear");
+  EXPECT_EQ(a->output(0)->dtype(), DataType::kInt8);
+  EXPECT_EQ(b->input(0), a->output(0));  // int8 straight from a
+  EXPECT_EQ(b->input(3), a->output(0));  // and as b's int8 residual
+  EXPECT_EQ(b->output(0)->dtype(), DataType::kInt8);
+  EXPECT_EQ(c->input(0), b->output(0));
+  EXPECT_EQ(c->output(0)->dtype(), DataType::kFloat32);
+
+  // b: scale = x_scale * w_scale[m] / y_scale, residual scale = a's scale / y_scale, bias / y_scale.
+  const float sa = 0.03f, sb = 0.04f;
+  EXPECT_FLOAT_EQ(b->attr_float("x_scale", 0).value(), sa);
+  EXPECT_FLOAT_EQ(b->attr_float("y_scale", 0).value(), sb);
+  EXPECT_FLOAT_EQ(c->attr_float("y_scale", 1).value(), 0.0f);
+  const Tensor& zs = b->input(5)->constant();
+  for (float v : zs.span<const float>()) EXPECT_FLOAT_EQ(v, sa / sb);
+  const Tensor& s = b->input(4)->constant();
+  // Per-channel weight quantization: every row of int8 weights reaches +-127.
+  const Tensor& wq = b->input(1)->constant();
+  const int64_t per_row = wq.numel() / wq.shape()[0];
+  for (int64_t m = 0; m < wq.shape()[0]; ++m) {
+    EXPECT_GT(s.data<float>()[m], 0.0f);
+    int peak = 0;
+    for (int64_t i = 0; i < per_row; ++i)
+      peak = std::max(peak, std::abs(int(wq.data<int8_t>()[m * per_row + i])));
+    EXPECT_EQ(peak, 127) << "channel " << m;
+  }
+
+  // FP16 builds keep the INT8 epilogue's vectors and the quantize scale in FP32.
+  ASSERT_TRUE(convert_to_fp16(*fresh.g).ok());
+  for (const ir::Node* n : convs(f)) {
+    if (!is_int8_conv(*n)) continue;
+    EXPECT_EQ(n->input(2)->dtype(), DataType::kFloat32) << n->name();
+    EXPECT_EQ(n->input(4)->dtype(), DataType::kFloat32) << n->name();
+  }
+  for (const auto& n : f.nodes())
+    if (n->op_type() == "QuantizeLinear") {
+      EXPECT_EQ(n->input(0)->dtype(), DataType::kFloat16);
+      EXPECT_EQ(n->input(1)->dtype(), DataType::kFloat32);
+    }
+  EXPECT_EQ(c->output(0)->dtype(), DataType::kFloat16);
+}
+
+TEST(CudaInt8Lowering, KeepsConvolutionsWithoutScalesOrNotPlannedInt8) {
+  Block blk = residual_block();
+  blk.scales.erase(blk.g->inputs()[0]->name());
+  auto stats = fuse_for_cuda(*blk.g);
+  ASSERT_TRUE(stats.ok());
+  // a's input has no scale, c is not planned INT8.
+  std::string a_input;
+  for (const ir::Node* n : convs(*blk.g))
+    if (n->input(1)->shape()[3] == 16) a_input = n->input(0)->name();
+  blk.scales.erase(stats->nhwc_origin.count(a_input) ? stats->nhwc_origin.at(a_input) : a_input);
+  auto wants = [&](const ir::Node& n) { return n.input(1)->shape()[1] != 1; };
+  auto low = lower_int8_convs(*blk.g, wants, blk.scales, stats->nhwc_origin);
+  ASSERT_TRUE(low.ok());
+  EXPECT_EQ(low->conv, 1);  // b only
+  EXPECT_EQ(low->chained, 0);  // its reader c is not INT8
+  EXPECT_EQ(low->quantize, 1);  // a's floating-point output, read by b as input and residual
+  bool named = false;
+  for (const std::string& s : low->skipped) named |= s.find("no scale for input") != std::string::npos;
+  EXPECT_TRUE(named);
+}
+
+}  // namespace
+}  // namespace actrt::cuda
