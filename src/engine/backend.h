@@ -10,6 +10,7 @@
 #include "actrt/builder_config.h"
 #include "actrt/status.h"
 #include "actrt/tensor.h"
+#include "engine/activation_stats.h"
 #include "engine/plan.h"
 
 namespace actrt::engine {
@@ -72,6 +73,16 @@ class Backend {
   }
   virtual Result<std::unique_ptr<ExecutionContext>> create_context(
       const Plan& plan, const ContextOptions& options) const = 0;
+  // INT8 calibration on this backend's device (activation_stats.h): a runner for `tensors` (graph
+  // inputs and node outputs, by name) of `graph`, the FP32 graph before backend fusion. nullptr:
+  // the backend does not offer it (the caller runs the reference executor on the host); an
+  // error: it does, but not for this graph, and the message says why.
+  virtual Result<std::unique_ptr<ActivationStatsRunner>> make_activation_stats_runner(
+      const ir::Graph& graph, const std::vector<std::string>& tensors) const {
+    (void)graph;
+    (void)tensors;
+    return std::unique_ptr<ActivationStatsRunner>();
+  }
 };
 
 // Backends register themselves at static-initialization time (their libraries are linked

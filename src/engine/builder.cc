@@ -60,7 +60,7 @@ Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderCo
     plan->metadata["layer_precision." + layer] = std::string(precision_name(p));
 
   // INT8: scales (calibration or cache) into plan->int8_scales, planned precisions into plan->layers.
-  RETURN_IF_ERROR(quant::prepare_int8(graph, config, *plan));
+  RETURN_IF_ERROR(quant::prepare_int8(graph, config, *plan, backend));
   // Timing cache: loaded before compile (a bad file fails the build before any timing), saved
   // only after the whole build succeeded, so a failed build never leaves a changed cache.
   std::unique_ptr<TimingCache> timing_cache;

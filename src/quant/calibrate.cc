@@ -5,11 +5,11 @@
 #include <filesystem>
 
 #include "actrt/log.h"
-#include "backends/reference/executor.h"
+#include "engine/backend.h"
 #include "quant/cache.h"
 #include "quant/calibrators.h"
 #include "quant/observers.h"
-#include "quant/progress.h"
+#include "quant/statistics.h"
 
 namespace actrt {
 
@@ -56,59 +56,22 @@ namespace quant {
 
 namespace {
 
-std::string sample_where(size_t i) { return "calibration sample " + std::to_string(i); }
-
-// Checks the feed against the graph inputs with a message that says it is calibration data.
-Status check_feed(const ir::Graph& graph, const TensorMap& feed, size_t i) {
-  for (const ir::Value* in : graph.inputs()) {
-    if (in->is_constant()) continue;
-    auto it = feed.find(in->name());
-    if (it == feed.end())
-      return invalid_argument(sample_where(i) + " does not fit the model: it has no input '" +
-                              in->name() + "' (expected " + std::string(dtype_name(in->dtype())) +
-                              " " + shape_to_string(in->shape()) + ")");
-    const Tensor& t = it->second;
-    if (t.dtype() != in->dtype() || t.shape() != in->shape())
-      return invalid_argument(sample_where(i) + " does not fit the model: input '" + in->name() +
-                              "' is " + std::string(dtype_name(t.dtype())) + " " +
-                              shape_to_string(t.shape()) + ", the model expects " +
-                              std::string(dtype_name(in->dtype())) + " " +
-                              shape_to_string(in->shape()));
-    RETURN_IF_ERROR(check_finite(t, sample_where(i), "input '" + in->name() + "'"));
-  }
-  return ok_status();
-}
-
-// One pass over the samples; `observe` sees every activation of every sample.
-template <typename Observe>
-Status run_pass(const ir::Graph& graph, const DataLoader& data, size_t samples,
-                const std::string& label, bool progress, Observe&& observe) {
-  reference::Executor exec(graph);
-  ProgressBar bar(label, samples, progress);
-  for (size_t i = 0; i < samples; ++i) {
-    ASSIGN_OR_RETURN(TensorMap feed, data.get(i));
-    RETURN_IF_ERROR(check_feed(graph, feed, i));
-    const std::string where = sample_where(i);
-    for (const ir::Value* in : graph.inputs()) {
-      auto it = feed.find(in->name());
-      if (it != feed.end()) RETURN_IF_ERROR(observe(in, it->second, where));
-    }
-    Status inner;
-    auto result = exec.run(feed, [&](const ir::Node& node, std::span<const Tensor> outputs) {
-      if (!inner.ok()) return;
-      for (size_t k = 0; k < outputs.size() && k < node.outputs().size(); ++k) {
-        const ir::Value* v = node.outputs()[k];
-        if (!v || outputs[k].empty()) continue;
-        inner = observe(v, outputs[k], where);
-        if (!inner.ok()) return;
-      }
-    });
-    RETURN_IF_ERROR(inner);
-    if (!result.ok()) return result.status().with_context(where);
-    bar.update(i + 1);
-  }
-  bar.finish();
-  return ok_status();
+// The device runner for the statistics: nullptr when no backend is given or it offers none (the
+// reference executor runs on the host), and also, after a [W] that says why, when the backend
+// cannot run this graph.
+std::unique_ptr<engine::ActivationStatsRunner> device_runner(
+    const ir::Graph& graph, const std::vector<const ir::Value*>& tensors,
+    const engine::Backend* backend) {
+  if (!backend) return nullptr;
+  std::vector<std::string> names;
+  names.reserve(tensors.size());
+  for (const ir::Value* v : tensors) names.push_back(v->name());
+  auto runner = backend->make_activation_stats_runner(graph, names);
+  if (runner.ok()) return std::move(runner).value();
+  log_warning("calibration cannot run on the " + std::string(backend_name(backend->kind())) +
+              " backend (" + runner.status().message() +
+              "); calibrating with the reference executor on the host instead (much slower)");
+  return nullptr;
 }
 
 }  // namespace
@@ -128,35 +91,33 @@ Result<ScaleList> compute_scales(const ir::Graph& graph, const DataLoader& data,
   const auto t0 = std::chrono::steady_clock::now();
   const bool histogram = options.algorithm != CalibrationAlgorithm::kMinMax;
   const int passes = histogram ? 2 : 1;
-  ActivationObserver obs(activation_tensors(graph));
-  log_info("Calibrating " + std::to_string(obs.tensors().size()) + " tensors with " +
+  std::vector<const ir::Value*> tensors = activation_tensors(graph);
+  log_info("Calibrating " + std::to_string(tensors.size()) + " tensors with " +
            std::string(calibration_algorithm_name(options.algorithm)) + " on " +
            std::to_string(samples) + " samples (" + std::to_string(passes) + " pass" +
            (passes > 1 ? "es" : "") + " over the data)");
-  RETURN_IF_ERROR(run_pass(graph, data, samples, "Calibration pass 1/" + std::to_string(passes),
-                           options.show_progress,
-                           [&](const ir::Value* v, const Tensor& t, const std::string& where) {
-                             return obs.observe_max(v, t, where);
-                           }));
-  if (histogram) {
-    obs.start_histograms();
-    RETURN_IF_ERROR(run_pass(graph, data, samples, "Calibration pass 2/2", options.show_progress,
-                             [&](const ir::Value* v, const Tensor& t, const std::string& where) {
-                               return obs.observe_histogram(v, t, where);
-                             }));
+  const PassOptions po{samples, histogram, options.show_progress};
+  const auto runner = device_runner(graph, tensors, options.backend);
+  ActivationStats stats;
+  if (runner) {
+    log_info("Calibrating on the " + runner->description());
+    ASSIGN_OR_RETURN(stats, collect_on_device(*runner, graph, std::move(tensors), data, po));
+  } else {
+    ASSIGN_OR_RETURN(stats, collect_on_host(graph, std::move(tensors), data, po));
   }
   ScaleList scales;
-  scales.reserve(obs.tensors().size());
-  for (size_t k = 0; k < obs.tensors().size(); ++k) {
+  scales.reserve(stats.tensors.size());
+  for (size_t k = 0; k < stats.tensors.size(); ++k) {
+    const double max_abs = stats.max_abs[k];
     double amax = 0;
     switch (options.algorithm) {
-      case CalibrationAlgorithm::kMinMax: amax = minmax_amax(obs.max_abs(k)); break;
-      case CalibrationAlgorithm::kEntropy: amax = entropy_amax(obs.histogram(k), obs.max_abs(k)); break;
+      case CalibrationAlgorithm::kMinMax: amax = minmax_amax(max_abs); break;
+      case CalibrationAlgorithm::kEntropy: amax = entropy_amax(stats.histograms[k], max_abs); break;
       case CalibrationAlgorithm::kPercentile:
-        amax = percentile_amax(obs.histogram(k), obs.max_abs(k), options.percentile);
+        amax = percentile_amax(stats.histograms[k], max_abs, options.percentile);
         break;
     }
-    scales.emplace_back(obs.tensors()[k]->name(), scale_from_amax(amax));
+    scales.emplace_back(stats.tensors[k]->name(), scale_from_amax(amax));
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   char buf[64];
@@ -184,7 +145,8 @@ size_t report_cache_matches(const ir::Graph& graph, const ScaleList& entries,
   return matched;
 }
 
-Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& calibrator) {
+Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& calibrator,
+                                    const engine::Backend* backend) {
   const CalibratorOptions& o = calibrator.options();
   CalibrationResult result;
   if (calibrator.uses_existing_cache()) {
@@ -206,7 +168,7 @@ Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& ca
   if (!o.data)
     return invalid_argument("INT8 calibration needs calibration data or an existing calibration "
                             "cache");
-  ScaleOptions so{o.algorithm, o.percentile, o.samples, o.show_progress};
+  ScaleOptions so{o.algorithm, o.percentile, o.samples, o.show_progress, backend};
   ASSIGN_OR_RETURN(result.scales, compute_scales(graph, *o.data, so));
   result.algorithm = o.algorithm;
   if (!o.cache_path.empty()) {

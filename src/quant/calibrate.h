@@ -15,6 +15,10 @@
 #include "actrt/status.h"
 #include "ir/graph.h"
 
+namespace actrt::engine {
+class Backend;  // engine/backend.h
+}  // namespace actrt::engine
+
 namespace actrt::quant {
 
 using ScaleList = std::vector<std::pair<std::string, float>>;  // graph (or file) order
@@ -29,18 +33,25 @@ struct CalibrationResult {
 // Cache semantics of the Calibrator: an existing cache is read (and matched against the graph:
 // a [W] says how many of its entries name tensors of the graph); otherwise calibrate on the data
 // and write the cache if a path is set.
-Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& calibrator);
+// `backend`: as ScaleOptions::backend.
+Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& calibrator,
+                                    const engine::Backend* backend = nullptr);
 
 struct ScaleOptions {
   CalibrationAlgorithm algorithm = CalibrationAlgorithm::kEntropy;
   double percentile = 99.99;
   size_t samples = 0;  // 0: all items
   bool show_progress = true;
+  // Where the graph runs for the statistics: nullptr, or a backend that offers no device
+  // statistics (Backend::make_activation_stats_runner), runs the reference executor on the host;
+  // the CUDA backend runs them on the GPU. A backend that cannot set up for this graph logs a
+  // [W] saying why and the host runs them. The build passes its own backend.
+  const engine::Backend* backend = nullptr;
 };
 
-// Runs the reference executor over the data with observers on every activation tensor and
-// applies the algorithm. Errors: zero samples, feeds that do not fit the graph's inputs (named
-// with the sample index), NaN / Inf in a feed or an activation.
+// Runs the graph over the data (quant/statistics.h) with observers on every activation tensor
+// and applies the algorithm. Errors: zero samples, feeds that do not fit the graph's inputs
+// (named with the sample index), NaN / Inf in a feed or an activation.
 Result<ScaleList> compute_scales(const ir::Graph& graph, const DataLoader& data,
                                  const ScaleOptions& options);
 

@@ -7,11 +7,12 @@
 
 namespace actrt::quant {
 
-Status prepare_int8(const ir::Graph& graph, const BuilderConfig& config, engine::Plan& plan) {
+Status prepare_int8(const ir::Graph& graph, const BuilderConfig& config, engine::Plan& plan,
+                    const engine::Backend* backend) {
   if (!config.int8) return ok_status();
   std::map<std::string, float> scales;
   if (config.calibrator) {
-    ASSIGN_OR_RETURN(CalibrationResult r, calibrate(graph, *config.calibrator));
+    ASSIGN_OR_RETURN(CalibrationResult r, calibrate(graph, *config.calibrator, backend));
     scales = r.scale_map();
     plan.metadata["int8.calibration"] = std::string(cache_algorithm_name(r.algorithm));
     plan.metadata["int8.scales_from"] = r.from_cache ? "cache" : "calibration";

@@ -39,6 +39,21 @@ Status check_finite(const Tensor& t, const std::string& where, const std::string
   return ok_status();
 }
 
+Status non_finite_activation(const std::string& where, const std::string& tensor, bool nan,
+                             int64_t element) {
+  return invalid_argument(where + ": tensor '" + tensor + "' holds " + (nan ? "NaN" : "Inf") +
+                          " at element " + std::to_string(element) +
+                          " (the model overflows on this sample)");
+}
+
+Status above_first_pass_max(const std::string& where, const std::string& tensor, double value,
+                            double max) {
+  // Pass 2 saw a value pass 1 did not: the model (or the device running it) is not
+  // deterministic.
+  return internal_error(where + ": tensor '" + tensor + "' has |x| = " + std::to_string(value) +
+                        " above its first-pass max " + std::to_string(max));
+}
+
 Status ActivationObserver::observe_max(const ir::Value* v, const Tensor& t,
                                        const std::string& where) {
   auto it = index_.find(v);
@@ -48,10 +63,7 @@ Status ActivationObserver::observe_max(const ir::Value* v, const Tensor& t,
   float m = max_[it->second];
   for (int64_t i = 0; i < f.numel(); ++i) {
     const float a = std::fabs(x[i]);
-    if (!std::isfinite(a))
-      return invalid_argument(where + ": tensor '" + v->name() + "' holds " +
-                              (std::isnan(x[i]) ? "NaN" : "Inf") + " at element " +
-                              std::to_string(i) + " (the model overflows on this sample)");
+    if (!std::isfinite(a)) return non_finite_activation(where, v->name(), std::isnan(x[i]), i);
     m = std::max(m, a);
   }
   max_[it->second] = m;
@@ -79,9 +91,7 @@ Status ActivationObserver::observe_histogram(const ir::Value* v, const Tensor& t
   const double per_unit = kHistogramBins / m;
   for (int64_t i = 0; i < f.numel(); ++i) {
     const double a = std::fabs(static_cast<double>(x[i]));
-    if (a > m)  // pass 2 saw a value pass 1 did not: the model is not deterministic
-      return internal_error(where + ": tensor '" + v->name() + "' has |x| = " + std::to_string(a) +
-                            " above its first-pass max " + std::to_string(m));
+    if (a > m) return above_first_pass_max(where, v->name(), a, m);
     const auto b = std::min<int64_t>(kHistogramBins - 1, static_cast<int64_t>(a * per_unit));
     ++h[static_cast<size_t>(b)];
   }

@@ -52,4 +52,11 @@ class ActivationObserver {
 // Fails naming `where` and `what` at the first NaN or Inf of a floating-point tensor.
 Status check_finite(const Tensor& t, const std::string& where, const std::string& what);
 
+// The errors of observe_max / observe_histogram, shared with statistics computed on a device
+// (quant/statistics.h) so that both word them alike. `where` names the sample.
+Status non_finite_activation(const std::string& where, const std::string& tensor, bool nan,
+                             int64_t element);
+Status above_first_pass_max(const std::string& where, const std::string& tensor, double value,
+                            double max);
+
 }  // namespace actrt::quant

@@ -1071,6 +1071,29 @@ Status CudaContext::infer(const engine::TensorMap& inputs, engine::TensorMap& ou
   return collect_outputs(outputs);
 }
 
+Status CudaContext::run_device(const engine::TensorMap& inputs,
+                               const std::function<Status(const DeviceValue&)>& each) {
+  CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA run_device");
+  const Status st = [&]() -> Status {
+    RETURN_IF_ERROR(stage_inputs(inputs));
+    // Inputs now: later steps may reuse their buffers once their last reader has run.
+    for (const Io& io : inputs_)
+      if (io.device)
+        RETURN_IF_ERROR(each({io.name, io.device, io.dtype, shape_numel(io.shape), stream_}));
+    RETURN_IF_ERROR(run_steps(RunEnv{stream_, cudnn_, lt_, workspace_, workspace_bytes_}));
+    for (const Io& io : outputs_)
+      if (io.device)
+        RETURN_IF_ERROR(each({io.name, io.device, io.dtype, shape_numel(io.shape), stream_}));
+    return ok_status();
+  }();
+  // Drained even after an error: the next call rewrites the pinned staging the uploads read.
+  const cudaError_t drained = cudaStreamSynchronize(stream_);
+  RETURN_IF_ERROR(st);
+  CUDA_RETURN_IF_ERROR(drained, "CUDA run_device (a kernel failed)");
+  for (const auto& s : steps_) RETURN_IF_ERROR(s->host_status());
+  return ok_status();
+}
+
 Result<std::vector<engine::LayerTime>> CudaContext::profile(const engine::TensorMap& inputs) {
   CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA profile");
   RETURN_IF_ERROR(stage_inputs(inputs));

@@ -18,6 +18,7 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -78,6 +79,22 @@ class CudaContext final : public engine::ExecutionContext {
   Status infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) override;
   double last_compute_ms() const override { return last_ms_; }
   Result<std::vector<engine::LayerTime>> profile(const engine::TensorMap& inputs) override;
+
+  // ---- For activation statistics (calibration_stats.h), apart from infer() ----
+  // A value on the device, valid for work enqueued on `stream` during the callback.
+  struct DeviceValue {
+    const std::string& name;
+    const void* data;
+    DataType dtype;
+    int64_t numel;
+    cudaStream_t stream;
+  };
+  // Runs the steps once, eagerly, on `inputs` (checked as by infer()) and hands `each` every
+  // graph input right after its upload and every non-constant graph output after the last step,
+  // without downloading anything. Returns once the stream has drained, so that what `each`
+  // enqueued is done too. Does not count as an infer() (no CUDA graph is captured).
+  Status run_device(const engine::TensorMap& inputs,
+                    const std::function<Status(const DeviceValue&)>& each);
 
  private:
   CudaContext() = default;

@@ -32,6 +32,9 @@ class CudaBackend final : public engine::Backend {
                  const engine::CompileOptions& options) const override;
   Result<std::unique_ptr<engine::ExecutionContext>> create_context(
       const engine::Plan& plan, const engine::ContextOptions& options) const override;
+  // INT8 calibration on the GPU: calibration_stats.h (defined in calibration_stats.cc).
+  Result<std::unique_ptr<engine::ActivationStatsRunner>> make_activation_stats_runner(
+      const ir::Graph& graph, const std::vector<std::string>& tensors) const override;
 };
 
 }  // namespace actrt::cuda

@@ -1,0 +1,166 @@
+#include "quant/statistics.h"
+
+#include <optional>
+
+#include "backends/reference/executor.h"
+#include "quant/calibrators.h"
+#include "quant/observers.h"
+#include "quant/progress.h"
+
+namespace actrt::quant {
+
+namespace {
+
+std::string pass_label(int pass, bool histograms) {
+  return "Calibration pass " + std::to_string(pass) + "/" + (histograms ? "2" : "1");
+}
+
+// One pass over the samples with the reference executor; `observe` sees every activation of
+// every sample.
+template <typename Observe>
+Status run_host_pass(const ir::Graph& graph, const DataLoader& data, size_t samples,
+                     const std::string& label, bool progress, Observe&& observe) {
+  reference::Executor exec(graph);
+  ProgressBar bar(label, samples, progress);
+  for (size_t i = 0; i < samples; ++i) {
+    ASSIGN_OR_RETURN(TensorMap feed, data.get(i));
+    RETURN_IF_ERROR(check_feed(graph, feed, i));
+    const std::string where = sample_where(i);
+    for (const ir::Value* in : graph.inputs()) {
+      auto it = feed.find(in->name());
+      if (it != feed.end()) RETURN_IF_ERROR(observe(in, it->second, where));
+    }
+    Status inner;
+    auto result = exec.run(feed, [&](const ir::Node& node, std::span<const Tensor> outputs) {
+      if (!inner.ok()) return;
+      for (size_t k = 0; k < outputs.size() && k < node.outputs().size(); ++k) {
+        const ir::Value* v = node.outputs()[k];
+        if (!v || outputs[k].empty()) continue;
+        inner = observe(v, outputs[k], where);
+        if (!inner.ok()) return;
+      }
+    });
+    RETURN_IF_ERROR(inner);
+    if (!result.ok()) return result.status().with_context(where);
+    bar.update(i + 1);
+  }
+  bar.finish();
+  return ok_status();
+}
+
+// A device's anomaly worded as the host observers word theirs.
+Status anomaly_status(const engine::StatsAnomaly& a, const std::vector<const ir::Value*>& tensors,
+                      const std::vector<float>& max_abs, const std::string& where) {
+  if (a.tensor >= tensors.size())
+    return internal_error(where + ": the device reported an anomaly in tensor #" +
+                          std::to_string(a.tensor) + " of " + std::to_string(tensors.size()));
+  const std::string& name = tensors[a.tensor]->name();
+  switch (a.kind) {
+    case engine::StatsAnomaly::Kind::kNaN:
+      return non_finite_activation(where, name, true, a.element);
+    case engine::StatsAnomaly::Kind::kInf:
+      return non_finite_activation(where, name, false, a.element);
+    case engine::StatsAnomaly::Kind::kAboveMax:
+      return above_first_pass_max(where, name, a.value,
+                                  a.tensor < max_abs.size() ? double(max_abs[a.tensor]) : 0.0);
+  }
+  return internal_error(where + ": unknown anomaly from the device");
+}
+
+// One pass over the samples on the device: pass 1 (maxima) or pass 2 (histograms).
+Status run_device_pass(engine::ActivationStatsRunner& runner, const ir::Graph& graph,
+                       const std::vector<const ir::Value*>& tensors, const DataLoader& data,
+                       const PassOptions& options, int pass, const std::vector<float>& max_abs) {
+  ProgressBar bar(pass_label(pass, options.histograms), options.samples, options.show_progress);
+  for (size_t i = 0; i < options.samples; ++i) {
+    ASSIGN_OR_RETURN(TensorMap feed, data.get(i));
+    RETURN_IF_ERROR(check_feed(graph, feed, i));
+    const std::string where = sample_where(i);
+    auto anomaly = pass == 1 ? runner.accumulate_max(feed) : runner.accumulate_histograms(feed);
+    if (!anomaly.ok()) return anomaly.status().with_context(where);
+    if (anomaly->has_value()) return anomaly_status(**anomaly, tensors, max_abs, where);
+    bar.update(i + 1);
+  }
+  bar.finish();
+  return ok_status();
+}
+
+}  // namespace
+
+std::string sample_where(size_t i) { return "calibration sample " + std::to_string(i); }
+
+Status check_feed(const ir::Graph& graph, const TensorMap& feed, size_t i) {
+  for (const ir::Value* in : graph.inputs()) {
+    if (in->is_constant()) continue;
+    auto it = feed.find(in->name());
+    if (it == feed.end())
+      return invalid_argument(sample_where(i) + " does not fit the model: it has no input '" +
+                              in->name() + "' (expected " + std::string(dtype_name(in->dtype())) +
+                              " " + shape_to_string(in->shape()) + ")");
+    const Tensor& t = it->second;
+    if (t.dtype() != in->dtype() || t.shape() != in->shape())
+      return invalid_argument(sample_where(i) + " does not fit the model: input '" + in->name() +
+                              "' is " + std::string(dtype_name(t.dtype())) + " " +
+                              shape_to_string(t.shape()) + ", the model expects " +
+                              std::string(dtype_name(in->dtype())) + " " +
+                              shape_to_string(in->shape()));
+    RETURN_IF_ERROR(check_finite(t, sample_where(i), "input '" + in->name() + "'"));
+  }
+  return ok_status();
+}
+
+Result<ActivationStats> collect_on_host(const ir::Graph& graph,
+                                        std::vector<const ir::Value*> tensors,
+                                        const DataLoader& data, const PassOptions& options) {
+  ActivationObserver obs(std::move(tensors));
+  RETURN_IF_ERROR(run_host_pass(graph, data, options.samples, pass_label(1, options.histograms),
+                                options.show_progress,
+                                [&](const ir::Value* v, const Tensor& t, const std::string& where) {
+                                  return obs.observe_max(v, t, where);
+                                }));
+  if (options.histograms) {
+    obs.start_histograms();
+    RETURN_IF_ERROR(
+        run_host_pass(graph, data, options.samples, pass_label(2, true), options.show_progress,
+                      [&](const ir::Value* v, const Tensor& t, const std::string& where) {
+                        return obs.observe_histogram(v, t, where);
+                      }));
+  }
+  ActivationStats stats;
+  stats.tensors = obs.tensors();
+  for (size_t k = 0; k < stats.tensors.size(); ++k) {
+    stats.max_abs.push_back(static_cast<float>(obs.max_abs(k)));
+    if (options.histograms) {
+      const auto h = obs.histogram(k);
+      stats.histograms.emplace_back(h.begin(), h.end());
+    }
+  }
+  return stats;
+}
+
+Result<ActivationStats> collect_on_device(engine::ActivationStatsRunner& runner,
+                                          const ir::Graph& graph,
+                                          std::vector<const ir::Value*> tensors,
+                                          const DataLoader& data, const PassOptions& options) {
+  ActivationStats stats;
+  stats.tensors = std::move(tensors);
+  const size_t n = stats.tensors.size();
+  RETURN_IF_ERROR(run_device_pass(runner, graph, stats.tensors, data, options, 1, {}));
+  ASSIGN_OR_RETURN(stats.max_abs, runner.max_abs());
+  if (stats.max_abs.size() != n)
+    return internal_error("device calibration returned " + std::to_string(stats.max_abs.size()) +
+                          " maxima for " + std::to_string(n) + " tensors");
+  if (!options.histograms) return stats;
+  RETURN_IF_ERROR(runner.start_histograms(stats.max_abs, kHistogramBins));
+  RETURN_IF_ERROR(run_device_pass(runner, graph, stats.tensors, data, options, 2, stats.max_abs));
+  ASSIGN_OR_RETURN(stats.histograms, runner.histograms());
+  bool shaped = stats.histograms.size() == n;
+  for (size_t k = 0; shaped && k < n; ++k) shaped = stats.histograms[k].size() == kHistogramBins;
+  if (!shaped)
+    return internal_error("device calibration returned histograms of the wrong size (" +
+                          std::to_string(stats.histograms.size()) + " for " + std::to_string(n) +
+                          " tensors of " + std::to_string(kHistogramBins) + " bins)");
+  return stats;
+}
+
+}  // namespace actrt::quant
