@@ -475,6 +475,9 @@ Status CudnnGraphConv::run(const ConvOperands& o, void* workspace) {
 Result<std::string> CudnnGraphConv::choose(bool deterministic, size_t limit, size_t max_workspace,
                                            double* best_ms) {
   ASSIGN_OR_RETURN(std::vector<Tactic> candidates, tactics(limit));
+  std::string listed;
+  for (const Tactic& t : candidates) listed += " " + t.text + (t.runtime_compiled ? "(rtc)" : "");
+  log_verbose(name_ + ": " + std::to_string(candidates.size()) + " candidate tactics:" + listed);
   Result<std::string> result = [&]() -> Result<std::string> {
     TuningScratch scratch(name_);
     ConvOperands o;

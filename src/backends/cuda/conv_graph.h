@@ -69,7 +69,12 @@ class CudnnGraphConv {
   // on the H100 the FP32 runtime-compiled engines for ACT's residual convolutions took 6-8 ms
   // (30x the legacy kernels) and up to 24 s to compile.
   Result<std::vector<Tactic>> tactics(size_t limit) const;
-  size_t max_runtime_compiled() const { return precision_ == Precision::kFp32 ? 0 : 1; }
+  // INT8 graphs run only on cuDNN's runtime-fusion engine, whose kernel configurations differ
+  // by up to 4x on ACT's layers (the heuristic's first is not reliably the fastest): try several.
+  size_t max_runtime_compiled() const {
+    return precision_ == Precision::kFp32 ? 0 : int8_ ? kInt8RuntimeCompiled : 1;
+  }
+  static constexpr size_t kInt8RuntimeCompiled = 4;
 
   // Finalizes the execution plan of `tactic`; an error when cuDNN rejects it here.
   Status select(const std::string& tactic);
