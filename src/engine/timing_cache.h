@@ -57,6 +57,10 @@ class TimingCache {
 
   // The entry for `key` on the selected device, or nullptr (counted as a hit or a miss).
   const TimingEntry* find(const std::string& key);
+  // Whether find(key) would succeed, without counting (to plan work before the real lookups).
+  bool contains(const std::string& key) const {
+    return !device_.empty() && entries_.count({device_, key}) > 0;
+  }
   // Records (or replaces) the entry for `key` on the selected device. Errors on an empty or
   // unprintable field, or when no device was selected.
   Status record(const std::string& key, const std::string& tactic, double ms);

@@ -318,7 +318,12 @@ Result<std::vector<CudnnGraphConv::Tactic>> CudnnGraphConv::tactics(size_t limit
     RETURN_IF_ERROR(set_attr(heur.get(), CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH,
                              CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &g, name_));
     RETURN_IF_ERROR(set_attr(heur.get(), CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, 1, &mode, name_));
-    if (cudnnBackendFinalize(heur.get()) != CUDNN_STATUS_SUCCESS) continue;
+    const cudnnStatus_t fin = cudnnBackendFinalize(heur.get());
+    if (fin != CUDNN_STATUS_SUCCESS) {
+      log_verbose(name_ + ": cuDNN heuristics mode " + std::to_string(int(mode)) + " failed (" +
+                  cudnnGetErrorString(fin) + ")");
+      continue;
+    }
     int64_t count = 0;
     CUDNN_RETURN_IF_ERROR(cudnnBackendGetAttribute(heur.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS,
                                                    CUDNN_TYPE_BACKEND_DESCRIPTOR, 0, &count, nullptr),
