@@ -1,12 +1,14 @@
 #include "data/random_loader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <type_traits>
 #include <set>
+#include <type_traits>
 
 #include "core/dispatch.h"
+#include "core/parallel.h"
 
 namespace actrt::data {
 
@@ -17,7 +19,7 @@ uint64_t SplitMix64::mix(uint64_t z) {
 }
 
 uint64_t SplitMix64::next() {
-  state_ += 0x9e3779b97f4a7c15ull;
+  state_ += kGamma;
   return mix(state_);
 }
 
@@ -49,6 +51,28 @@ float uniform_float(uint64_t r, const ValueRange& range) {
   if (range.high > range.low && x >= static_cast<float>(range.high))
     x = std::nextafter(static_cast<float>(range.high), static_cast<float>(range.low));
   return x;
+}
+
+// Floating inputs of at least this many elements are generated in chunks of this size, one
+// chunk per task on all cores (act-base's 2.8 M image elements: about 5 ms on one core).
+constexpr int64_t kChunk = int64_t(1) << 18;
+
+// p[k] for k in [0, n) of a floating input whose stream starts at `rng`.
+template <typename T>
+void fill_floats(T* p, int64_t n, SplitMix64 rng, const ValueRange& range) {
+  auto fill = [&](int64_t begin, int64_t end) {
+    SplitMix64 r = rng;
+    r.advance(static_cast<uint64_t>(begin));
+    for (int64_t k = begin; k < end; ++k) p[k] = convert_element<T>(uniform_float(r.next(), range));
+  };
+  if (n < 2 * kChunk) {
+    fill(0, n);
+    return;
+  }
+  parallel_for(static_cast<size_t>((n + kChunk - 1) / kChunk), [&](size_t c) {
+    const int64_t begin = static_cast<int64_t>(c) * kChunk;
+    fill(begin, std::min(n, begin + kChunk));
+  });
 }
 
 int64_t uniform_int(uint64_t r, int64_t low, int64_t high) {
@@ -127,7 +151,7 @@ Result<TensorMap> RandomDataLoader::get(size_t i) const {
         for (int64_t k = 0; k < n; ++k) p[k] = (rng.next() >> 63) != 0;
       } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, Float16> ||
                            std::is_same_v<T, BFloat16>) {
-        for (int64_t k = 0; k < n; ++k) p[k] = convert_element<T>(uniform_float(rng.next(), range));
+        fill_floats(p, n, rng, range);
       } else {
         // Integers: [ceil(low), floor(high)], checked against the type's limits.
         const double lo = std::ceil(range.low), hi = std::floor(range.high);

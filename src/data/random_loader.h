@@ -22,6 +22,8 @@
 //            for any range that fits in 32 bits, which is all an input range needs).
 //   bool:    r >> 63.
 // Never std::random_device: the same seed gives the same bytes on every machine.
+// The generator is a counter (element k of a stream takes the output after k + 1 steps), so
+// large floating inputs are generated in chunks on several threads, with the same bytes.
 #pragma once
 
 #include <cstdint>
@@ -74,10 +76,13 @@ class SplitMix64 {
  public:
   explicit SplitMix64(uint64_t state) : state_(state) {}
   uint64_t next();
+  // The same as `steps` calls of next() whose outputs are dropped.
+  void advance(uint64_t steps) { state_ += steps * kGamma; }
   // The splitmix64 finalizer on its own (a good 64-bit mixing function).
   static uint64_t mix(uint64_t z);
 
  private:
+  static constexpr uint64_t kGamma = 0x9e3779b97f4a7c15ull;  // added to the state per step
   uint64_t state_;
 };
 

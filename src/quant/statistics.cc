@@ -1,15 +1,29 @@
 #include "quant/statistics.h"
 
+#include <chrono>
+#include <cstdio>
 #include <optional>
 
+#include "actrt/log.h"
 #include "backends/reference/executor.h"
 #include "quant/calibrators.h"
+#include "quant/feed_prefetch.h"
 #include "quant/observers.h"
 #include "quant/progress.h"
 
 namespace actrt::quant {
 
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", v);
+  return buf;
+}
 
 std::string pass_label(int pass, bool histograms) {
   return "Calibration pass " + std::to_string(pass) + "/" + (histograms ? "2" : "1");
@@ -67,21 +81,32 @@ Status anomaly_status(const engine::StatsAnomaly& a, const std::vector<const ir:
   return internal_error(where + ": unknown anomaly from the device");
 }
 
-// One pass over the samples on the device: pass 1 (maxima) or pass 2 (histograms).
+// One pass over the samples on the device: pass 1 (maxima) or pass 2 (histograms). The feeds
+// are loaded and checked one sample ahead on a worker thread (feed_prefetch.h).
 Status run_device_pass(engine::ActivationStatsRunner& runner, const ir::Graph& graph,
                        const std::vector<const ir::Value*>& tensors, const DataLoader& data,
                        const PassOptions& options, int pass, const std::vector<float>& max_abs) {
-  ProgressBar bar(pass_label(pass, options.histograms), options.samples, options.show_progress);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string label = pass_label(pass, options.histograms);
+  ProgressBar bar(label, options.samples, options.show_progress);
+  FeedPrefetcher feeds(graph, data, options.samples);
+  double device_s = 0;
   for (size_t i = 0; i < options.samples; ++i) {
-    ASSIGN_OR_RETURN(TensorMap feed, data.get(i));
-    RETURN_IF_ERROR(check_feed(graph, feed, i));
+    ASSIGN_OR_RETURN(TensorMap feed, feeds.next());
     const std::string where = sample_where(i);
+    const auto t0 = std::chrono::steady_clock::now();
     auto anomaly = pass == 1 ? runner.accumulate_max(feed) : runner.accumulate_histograms(feed);
+    device_s += seconds_since(t0);
     if (!anomaly.ok()) return anomaly.status().with_context(where);
     if (anomaly->has_value()) return anomaly_status(**anomaly, tensors, max_abs, where);
     bar.update(i + 1);
   }
   bar.finish();
+  log_verbose(label + ": " + std::to_string(options.samples) + " samples in " +
+              fixed(seconds_since(start)) + " s: on the device " + fixed(device_s) +
+              " s, loading and checking the data " + fixed(feeds.load_seconds()) +
+              " s (on a worker thread, overlapped with the device), waiting for the data " +
+              fixed(feeds.wait_seconds()) + " s");
   return ok_status();
 }
 

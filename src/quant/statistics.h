@@ -2,7 +2,9 @@
 // reference executor on the host or on a backend's device through an ActivationStatsRunner
 // (engine/activation_stats.h). Both give the same statistics for the same activations and fail
 // alike: a sample that does not fit the graph, NaN / Inf in a feed or an activation (naming the
-// sample and the input or tensor), a second pass that exceeds the first pass's max.
+// sample and the input or tensor), a second pass that exceeds the first pass's max. On the device,
+// each sample's feed is loaded and checked on a worker thread while the device runs the previous
+// one (feed_prefetch.h); with -v each pass logs where its time went.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,9 @@
 // INT8 calibration on the GPU (backends/cuda/calibration_stats.h) against the host path:
 //   * the statistics kernels alone, on known data: max and histogram bit-identical to
-//     quant::ActivationObserver (f32 and f16, accumulated over two tensors), all-zero tensors,
+//     quant::ActivationObserver (f32 and f16, accumulated over two tensors, any grid size and
+//     alignment, one by one or from a captured graph of parallel branches), all-zero tensors,
 //     and the anomaly slots (first NaN / Inf, values above the max);
+//   * a context without output staging: device-side runs equal infer(), infer() refuses;
 //   * act-tiny: per-tensor maxima within 1e-4 of the reference executor's (different FP32
 //     kernels), histograms with every element counted, and the scales of all three algorithms;
 //   * a NaN or Inf produced by the model: the same error as on the host, naming the sample;
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <random>
@@ -19,8 +22,10 @@
 #include "../models/act_tiny_fixture.h"
 #include "actrt/calibrator.h"
 #include "actrt/network.h"
+#include "backends/cuda/context.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/stats_kernels.h"
+#include "backends/cuda/stats_launches.h"
 #include "cuda_test_util.h"
 #include "data/random_loader.h"
 #include "engine/builder.h"
@@ -105,8 +110,10 @@ HostStats host_stats(const std::vector<Tensor>& samples) {
   return {float(obs.max_abs(0)), std::vector<uint64_t>(h.begin(), h.end())};
 }
 
-// The kernels over `samples` (accumulated as over calibration samples).
-HostStats device_stats(const std::vector<Tensor>& samples) {
+// The kernels over `samples` (accumulated as over calibration samples), with the grid capped at
+// `max_blocks` and each tensor `offset` elements past an allocation's (aligned) start.
+HostStats device_stats(const std::vector<Tensor>& samples, int max_blocks = 264,
+                       size_t offset = 0) {
   DeviceMem mem;
   auto* max_bits = mem.alloc<unsigned int>(1);
   auto* anomaly = mem.alloc<unsigned long long>(1, 0xFF);
@@ -114,17 +121,23 @@ HostStats device_stats(const std::vector<Tensor>& samples) {
   auto* hmax = mem.alloc<float>(1);
   auto* hist = mem.alloc<unsigned long long>(kHistogramBins);
   std::vector<void*> xs;
-  for (const Tensor& t : samples) xs.push_back(mem.upload(t));
+  for (const Tensor& t : samples) {
+    auto* p = mem.alloc<uint8_t>(t.nbytes() + offset * dtype_size(t.dtype()));
+    p += offset * dtype_size(t.dtype());
+    EXPECT_EQ(cudaMemcpy(p, t.raw_data(), t.nbytes(), cudaMemcpyHostToDevice), cudaSuccess);
+    xs.push_back(p);
+  }
   const bool half = samples[0].dtype() == DataType::kFloat16;
   for (size_t s = 0; s < xs.size(); ++s)
-    EXPECT_EQ(cuda::launch_abs_max(xs[s], half, samples[s].numel(), max_bits, anomaly, 264, 0),
-              cudaSuccess);
+    EXPECT_EQ(
+        cuda::launch_abs_max(xs[s], half, samples[s].numel(), max_bits, anomaly, max_blocks, 0),
+        cudaSuccess);
   HostStats out;
   out.max = std::bit_cast<float>(download(max_bits, 1)[0]);
   EXPECT_EQ(cudaMemcpy(hmax, &out.max, sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
   for (size_t s = 0; s < xs.size(); ++s)
     EXPECT_EQ(cuda::launch_abs_histogram(xs[s], half, samples[s].numel(), hmax, kHistogramBins,
-                                         hist, anomaly, excess, 264, 0),
+                                         hist, anomaly, excess, max_blocks, 0),
               cudaSuccess);
   const auto h = download(hist, kHistogramBins);
   out.hist.assign(h.begin(), h.end());
@@ -148,6 +161,123 @@ TEST(CudaCalibrationKernels, MaxAndHistogramEqualTheHostFormulaExactly) {
     EXPECT_EQ(std::bit_cast<uint32_t>(got.max), std::bit_cast<uint32_t>(want.max))
         << dtype_name(dt);
     EXPECT_EQ(got.hist, want.hist) << dtype_name(dt);
+  }
+}
+
+TEST(CudaCalibrationKernels, ResultsDoNotDependOnTheGridOrTheAlignment) {
+  SKIP_WITHOUT_CUDA();
+  for (DataType dt : {DataType::kFloat32, DataType::kFloat16}) {
+    std::vector<Tensor> samples = {tricky_tensor(300007, 4, 3.0f), tricky_tensor(1031, 5, 3.0f)};
+    if (dt == DataType::kFloat16)
+      for (Tensor& t : samples) t = t.cast(DataType::kFloat16);
+    const HostStats want = host_stats(samples);
+    for (int max_blocks : {1, 7, 528, 100000})
+      for (size_t offset : {size_t(0), size_t(1), size_t(3)}) {
+        const HostStats got = device_stats(samples, max_blocks, offset);
+        EXPECT_EQ(std::bit_cast<uint32_t>(got.max), std::bit_cast<uint32_t>(want.max))
+            << dtype_name(dt) << " max_blocks " << max_blocks << " offset " << offset;
+        EXPECT_EQ(got.hist, want.hist)
+            << dtype_name(dt) << " max_blocks " << max_blocks << " offset " << offset;
+      }
+  }
+}
+
+TEST(CudaCalibrationKernels, CapturedGraphOfParallelBranchesEqualsOneByOneLaunches) {
+  SKIP_WITHOUT_CUDA();
+  // Tensors of very different sizes (more than StatsLaunchGraph::kBranches of them), observed
+  // three times: one by one, then captured, then replayed. The statistics must be those of the
+  // host over three copies of the data.
+  std::vector<Tensor> tensors;
+  for (int k = 0; k < 11; ++k)
+    tensors.push_back(tricky_tensor(k == 3 ? 700001 : 97 + 1000 * k, 60 + k, 0.0f));
+  DeviceMem mem;
+  const size_t n = tensors.size();
+  std::vector<cuda::StatsTensor> observed;
+  for (size_t k = 0; k < n; ++k)
+    observed.push_back(
+        {"t" + std::to_string(k), k, mem.upload(tensors[k]), false, tensors[k].numel()});
+  cuda::StatsSlots slots;
+  slots.max_bits = mem.alloc<unsigned int>(n);
+  slots.anomaly = mem.alloc<unsigned long long>(n, 0xFF);
+  slots.excess_bits = mem.alloc<unsigned int>(n);
+  auto* hmax = mem.alloc<float>(n);
+  slots.hist_max = hmax;
+  slots.histograms = mem.alloc<unsigned long long>(n * kHistogramBins);
+  slots.bins = kHistogramBins;
+  slots.max_blocks = 528;
+  cudaStream_t stream = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), cudaSuccess);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);  // the fills above ran on the legacy stream
+  {
+    cuda::StatsLaunchGraph max_pass(observed, cuda::StatsPass::kMax, slots);
+    for (int call = 0; call < 3; ++call) {
+      ASSERT_TRUE(max_pass.enqueue(stream).ok());
+      EXPECT_EQ(max_pass.captured(), call >= 1) << call;
+    }
+    ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  }
+  const auto bits = download(slots.max_bits, n);
+  std::vector<float> maxima(n);
+  for (size_t k = 0; k < n; ++k) {
+    maxima[k] = std::bit_cast<float>(bits[k]);
+    const HostStats want = host_stats({tensors[k], tensors[k], tensors[k]});
+    EXPECT_EQ(maxima[k], want.max) << k;
+  }
+  ASSERT_EQ(cudaMemcpy(hmax, maxima.data(), n * sizeof(float), cudaMemcpyHostToDevice),
+            cudaSuccess);
+  {
+    cuda::StatsLaunchGraph hist_pass(observed, cuda::StatsPass::kHistogram, slots);
+    for (int call = 0; call < 3; ++call) ASSERT_TRUE(hist_pass.enqueue(stream).ok());
+    EXPECT_TRUE(hist_pass.captured());
+    ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  }
+  const auto hist = download(slots.histograms, n * kHistogramBins);
+  for (size_t k = 0; k < n; ++k) {
+    const HostStats want = host_stats({tensors[k], tensors[k], tensors[k]});
+    EXPECT_EQ(std::vector<uint64_t>(hist.begin() + k * kHistogramBins,
+                                    hist.begin() + (k + 1) * kHistogramBins),
+              want.hist)
+        << k;
+  }
+  for (unsigned long long a : download(slots.anomaly, n)) EXPECT_EQ(a, cuda::kNoAnomaly);
+  cudaStreamDestroy(stream);
+}
+
+TEST(CudaCalibrationContext, DeviceSideRunsWithoutOutputStaging) {
+  SKIP_WITHOUT_CUDA();
+  // x -> Relu -> Exp: device-side runs (eager, captured, replayed) compute what infer() does,
+  // and infer() refuses on a context without output staging.
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {3, 40, 50});
+  b.output(b.node("Exp", {b.node("Relu", {x})}));
+  auto g = b.finish();
+  auto staged = build_cuda(*g, Mode::kFp32);
+  ASSERT_TRUE(staged);
+  engine::TensorMap feed{{"x", random_tensor({3, 40, 50}, 81, -1.0f, 1.0f)}};
+  engine::TensorMap want;
+  ASSERT_TRUE(staged->ctx->infer(feed, want).ok());
+  const Tensor& y = want.begin()->second;
+
+  cuda::WeightCache weights;
+  cuda::CudaContextOptions o;
+  o.stage_outputs = false;
+  auto ctx = cuda::CudaContext::create(*staged->plan, weights, o);
+  ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
+  engine::TensorMap outs;
+  const Status refused = (*ctx)->infer(feed, outs);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("no output staging"), std::string::npos) << refused.message();
+  const auto values = (*ctx)->device_outputs();
+  ASSERT_EQ(values.size(), 1u);
+  ASSERT_EQ((*ctx)->device_inputs().size(), 1u);
+  for (int run = 0; run < 3; ++run) {
+    ASSERT_TRUE((*ctx)->upload(feed).ok());
+    ASSERT_TRUE((*ctx)->enqueue_forward().ok());
+    ASSERT_TRUE((*ctx)->finish().ok());
+    Tensor got(DataType::kFloat32, y.shape());
+    ASSERT_EQ(cudaMemcpy(got.raw_data(), values[0].data, got.nbytes(), cudaMemcpyDeviceToHost),
+              cudaSuccess);
+    EXPECT_EQ(std::memcmp(got.raw_data(), y.raw_data(), y.nbytes()), 0) << "run " << run;
   }
 }
 

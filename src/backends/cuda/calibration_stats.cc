@@ -4,18 +4,34 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
+#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "actrt/log.h"
 #include "backends/cuda/context.h"
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/stats_kernels.h"
+#include "backends/cuda/stats_launches.h"
 #include "ir/verifier.h"
 
 namespace actrt::cuda {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", v);
+  return buf;
+}
 
 bool readable(DataType t) { return t == DataType::kFloat32 || t == DataType::kFloat16; }
 
@@ -27,20 +43,56 @@ Status alloc_filled(DeviceBuffer& b, size_t bytes, int byte, const std::string& 
   return ok_status();
 }
 
+// Pinned host memory freed on destruction.
+struct PinnedBuffer {
+  void* ptr = nullptr;
+  ~PinnedBuffer() {
+    if (ptr) cudaFreeHost(ptr);
+  }
+};
+
+// Where the time of one pass went, for the verbose log: host clocks around whole phases and
+// CUDA events between them (no synchronization beyond the one per sample the anomalies need).
+struct PassTiming {
+  size_t samples = 0;
+  // Host clocks: the upload (input checks, copy into the pinned staging, enqueue of the H2D
+  // copy), the enqueue of the kernels and the forward, the wait for the GPU to finish.
+  double upload_s = 0, enqueue_s = 0, wait_s = 0;
+  // CUDA events: from the start of the staging copy to the end of the H2D copy, the forward, the
+  // statistics kernels (graph inputs and the rest).
+  double gpu_upload_ms = 0, gpu_forward_ms = 0, gpu_stats_ms = 0;
+
+  std::string describe(const char* pass) const {
+    return std::string("CUDA calibration ") + pass + ": " + std::to_string(samples) +
+           " samples; host: upload " + fixed(upload_s) + " s, enqueue " + fixed(enqueue_s) +
+           " s, waiting for the GPU " + fixed(wait_s) + " s; GPU: upload " +
+           fixed(gpu_upload_ms / 1e3) + " s, forward " + fixed(gpu_forward_ms / 1e3) +
+           " s, statistics " + fixed(gpu_stats_ms / 1e3) + " s";
+  }
+};
+
 class CudaStatsRunner final : public engine::ActivationStatsRunner {
  public:
   static Result<std::unique_ptr<CudaStatsRunner>> create(const engine::Backend& backend,
                                                          const ir::Graph& graph,
                                                          const std::vector<std::string>& tensors);
 
+  ~CudaStatsRunner() override {
+    // Nothing may still read the buffers freed below (a run that failed half-way).
+    if (ctx_) cudaStreamSynchronize(ctx_->stream());
+    for (cudaEvent_t e : events_)
+      if (e) cudaEventDestroy(e);
+  }
+
   std::string description() const override { return description_; }
 
   Result<std::optional<engine::StatsAnomaly>> accumulate_max(
       const engine::TensorMap& feed) override {
-    return run(feed, false);
+    return run(feed, StatsPass::kMax);
   }
 
   Result<std::vector<float>> max_abs() override {
+    log_timing(StatsPass::kMax);
     std::vector<unsigned int> bits(names_.size());
     CUDA_RETURN_IF_ERROR(cudaMemcpy(bits.data(), max_bits_.ptr, bits.size() * sizeof(unsigned),
                                     cudaMemcpyDeviceToHost),
@@ -58,6 +110,9 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
     if (bins < 1 || bins > kMaxStatsBins)
       return unsupported(std::string(kWhere) + ": " + std::to_string(bins) + " bins (at most " +
                          std::to_string(kMaxStatsBins) + ")");
+    // A graph captured for earlier histograms points at buffers freed here.
+    graphs_[1].reset();
+    histograms_started_ = false;
     bins_ = bins;
     const size_t n = names_.size();
     hist_ = std::make_unique<DeviceBuffer>();
@@ -66,6 +121,8 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
         cudaMemcpy(hist_max_.ptr, max_abs.data(), n * sizeof(float), cudaMemcpyHostToDevice),
         kWhere);
     RETURN_IF_ERROR(reset_anomalies());
+    graphs_[1] = std::make_unique<StatsLaunchGraph>(outputs_, StatsPass::kHistogram, slots());
+    timing_[1] = PassTiming{};
     histograms_started_ = true;
     return ok_status();
   }
@@ -74,12 +131,13 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
       const engine::TensorMap& feed) override {
     if (!histograms_started_)
       return internal_error(std::string(kWhere) + ": histograms before start_histograms()");
-    return run(feed, true);
+    return run(feed, StatsPass::kHistogram);
   }
 
   Result<std::vector<std::vector<uint64_t>>> histograms() override {
     if (!histograms_started_)
       return internal_error(std::string(kWhere) + ": histograms before start_histograms()");
+    log_timing(StatsPass::kHistogram);
     const size_t n = names_.size(), bins = size_t(bins_);
     std::vector<unsigned long long> all(n * bins);
     CUDA_RETURN_IF_ERROR(
@@ -93,8 +151,30 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
 
  private:
   static constexpr const char* kWhere = "CUDA calibration statistics";
+  // Events of one sample: before the upload, after it, after the statistics of the graph
+  // inputs, after the forward, after the statistics of the other tensors.
+  static constexpr int kEvents = 5;
 
   CudaStatsRunner() = default;
+
+  StatsSlots slots() const {
+    StatsSlots s;
+    s.max_bits = static_cast<unsigned int*>(max_bits_.ptr);
+    s.anomaly = static_cast<unsigned long long*>(anomaly_.ptr);
+    s.excess_bits = static_cast<unsigned int*>(excess_bits_.ptr);
+    s.hist_max = static_cast<const float*>(hist_max_.ptr);
+    s.histograms = hist_ ? static_cast<unsigned long long*>(hist_->ptr) : nullptr;
+    s.bins = bins_;
+    s.max_blocks = max_blocks_;
+    return s;
+  }
+
+  void log_timing(StatsPass pass) {
+    PassTiming& t = timing_[pass == StatsPass::kHistogram];
+    if (t.samples)
+      log_verbose(t.describe(pass == StatsPass::kMax ? "pass 1 (maxima)" : "pass 2 (histograms)"));
+    t = PassTiming{};
+  }
 
   // The slots are written by kernels on the context's stream (non-blocking, so it does not wait
   // for the legacy stream cudaMemset runs on): wait here until the reset is done.
@@ -106,50 +186,60 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
     return ok_status();
   }
 
-  // One sample: the graph, then one statistics kernel per requested tensor, then the anomalies.
-  Result<std::optional<engine::StatsAnomaly>> run(const engine::TensorMap& feed, bool histogram) {
+  // One sample: upload, the statistics of the graph inputs (before any step may reuse their
+  // bytes), the forward, the statistics of every other tensor, and the anomaly slots back.
+  Result<std::optional<engine::StatsAnomaly>> run(const engine::TensorMap& feed, StatsPass pass) {
     const size_t n = names_.size();
-    std::fill(seen_.begin(), seen_.end(), 0);
-    auto* max_bits = static_cast<unsigned int*>(max_bits_.ptr);
-    auto* anomaly = static_cast<unsigned long long*>(anomaly_.ptr);
-    auto* excess = static_cast<unsigned int*>(excess_bits_.ptr);
-    const auto* hist_max = static_cast<const float*>(hist_max_.ptr);
-    auto* hist = histogram ? static_cast<unsigned long long*>(hist_->ptr) : nullptr;
-    RETURN_IF_ERROR(ctx_->run_device(feed, [&](const CudaContext::DeviceValue& v) -> Status {
-      auto it = index_.find(v.name);
-      if (it == index_.end() || seen_[it->second]) return ok_status();
-      const size_t k = it->second;
-      seen_[k] = 1;
-      const bool half = v.dtype == DataType::kFloat16;
-      const cudaError_t e = histogram
-                                ? launch_abs_histogram(v.data, half, v.numel, hist_max + k, bins_,
-                                                       hist + k * size_t(bins_), anomaly + k,
-                                                       excess + k, max_blocks_, v.stream)
-                                : launch_abs_max(v.data, half, v.numel, max_bits + k, anomaly + k,
-                                                 max_blocks_, v.stream);
-      return cuda_status(e, histogram ? "launch_abs_histogram" : "launch_abs_max",
-                         "statistics of tensor '" + v.name + "'");
-    }));
-    for (size_t k = 0; k < n; ++k)
-      if (!seen_[k])
-        return internal_error(std::string(kWhere) + ": the CUDA context did not hand out tensor '" +
-                              names_[k] + "'");
-    // run_device() drained the stream: the slots are final for this sample.
-    std::vector<unsigned long long> slots(n);
-    CUDA_RETURN_IF_ERROR(
-        cudaMemcpy(slots.data(), anomaly, n * sizeof(slots[0]), cudaMemcpyDeviceToHost), kWhere);
+    const cudaStream_t stream = ctx_->stream();
+    PassTiming& t = timing_[pass == StatsPass::kHistogram];
+    auto* found = static_cast<unsigned long long*>(anomaly_host_.ptr);
+    const Clock::time_point t0 = Clock::now();
+    Clock::time_point t1 = t0;
+    const Status enqueued = [&]() -> Status {
+      CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[0], stream), kWhere);
+      RETURN_IF_ERROR(ctx_->upload(feed));
+      CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[1], stream), kWhere);
+      t1 = Clock::now();
+      RETURN_IF_ERROR(launch_stats(inputs_, pass, slots(), stream));
+      CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[2], stream), kWhere);
+      RETURN_IF_ERROR(ctx_->enqueue_forward());
+      CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[3], stream), kWhere);
+      RETURN_IF_ERROR(graphs_[pass == StatsPass::kHistogram]->enqueue(stream));
+      CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[4], stream), kWhere);
+      CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(found, anomaly_.ptr, n * sizeof(found[0]),
+                                           cudaMemcpyDeviceToHost, stream),
+                           kWhere);
+      return ok_status();
+    }();
+    const Clock::time_point t2 = Clock::now();
+    const Status finished = ctx_->finish();  // drains the stream even after an error
+    RETURN_IF_ERROR(enqueued);
+    RETURN_IF_ERROR(finished);
+    float ms[kEvents - 1] = {};
+    for (int e = 0; e + 1 < kEvents; ++e)
+      CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms[e], events_[e], events_[e + 1]), kWhere);
+    ++t.samples;
+    t.upload_s += std::chrono::duration<double>(t1 - t0).count();
+    t.enqueue_s += std::chrono::duration<double>(t2 - t1).count();
+    t.wait_s += seconds_since(t2);
+    t.gpu_upload_ms += ms[0];
+    t.gpu_stats_ms += ms[1] + ms[3];
+    t.gpu_forward_ms += ms[2];
+
+    // The slots are final for this sample.
     for (size_t k = 0; k < n; ++k) {
-      if (slots[k] == kNoAnomaly) continue;
+      if (found[k] == kNoAnomaly) continue;
       engine::StatsAnomaly a;
       a.tensor = k;
-      a.element = static_cast<int64_t>(slots[k] >> 2);
-      const unsigned kind = static_cast<unsigned>(slots[k] & 3);
+      a.element = static_cast<int64_t>(found[k] >> 2);
+      const unsigned kind = static_cast<unsigned>(found[k] & 3);
       a.kind = kind == kAnomalyNaN   ? engine::StatsAnomaly::Kind::kNaN
                : kind == kAnomalyInf ? engine::StatsAnomaly::Kind::kInf
                                      : engine::StatsAnomaly::Kind::kAboveMax;
       if (a.kind == engine::StatsAnomaly::Kind::kAboveMax) {
         unsigned int bits = 0;
-        CUDA_RETURN_IF_ERROR(cudaMemcpy(&bits, excess + k, sizeof(bits), cudaMemcpyDeviceToHost),
+        CUDA_RETURN_IF_ERROR(cudaMemcpy(&bits, static_cast<unsigned int*>(excess_bits_.ptr) + k,
+                                        sizeof(bits), cudaMemcpyDeviceToHost),
                              kWhere);
         a.value = std::bit_cast<float>(bits);
       }
@@ -159,19 +249,25 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
   }
 
   std::vector<std::string> names_;
-  std::unordered_map<std::string, size_t> index_;
-  std::vector<char> seen_;
   std::string description_;
   int max_blocks_ = 1;
   int bins_ = 0;
   bool histograms_started_ = false;
-  // Destroyed in reverse order: the context before the weights it uses and the plan whose
-  // constants its host steps point into.
+  // The requested tensors as the context holds them: graph inputs (observed right after the
+  // upload) and graph outputs (after the forward).
+  std::vector<StatsTensor> inputs_, outputs_;
+  PassTiming timing_[2];  // [0]: pass 1, [1]: pass 2
+  // Destroyed in reverse order: the launch graphs, events and buffers while the context is
+  // alive, the context before the weights it uses and the plan whose constants its host steps
+  // point into.
   std::unique_ptr<engine::Plan> plan_;
   WeightCache weights_;
   std::unique_ptr<CudaContext> ctx_;
   DeviceBuffer max_bits_, anomaly_, excess_bits_, hist_max_;
   std::unique_ptr<DeviceBuffer> hist_;
+  PinnedBuffer anomaly_host_;
+  cudaEvent_t events_[kEvents] = {};
+  std::unique_ptr<StatsLaunchGraph> graphs_[2];  // output statistics of pass 1 / pass 2
 };
 
 Result<std::unique_ptr<CudaStatsRunner>> CudaStatsRunner::create(
@@ -184,12 +280,13 @@ Result<std::unique_ptr<CudaStatsRunner>> CudaStatsRunner::create(
   }
   std::unique_ptr<CudaStatsRunner> r(new CudaStatsRunner());
   r->names_ = tensors;
+  std::unordered_map<std::string, size_t> index;
   for (size_t k = 0; k < tensors.size(); ++k)
-    if (!r->index_.emplace(tensors[k], k).second)
+    if (!index.emplace(tensors[k], k).second)
       return invalid_argument("tensor '" + tensors[k] + "' is requested twice");
-  r->seen_.assign(tensors.size(), 0);
 
   // The plan: FP32 (TF32 off), deterministic (no tactic timing, no timing cache).
+  const Clock::time_point t0 = Clock::now();
   ASSIGN_OR_RETURN(auto g, stats_graph(graph, tensors));
   r->plan_ = std::make_unique<engine::Plan>();
   r->plan_->backend = BackendKind::kCuda;
@@ -207,13 +304,38 @@ Result<std::unique_ptr<CudaStatsRunner>> CudaStatsRunner::create(
     return unsupported("the CUDA rewrites dropped " + std::to_string(lost.size()) + " of " +
                        std::to_string(tensors.size()) + " tensors to observe (first: '" +
                        lost.front() + "')");
-  ASSIGN_OR_RETURN(r->ctx_, CudaContext::create(*r->plan_, r->weights_));
+  const double compile_s = seconds_since(t0);
+  const Clock::time_point t1 = Clock::now();
+  // No output staging: nothing is downloaded, and every activation is an output.
+  CudaContextOptions co;
+  co.stage_outputs = false;
+  ASSIGN_OR_RETURN(r->ctx_, CudaContext::create(*r->plan_, r->weights_, co));
+  const double context_s = seconds_since(t1);
+
+  // Each requested tensor where the context holds it: as a graph input if it is one, else as
+  // a graph output.
+  std::vector<char> found(tensors.size(), 0);
+  auto collect = [&](const std::vector<CudaContext::DeviceValue>& values,
+                     std::vector<StatsTensor>& into) {
+    for (const CudaContext::DeviceValue& v : values) {
+      auto it = index.find(v.name);
+      if (it == index.end() || found[it->second]) continue;
+      found[it->second] = 1;
+      into.push_back({v.name, it->second, v.data, v.dtype == DataType::kFloat16, v.numel});
+    }
+  };
+  collect(r->ctx_->device_inputs(), r->inputs_);
+  collect(r->ctx_->device_outputs(), r->outputs_);
+  for (size_t k = 0; k < tensors.size(); ++k)
+    if (!found[k])
+      return unsupported("the CUDA calibration context holds no device buffer for tensor '" +
+                         tensors[k] + "' (a graph input that no step reads?)");
 
   int device = 0, sms = 1;
   CUDA_RETURN_IF_ERROR(cudaGetDevice(&device), kWhere);
   CUDA_RETURN_IF_ERROR(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device),
                        kWhere);
-  r->max_blocks_ = 2 * std::max(sms, 1);
+  r->max_blocks_ = 4 * std::max(sms, 1);
   cudaDeviceProp prop{};
   CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, device), kWhere);
   r->description_ = "CUDA backend (" + std::string(prop.name) + ", FP32)";
@@ -223,7 +345,17 @@ Result<std::unique_ptr<CudaStatsRunner>> CudaStatsRunner::create(
   RETURN_IF_ERROR(alloc_filled(r->anomaly_, n * sizeof(unsigned long long), 0xFF, kWhere));
   RETURN_IF_ERROR(alloc_filled(r->excess_bits_, n * sizeof(unsigned int), 0, kWhere));
   RETURN_IF_ERROR(alloc_filled(r->hist_max_, n * sizeof(float), 0, kWhere));
+  CUDA_RETURN_IF_ERROR(
+      cudaMallocHost(&r->anomaly_host_.ptr, std::max<size_t>(n * sizeof(unsigned long long), 16)),
+      kWhere);
+  for (cudaEvent_t& e : r->events_) CUDA_RETURN_IF_ERROR(cudaEventCreate(&e), kWhere);
+  r->graphs_[0] = std::make_unique<StatsLaunchGraph>(r->outputs_, StatsPass::kMax, r->slots());
   CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize(), kWhere);  // see reset_anomalies()
+  log_verbose("CUDA calibration setup: FP32 plan of " +
+              std::to_string(r->plan_->graph->nodes().size()) + " nodes compiled in " +
+              fixed(compile_s) + " s, context created in " + fixed(context_s) + " s, " +
+              std::to_string(r->inputs_.size()) + " graph inputs and " +
+              std::to_string(r->outputs_.size()) + " outputs observed");
   return r;
 }
 

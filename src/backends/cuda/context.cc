@@ -455,9 +455,10 @@ Result<std::shared_ptr<DeviceBuffer>> WeightCache::get(const Tensor& t) {
 // ---- context -------------------------------------------------------------------------------
 
 Result<std::unique_ptr<CudaContext>> CudaContext::create(const engine::Plan& plan,
-                                                         WeightCache& weights) {
+                                                         WeightCache& weights,
+                                                         const CudaContextOptions& options) {
   std::unique_ptr<CudaContext> ctx(new CudaContext());
-  RETURN_IF_ERROR(ctx->build(plan, weights));
+  RETURN_IF_ERROR(ctx->build(plan, weights, options));
   return ctx;
 }
 
@@ -478,7 +479,8 @@ CudaContext::~CudaContext() {
   if (stream_) cudaStreamDestroy(stream_);
 }
 
-Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
+Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
+                          const CudaContextOptions& options) {
   const ir::Graph& g = *plan.graph;
   const std::string where = "CUDA context";
   CUDA_RETURN_IF_ERROR(cudaGetDevice(&device_), where);
@@ -962,7 +964,7 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
   workspace_bytes_ = ws_need;
   CUDA_RETURN_IF_ERROR(cudaMalloc(&workspace_, workspace_bytes_), where + " workspace");
 
-  // 3. Inputs and outputs with pinned staging.
+  // 3. Inputs and outputs with pinned staging (outputs: unless options.stage_outputs is off).
   for (const ir::Value* v : g.inputs()) {
     Io io{v->name(), v->dtype(), v->shape()};
     io.bytes = shape_numel(v->shape()) * dtype_size(v->dtype());
@@ -978,10 +980,12 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc) {
       io.constant = &v->constant();
     } else {
       ASSIGN_OR_RETURN(io.device, dev(v));
-      CUDA_RETURN_IF_ERROR(cudaMallocHost(&io.pinned, std::max<size_t>(io.bytes, 16)), where);
+      if (options.stage_outputs)
+        CUDA_RETURN_IF_ERROR(cudaMallocHost(&io.pinned, std::max<size_t>(io.bytes, 16)), where);
     }
     outputs_.push_back(io);
   }
+  outputs_staged_ = options.stage_outputs;
   return ok_status();
 }
 
@@ -1028,35 +1032,45 @@ Status CudaContext::collect_outputs(engine::TensorMap& outputs) {
   return ok_status();
 }
 
+Status CudaContext::capture_if_due(const RunEnv& env) {
+  // Capture the whole forward once the eager run has succeeded (handles and kernels warm).
+  if (!use_graph_ || runs_ != 1 || graph_exec_) return ok_status();
+  cudaGraph_t graph = nullptr;
+  CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+                       "CUDA graph capture");
+  Status st = run_steps(env);
+  const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
+  if (st.ok() && end == cudaSuccess)
+    st = cuda_status(cudaGraphInstantiate(&graph_exec_, graph, 0), "cudaGraphInstantiate", "");
+  else if (st.ok())
+    st = cuda_status(end, "cudaStreamEndCapture", "");
+  if (graph) cudaGraphDestroy(graph);
+  if (!st.ok()) {
+    cudaGetLastError();
+    graph_exec_ = nullptr;
+    use_graph_ = false;
+    log_warning("CUDA backend: CUDA graph capture failed, running step by step: " + st.message());
+  }
+  return ok_status();
+}
+
+Status CudaContext::launch_steps(const RunEnv& env) {
+  if (!graph_exec_) return run_steps(env);
+  CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph replay");
+  return ok_status();
+}
+
 Status CudaContext::infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) {
   CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA infer");
+  if (!outputs_staged_)
+    return internal_error(
+        "CUDA infer: this context was created for device-side runs only (no "
+        "output staging)");
   RETURN_IF_ERROR(stage_inputs(inputs));
-  const RunEnv env{stream_, cudnn_, lt_, workspace_, workspace_bytes_};
-  // Capture the whole forward once the eager run has succeeded (handles and kernels warm).
-  if (use_graph_ && runs_ == 1 && !graph_exec_) {
-    cudaGraph_t graph = nullptr;
-    CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
-                         "CUDA graph capture");
-    Status st = run_steps(env);
-    const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
-    if (st.ok() && end == cudaSuccess)
-      st = cuda_status(cudaGraphInstantiate(&graph_exec_, graph, 0), "cudaGraphInstantiate", "");
-    else if (st.ok())
-      st = cuda_status(end, "cudaStreamEndCapture", "");
-    if (graph) cudaGraphDestroy(graph);
-    if (!st.ok()) {
-      cudaGetLastError();
-      graph_exec_ = nullptr;
-      use_graph_ = false;
-      log_warning("CUDA backend: CUDA graph capture failed, running step by step: " +
-                  st.message());
-    }
-  }
+  const RunEnv env = this->env();
+  RETURN_IF_ERROR(capture_if_due(env));
   CUDA_RETURN_IF_ERROR(cudaEventRecord(start_, stream_), "CUDA infer");
-  if (graph_exec_)
-    CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph replay");
-  else
-    RETURN_IF_ERROR(run_steps(env));
+  RETURN_IF_ERROR(launch_steps(env));
   CUDA_RETURN_IF_ERROR(cudaEventRecord(stop_, stream_), "CUDA infer");
   for (const Io& io : outputs_)
     if (io.device)
@@ -1071,26 +1085,41 @@ Status CudaContext::infer(const engine::TensorMap& inputs, engine::TensorMap& ou
   return collect_outputs(outputs);
 }
 
-Status CudaContext::run_device(const engine::TensorMap& inputs,
-                               const std::function<Status(const DeviceValue&)>& each) {
-  CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA run_device");
-  const Status st = [&]() -> Status {
-    RETURN_IF_ERROR(stage_inputs(inputs));
-    // Inputs now: later steps may reuse their buffers once their last reader has run.
-    for (const Io& io : inputs_)
-      if (io.device)
-        RETURN_IF_ERROR(each({io.name, io.device, io.dtype, shape_numel(io.shape), stream_}));
-    RETURN_IF_ERROR(run_steps(RunEnv{stream_, cudnn_, lt_, workspace_, workspace_bytes_}));
-    for (const Io& io : outputs_)
-      if (io.device)
-        RETURN_IF_ERROR(each({io.name, io.device, io.dtype, shape_numel(io.shape), stream_}));
-    return ok_status();
-  }();
-  // Drained even after an error: the next call rewrites the pinned staging the uploads read.
+std::vector<CudaContext::DeviceValue> CudaContext::device_inputs() const {
+  std::vector<DeviceValue> out;
+  for (const Io& io : inputs_)
+    if (io.device) out.push_back({io.name, io.device, io.dtype, shape_numel(io.shape)});
+  return out;
+}
+
+std::vector<CudaContext::DeviceValue> CudaContext::device_outputs() const {
+  std::vector<DeviceValue> out;
+  for (const Io& io : outputs_)
+    if (io.device) out.push_back({io.name, io.device, io.dtype, shape_numel(io.shape)});
+  return out;
+}
+
+Status CudaContext::upload(const engine::TensorMap& inputs) {
+  CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA upload");
+  return stage_inputs(inputs);
+}
+
+Status CudaContext::enqueue_forward() {
+  CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA forward");
+  const RunEnv env = this->env();
+  RETURN_IF_ERROR(capture_if_due(env));
+  forward_enqueued_ = true;
+  return launch_steps(env);
+}
+
+Status CudaContext::finish() {
+  // Drained even after an error, so that the next upload may rewrite the staging.
   const cudaError_t drained = cudaStreamSynchronize(stream_);
-  RETURN_IF_ERROR(st);
-  CUDA_RETURN_IF_ERROR(drained, "CUDA run_device (a kernel failed)");
+  const bool counted = forward_enqueued_;
+  forward_enqueued_ = false;
+  CUDA_RETURN_IF_ERROR(drained, "CUDA device-side run (a kernel failed)");
   for (const auto& s : steps_) RETURN_IF_ERROR(s->host_status());
+  if (counted) ++runs_;
   return ok_status();
 }
 

@@ -12,13 +12,17 @@
 // graph of the whole forward captured at the second call. No host synchronization happens
 // between upload and download. last_compute_ms() is the time between CUDA events around the
 // steps (uploads and downloads excluded). profile() runs eagerly with events around each step.
+//
+// Device-side runs (upload(), enqueue_forward(), finish()) serve activation statistics
+// (calibration_stats.h): nothing is downloaded, the caller reads the values where they lie.
+// They share infer()'s run count and CUDA graph: the steps run eagerly until one run has
+// finished, then from the graph.
 #pragma once
 
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -70,37 +74,59 @@ class Step {
 // The kernel name a node gets in plan.layers (and that create_context will use).
 std::string kernel_name(const ir::Node& node);
 
+// How CudaContext::create sets a context up.
+struct CudaContextOptions {
+  // Pinned host staging for the graph outputs, which infer() downloads through. A context used
+  // only for device-side runs skips it (the calibration context has every activation as an
+  // output: about 1 GB of pinned memory for act-base, slow to allocate and free); its infer()
+  // then fails.
+  bool stage_outputs = true;
+};
+
 class CudaContext final : public engine::ExecutionContext {
  public:
-  static Result<std::unique_ptr<CudaContext>> create(const engine::Plan& plan,
-                                                     WeightCache& weights);
+  static Result<std::unique_ptr<CudaContext>> create(const engine::Plan& plan, WeightCache& weights,
+                                                     const CudaContextOptions& options = {});
   ~CudaContext() override;
 
   Status infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) override;
   double last_compute_ms() const override { return last_ms_; }
   Result<std::vector<engine::LayerTime>> profile(const engine::TensorMap& inputs) override;
 
-  // ---- For activation statistics (calibration_stats.h), apart from infer() ----
-  // A value on the device, valid for work enqueued on `stream` during the callback.
+  // ---- Device-side runs, for activation statistics (calibration_stats.h) ----
+  // A graph input or output where it lies in the arena (fixed for the context's life).
   struct DeviceValue {
-    const std::string& name;
-    const void* data;
-    DataType dtype;
-    int64_t numel;
-    cudaStream_t stream;
+    std::string name;
+    const void* data = nullptr;
+    DataType dtype = DataType::kUndefined;
+    int64_t numel = 0;
   };
-  // Runs the steps once, eagerly, on `inputs` (checked as by infer()) and hands `each` every
-  // graph input right after its upload and every non-constant graph output after the last step,
-  // without downloading anything. Returns once the stream has drained, so that what `each`
-  // enqueued is done too. Does not count as an infer() (no CUDA graph is captured).
-  Status run_device(const engine::TensorMap& inputs,
-                    const std::function<Status(const DeviceValue&)>& each);
+  // The graph inputs that some step reads, and the non-constant graph outputs, in graph order.
+  std::vector<DeviceValue> device_inputs() const;
+  std::vector<DeviceValue> device_outputs() const;
+  // The (non-blocking) stream all of the context's work is enqueued on.
+  cudaStream_t stream() const { return stream_; }
+  // Enqueues the upload of `inputs` (checked as by infer()) through the pinned input staging;
+  // the previous run must have finished (finish()) before, as the staging is reused.
+  Status upload(const engine::TensorMap& inputs);
+  // Enqueues the steps: one by one until a run has finished without error, then from a CUDA
+  // graph captured once (if the capture fails: one by one, with a warning). A step may reuse a
+  // graph input's bytes, so work that reads the inputs must be enqueued before this.
+  Status enqueue_forward();
+  // Waits until everything enqueued on stream() is done; fails if a kernel or a host-fallback
+  // step failed.
+  Status finish();
 
  private:
   CudaContext() = default;
-  Status build(const engine::Plan& plan, WeightCache& weights);
+  Status build(const engine::Plan& plan, WeightCache& weights, const CudaContextOptions& options);
   Status stage_inputs(const engine::TensorMap& inputs);
   Status run_steps(const RunEnv& env);
+  // Captures the steps into graph_exec_ once one run has finished (runs_ == 1); a failed capture
+  // turns the graph off with a warning. launch_steps: the steps from the graph, or one by one.
+  Status capture_if_due(const RunEnv& env);
+  Status launch_steps(const RunEnv& env);
+  RunEnv env() const { return RunEnv{stream_, cudnn_, lt_, workspace_, workspace_bytes_}; }
   Status collect_outputs(engine::TensorMap& outputs);
 
   struct Io {
@@ -129,6 +155,8 @@ class CudaContext final : public engine::ExecutionContext {
   cudaGraphExec_t graph_exec_ = nullptr;
   int runs_ = 0;
   bool use_graph_ = true;
+  bool outputs_staged_ = true;
+  bool forward_enqueued_ = false;  // by enqueue_forward(), since the last finish()
   double last_ms_ = 0;
 };
 

@@ -9,11 +9,12 @@ namespace actrt::cuda {
 namespace {
 
 constexpr int kThreads = 256;            // a multiple of the warp size (the histogram needs it)
+constexpr int kUnroll = 4;               // loads in flight per thread (memory-level parallelism)
 constexpr int64_t kMaxPerThread = 8;     // abs max: elements per thread before adding blocks
 constexpr int64_t kHistPerBlock = 8192;  // histogram: elements per block before adding blocks
 constexpr unsigned kFullWarp = 0xffffffffu;
 
-__device__ __forceinline__ float load_f(const float* p, int64_t i) { return p[i]; }
+__device__ __forceinline__ float load_f(const float* p, int64_t i) { return __ldg(p + i); }
 __device__ __forceinline__ float load_f(const __half* p, int64_t i) { return __half2float(p[i]); }
 
 __device__ __forceinline__ unsigned long long anomaly_key(int64_t i, float v) {
@@ -36,20 +37,32 @@ __device__ __forceinline__ void flush_warp(float m, unsigned long long bad, unsi
   if (bad != kNoAnomaly) atomicMin(anomaly, bad);
 }
 
+// Both kernels walk the tensor in rounds of kUnroll * (grid size) elements: in a round, thread t
+// of the grid reads elements base + t + j * (grid size), j < kUnroll, all loads issued before any
+// is used. Every result is order-independent (a max, a min of anomaly keys, integer counts), so
+// the walk order does not change it.
 template <typename T>
 __global__ void abs_max_kernel(const T* __restrict__ x, int64_t n, unsigned int* max_bits,
                                unsigned long long* anomaly) {
   float m = 0.f;
-  unsigned long long bad = kNoAnomaly;  // a thread's first anomaly has its smallest index
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += stride) {
-    const float v = load_f(x, i);
-    const float a = fabsf(v);
-    if (isfinite(a))
-      m = fmaxf(m, a);
-    else if (bad == kNoAnomaly)
-      bad = anomaly_key(i, v);
+  unsigned long long bad = kNoAnomaly;
+  const int64_t threads = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (int64_t base = 0; base < n; base += kUnroll * threads) {
+    float v[kUnroll];
+#pragma unroll
+    for (int j = 0; j < kUnroll; ++j) {
+      const int64_t i = base + t + j * threads;
+      v[j] = i < n ? load_f(x, i) : 0.f;
+    }
+#pragma unroll
+    for (int j = 0; j < kUnroll; ++j) {
+      const float a = fabsf(v[j]);
+      if (isfinite(a))
+        m = fmaxf(m, a);
+      else
+        bad = min_u64(bad, anomaly_key(base + t + j * threads, v[j]));
+    }
   }
   flush_warp(m, bad, max_bits, anomaly);
 }
@@ -71,31 +84,40 @@ __global__ void abs_histogram_kernel(const T* __restrict__ x, int64_t n, const f
   const double per_unit = spread ? static_cast<double>(bins) / m : 0.0;
   unsigned long long bad = kNoAnomaly;
   float excess = 0.f;
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  // `base` is the same for the whole block, so every lane reaches __match_any_sync.
-  for (int64_t base = static_cast<int64_t>(blockIdx.x) * blockDim.x; base < n; base += stride) {
-    const int64_t i = base + threadIdx.x;
-    int bin = -1;
-    if (i < n) {
-      const float v = load_f(x, i);
-      if (!isfinite(v)) {
-        if (bad == kNoAnomaly) bad = anomaly_key(i, v);
-      } else if (!spread) {
-        bin = 0;
-      } else {
-        const double a = fabs(static_cast<double>(v));
-        if (a > m) {
-          if (bad == kNoAnomaly) bad = (static_cast<unsigned long long>(i) << 2) | kAnomalyAboveMax;
-          excess = fmaxf(excess, static_cast<float>(a));
+  const int64_t threads = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  // `base` is the same for the whole grid, so every lane reaches __match_any_sync.
+  for (int64_t base = 0; base < n; base += kUnroll * threads) {
+    float v[kUnroll];
+#pragma unroll
+    for (int j = 0; j < kUnroll; ++j) {
+      const int64_t i = base + t + j * threads;
+      v[j] = i < n ? load_f(x, i) : 0.f;
+    }
+#pragma unroll
+    for (int j = 0; j < kUnroll; ++j) {
+      const int64_t i = base + t + j * threads;
+      int bin = -1;
+      if (i < n) {
+        if (!isfinite(v[j])) {
+          bad = min_u64(bad, anomaly_key(i, v[j]));
+        } else if (!spread) {
+          bin = 0;
         } else {
-          const long long b = static_cast<long long>(a * per_unit);
-          bin = static_cast<int>(b < bins - 1 ? b : bins - 1);
+          const double a = fabs(static_cast<double>(v[j]));
+          if (a > m) {
+            bad = min_u64(bad, (static_cast<unsigned long long>(i) << 2) | kAnomalyAboveMax);
+            excess = fmaxf(excess, static_cast<float>(a));
+          } else {
+            const long long b = static_cast<long long>(a * per_unit);
+            bin = static_cast<int>(b < bins - 1 ? b : bins - 1);
+          }
         }
       }
+      const unsigned peers = __match_any_sync(kFullWarp, bin);
+      if (bin >= 0 && static_cast<int>(threadIdx.x & 31) == __ffs(peers) - 1)
+        atomicAdd(&counts[bin], static_cast<unsigned int>(__popc(peers)));
     }
-    const unsigned peers = __match_any_sync(kFullWarp, bin);
-    if (bin >= 0 && static_cast<int>(threadIdx.x & 31) == __ffs(peers) - 1)
-      atomicAdd(&counts[bin], static_cast<unsigned int>(__popc(peers)));
   }
   __syncthreads();
   for (int b = threadIdx.x; b < bins; b += blockDim.x)

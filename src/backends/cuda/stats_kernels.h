@@ -4,8 +4,10 @@
 //
 // Element types: `half` selects __half storage, else float (the calibration graph is FP32).
 // Launchers enqueue on `stream`, return cudaGetLastError() and never synchronize; n == 0 launches
-// nothing. `max_blocks` caps the grid (a couple of blocks per SM keeps the GPU busy while the
-// per-block flushes of the histogram stay few).
+// nothing. `max_blocks` caps the grid (the runner allows a few blocks per SM: each thread keeps
+// several loads in flight, and every histogram block costs one flush of its bins). Any pointer
+// alignment and any n work. The results do not depend on the grid or on the order in which
+// elements are read.
 //
 // Anomalies: one 64-bit slot per tensor, kept at the minimum of (element << 2) | kind over the
 // anomalies seen, so that it names the first bad element (kNoAnomaly: none). Initialize slots to

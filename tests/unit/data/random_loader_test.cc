@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "core/half.h"
@@ -86,6 +87,53 @@ TEST(RandomLoader, ItemIIsSeededWithSeedPlusI) {
   EXPECT_FALSE(same_bytes(a->get(0)->at("qpos"),
                           RandomDataLoader::create(kInputs, s3)->get(0)->at("qpos")));
   EXPECT_FALSE(a->get(2).ok());
+}
+
+TEST(RandomLoader, SplitMix64AdvanceSkipsOutputs) {
+  SplitMix64 a(42), b(42);
+  for (int i = 0; i < 1000; ++i) a.next();
+  b.advance(1000);
+  EXPECT_EQ(a.next(), b.next());
+}
+
+TEST(RandomLoader, LargeInputsGeneratedInChunksEqualTheOneStream) {
+  // Large enough to be generated in chunks on several threads (random_loader.cc): every element
+  // must still be the stream's next value, as documented at the top of random_loader.h.
+  const std::vector<TensorInfo> in = {{"image", DataType::kFloat32, {3, 3, 240, 320}},
+                                      {"half", DataType::kFloat16, {600001}}};
+  RandomDataOptions opt;
+  opt.seed = 9;
+  opt.iterations = 2;
+  ASSERT_TRUE(opt.parse_range("image:-2,3").ok());
+  Result<RandomDataLoader> l = RandomDataLoader::create(in, opt);
+  ASSERT_TRUE(l.ok());
+  Result<TensorMap> f = l->get(1);
+  ASSERT_TRUE(f.ok());
+  auto fnv1a64 = [](const std::string& s) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    return h;
+  };
+  auto expected = [&](const std::string& name, double low, double high, int64_t n) {
+    SplitMix64 rng(SplitMix64::mix((opt.seed + 1) ^ fnv1a64(name)));
+    std::vector<float> out(static_cast<size_t>(n));
+    for (float& x : out) {
+      const double u = static_cast<double>(rng.next() >> 40) * (1.0 / 16777216.0);
+      x = static_cast<float>(low + u * (high - low));
+      if (x >= static_cast<float>(high)) x = std::nextafter(float(high), float(low));
+    }
+    return out;
+  };
+  const Tensor& img = f->at("image");
+  const std::vector<float> want = expected("image", -2, 3, img.numel());
+  ASSERT_EQ(std::memcmp(img.raw_data(), want.data(), img.nbytes()), 0);
+  const Tensor& half = f->at("half");
+  const std::vector<float> want_half = expected("half", 0, 1, half.numel());
+  for (int64_t k = 0; k < half.numel(); ++k)
+    ASSERT_EQ(half.data<uint16_t>()[k], float_to_fp16(want_half[size_t(k)])) << k;
 }
 
 TEST(RandomLoader, InputValuesDoNotDependOnOtherInputs) {

@@ -281,3 +281,28 @@ TEST(QuantCalibrateDevice, DeviceErrorsNameTheSample) {
             std::string::npos)
       << dev.scales.status().message();
 }
+
+TEST(QuantCalibrateDevice, ASamplesErrorComesBeforeTheNextSamplesLoadError) {
+  // The feeds are loaded one sample ahead: sample 2's load error must not hide sample 1's.
+  auto g = small_graph();
+  class FailingLoader : public VectorLoader {
+   public:
+    using VectorLoader::VectorLoader;
+    Result<TensorMap> get(size_t i) const override {
+      if (i == 2) return io_error("sample 2 is unreadable");
+      return VectorLoader::get(i);
+    }
+  } data(normal_feeds(4, 28));
+  FakeOptions o;
+  o.fail_at_sample = 1;
+  FakeBackend device(o);
+  Logged dev = run(*g, data, opts(CalibrationAlgorithm::kMinMax, &device));
+  ASSERT_FALSE(dev.scales.ok());
+  EXPECT_NE(dev.scales.status().message().find("calibration sample 1: the fake device fell over"),
+            std::string::npos)
+      << dev.scales.status().message();
+  FakeBackend healthy({});
+  Logged load = run(*g, data, opts(CalibrationAlgorithm::kMinMax, &healthy));
+  ASSERT_FALSE(load.scales.ok());
+  EXPECT_EQ(load.scales.status().message(), "sample 2 is unreadable");
+}
