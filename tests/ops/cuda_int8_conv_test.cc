@@ -9,8 +9,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 
+#include "actrt/log.h"
 #include "backends/cuda/conv.h"
 #include "backends/cuda/conv_graph.h"
 #include "backends/cuda/cuda_ops.h"
@@ -152,6 +154,7 @@ TEST_P(CudaInt8Conv, MatchesHostArithmeticAndIsTimed) {
 
   ir::Graph g;
   ir::Node* n = conv_node(g, p, DataType::kInt8, w, b, s, zs);
+  if (std::getenv("ACTRT_TEST_VERBOSE")) set_log_level(LogLevel::kVerbose);
   CudnnGraphConv conv;
   Status st = conv.init(h, *n, Precision::kInt8);
   ASSERT_TRUE(st.ok()) << st.to_string();

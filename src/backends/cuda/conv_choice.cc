@@ -172,9 +172,7 @@ void precompile_conv_plans(const std::vector<std::pair<const ir::Node*, Precisio
 
 Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
                                 bool deterministic) {
-  // One handle per precision: on the H100 (cuDNN 9), INT8 graphs timed on a handle that had
-  // already run FP16 heuristics got only fallback-mode kernel configurations, up to 3.5x slower.
-  std::map<Precision, cudnnHandle_t> handles;
+  cudnnHandle_t h = nullptr;
   int timed = 0;
   std::map<std::string, ConvChoice> by_geometry;
   Status status = ok_status();
@@ -194,7 +192,6 @@ Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
   for (const auto& n : plan.graph->nodes()) {
     if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv) continue;
     const Precision p = plan.layers[n->name()].precision;
-    cudnnHandle_t& h = handles[p];
     if (!h) {
       auto handle = build_cudnn_handle();
       if (!handle.ok()) {
@@ -229,8 +226,7 @@ Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
     }
     apply_conv_choice(*n, found->second, !deterministic);
   }
-  for (auto& [p, h] : handles)
-    if (h) cudnnDestroy(h);
+  if (h) cudnnDestroy(h);
   RETURN_IF_ERROR(status);
   return timed;
 }

@@ -282,6 +282,15 @@ Status CudnnGraphConv::build_graph(const ir::Node& node) {
     last = out;
   }
 
+  if (int8_ && log_level() == LogLevel::kVerbose) {
+    std::string d = where + ": INT8 graph x " + shape_to_string(xs) + " w " + shape_to_string(ws) +
+                    " y " + shape_to_string(ys) + " " + std::string(dtype_name(yt)) + " ops";
+    for (Epi e : epilogue) d += " " + std::to_string(int(e));
+    d += " strides " + std::to_string(strides[0]) + "," + std::to_string(strides[1]) + " pads";
+    for (int64_t v : pads) d += " " + std::to_string(v);
+    d += " dil " + std::to_string(dil[0]) + "," + std::to_string(dil[1]);
+    log_verbose(d);
+  }
   RETURN_IF_ERROR(graph_.create(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR, where));
   RETURN_IF_ERROR(set_attr(graph_.get(), CUDNN_ATTR_OPERATIONGRAPH_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle_, where));
   RETURN_IF_ERROR(set_attr(graph_.get(), CUDNN_ATTR_OPERATIONGRAPH_OPS, CUDNN_TYPE_BACKEND_DESCRIPTOR,

@@ -70,7 +70,8 @@ class CudnnGraphConv {
   // (30x the legacy kernels) and up to 24 s to compile.
   Result<std::vector<Tactic>> tactics(size_t limit) const;
   // INT8 graphs run only on cuDNN's runtime-fusion engine, whose kernel configurations differ
-  // by up to 4x on ACT's layers (the heuristic's first is not reliably the fastest): try several.
+  // by up to 2.5x on ACT's layers (the heuristic's first is not reliably the fastest): try
+  // several (compiled in parallel before timing, conv_choice.cc).
   size_t max_runtime_compiled() const {
     return precision_ == Precision::kFp32 ? 0 : int8_ ? kInt8RuntimeCompiled : 1;
   }
