@@ -87,9 +87,11 @@ __device__ __forceinline__ uint32_t fast_div(uint32_t n, const FastDiv& f) {
 // One thread per output element. The element's coordinates are computed once (only when an
 // operand broadcasts or x is read strided), in 32-bit arithmetic when the tensor is small enough.
 template <typename TX, typename TY, typename Index>
-__global__ void eltwise_chain_kernel(const TX* __restrict__ x, Operands operands,
-                                     TY* __restrict__ y, Index n, EltwiseChain c, bool coords,
-                                     Dividers div) {
+__global__ void eltwise_chain_kernel(const TX* __restrict__ x,
+                                     const __grid_constant__ Operands operands,
+                                     TY* __restrict__ y, Index n,
+                                     const __grid_constant__ EltwiseChain c, bool coords,
+                                     const __grid_constant__ Dividers div) {
   for (Index idx = blockIdx.x * Index(blockDim.x) + threadIdx.x; idx < n;
        idx += Index(gridDim.x) * blockDim.x) {
     Index coord[kMaxEltRank];
