@@ -10,7 +10,7 @@
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/int8_lowering.h"
-#include "quant/weight_scales.h"
+#include "engine/serialize.h"
 
 namespace actrt::cuda {
 namespace {
@@ -144,6 +144,43 @@ TEST(CudaInt8Lowering, KeepsConvolutionsWithoutScalesOrNotPlannedInt8) {
   bool named = false;
   for (const std::string& s : low->skipped) named |= s.find("no scale for input") != std::string::npos;
   EXPECT_TRUE(named);
+}
+
+// An INT8 plan (int8 weights, FP32 epilogue vectors, int8 activations, QuantizeLinear, scale
+// attributes) survives the engine file byte for byte, as `actrt build --save-engine` needs.
+TEST(CudaInt8Lowering, Int8PlanRoundTripsThroughTheEngineFormat) {
+  Block blk = residual_block();
+  auto stats = fuse_for_cuda(*blk.g);
+  ASSERT_TRUE(stats.ok());
+  auto low = lower_int8_convs(*blk.g, [](const ir::Node&) { return true; }, blk.scales,
+                              stats->nhwc_origin);
+  ASSERT_TRUE(low.ok());
+  ASSERT_TRUE(convert_to_fp16(*blk.g).ok());
+  engine::Plan plan;
+  plan.backend = BackendKind::kCuda;
+  plan.target = "sm_90";
+  plan.graph = std::move(blk.g);
+  plan.int8_scales = blk.scales;
+  for (const auto& n : plan.graph->nodes())
+    plan.layers[n->name()] = engine::LayerChoice{"test", is_int8_conv(*n) ? Precision::kInt8
+                                                                          : Precision::kFp16};
+  auto bytes = engine::serialize_plan(plan);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+  auto back = engine::deserialize_plan(*bytes, "int8 plan");
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  auto again = engine::serialize_plan(*back);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *bytes);  // deterministic and lossless
+  int int8_convs = 0;
+  for (const ir::Node* n : convs(*back->graph)) {
+    if (!is_int8_conv(*n)) continue;
+    ++int8_convs;
+    EXPECT_EQ(n->input(1)->dtype(), DataType::kInt8);
+    EXPECT_EQ(n->input(4)->dtype(), DataType::kFloat32);
+    EXPECT_GT(n->attr_float("x_scale", 0).value(), 0.0f);
+  }
+  EXPECT_EQ(int8_convs, 3);
+  EXPECT_EQ(back->int8_scales, plan.int8_scales);
 }
 
 }  // namespace
