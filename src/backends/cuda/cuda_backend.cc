@@ -2,6 +2,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -19,6 +20,7 @@
 #include "backends/cuda/qkv_merge.h"
 #include "backends/cuda/tactic_cache.h"
 #include "ops/op_registry.h"
+#include "passes/fold_qdq.h"
 
 namespace actrt::cuda {
 
@@ -164,22 +166,34 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   if (!plan.graph) return invalid_argument("CUDA compile: the plan has no graph");
   RETURN_IF_ERROR(available());
   const auto start = std::chrono::steady_clock::now();
-  // The precisions quant::prepare_int8 planned for the unfused nodes (fused nodes keep the name
-  // of the node they were built around).
-  const std::map<std::string, engine::LayerChoice> planned = plan.layers;
+  // Which convolutions run INT8: the precisions quant::prepare_int8 planned for the unfused
+  // nodes, and the convolutions whose input an explicitly quantized model (Q/DQ pairs) rounds
+  // to int8: fold_qdq turns those pairs into activation scales, kept in the engine (the
+  // model's own scales win over calibrated ones), as on the CPU backend.
+  Int8Intent intent;
+  intent.overrides = &config.layer_precisions;
+  for (const auto& [name, choice] : plan.layers) intent.planned[name] = choice.precision;
+  // (Only models with Q/DQ pairs are touched, so other graphs compile exactly as before.)
+  passes::QdqFold qdq;
+  if (std::any_of(plan.graph->nodes().begin(), plan.graph->nodes().end(),
+                  [](const auto& n) { return n->domain().empty() && n->op_type() == "QuantizeLinear"; })) {
+    ASSIGN_OR_RETURN(qdq, passes::fold_qdq(*plan.graph));
+  }
+  for (const auto& [tensor, scale] : qdq.scales) plan.int8_scales[tensor] = scale;
+  intent.qdq_scales = qdq.scales;
   ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cuda(*plan.graph));
+  intent.nhwc_origin = &stats.nhwc_origin;
   CudaInt8Lowering int8;
-  if (config.int8) {
-    auto wants_int8 = [&](const ir::Node& n) {
-      auto it = planned.find(n.name());
-      return it != planned.end() && it->second.precision == Precision::kInt8;
-    };
-    ASSIGN_OR_RETURN(int8, lower_int8_convs(*plan.graph, wants_int8, plan.int8_scales,
+  if (config.int8 || qdq.pairs > 0) {
+    ASSIGN_OR_RETURN(int8, lower_int8_convs(*plan.graph, intent, plan.int8_scales,
                                             stats.nhwc_origin));
     log_info("CUDA backend: " + std::to_string(int8.conv) + " convolutions run INT8 (" +
              std::to_string(int8.chained) + " pass int8 to the next, " +
-             std::to_string(int8.quantize) + " quantize kernels); matrix products, attention "
-             "and normalizations stay " + (config.fp16 ? "FP16" : "FP32"));
+             std::to_string(int8.quantize) + " quantize kernels" +
+             (qdq.pairs ? ", scales of " + std::to_string(qdq.pairs) + " Q/DQ pairs of the model"
+                        : std::string()) +
+             "); matrix products, attention and normalizations stay " +
+             (config.fp16 ? "FP16" : "FP32"));
     for (const std::string& s : int8.skipped) log_verbose("CUDA backend: not INT8: " + s);
   }
   int folded_transposes = 0, merged_projections = 0;
@@ -219,7 +233,8 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   plan.metadata["cuda.eltwise_io_folded"] = std::to_string(folded_eltwise_io);
   plan.metadata["cuda.qkv_gemms_merged"] = std::to_string(merged_projections);
   plan.metadata["cuda.copy_nodes_folded"] = std::to_string(folded_copies);
-  if (config.int8) {
+  if (config.int8 || qdq.pairs > 0) {
+    plan.metadata["cuda.qdq_pairs_folded"] = std::to_string(qdq.pairs);
     plan.metadata["cuda.int8_conv"] = std::to_string(int8.conv);
     plan.metadata["cuda.int8_chained"] = std::to_string(int8.chained);
     plan.metadata["cuda.int8_quantize"] = std::to_string(int8.quantize);

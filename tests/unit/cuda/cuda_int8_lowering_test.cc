@@ -11,6 +11,7 @@
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/int8_lowering.h"
 #include "engine/serialize.h"
+#include "passes/fold_qdq.h"
 
 namespace actrt::cuda {
 namespace {
@@ -144,6 +145,60 @@ TEST(CudaInt8Lowering, KeepsConvolutionsWithoutScalesOrNotPlannedInt8) {
   bool named = false;
   for (const std::string& s : low->skipped) named |= s.find("no scale for input") != std::string::npos;
   EXPECT_TRUE(named);
+}
+
+// Explicit quantization: x -> Q -> DQ -> Conv(., DQ(int8 W, per-channel scales)) -> Relu. The
+// model's Q/DQ pair becomes the INT8 convolution's input scale (what CudaBackend::compile does:
+// fold_qdq, fusion, lowering with Int8Intent); nothing was planned INT8.
+TEST(CudaInt8Lowering, QdqModelConvolutionRunsInt8WithTheModelsScale) {
+  const float sx = 0.0125f;
+  GraphBuilder gb;
+  ir::Value* x = gb.input("x", {1, 16, 10, 12});
+  auto scalar = [&](const char* name, float v) {
+    return gb.constant(name, Tensor::from_vector<float>(DataType::kFloat32, {}, {v}));
+  };
+  ir::Value* zero = gb.constant("zx", Tensor::from_vector<int8_t>(DataType::kInt8, {}, {0}));
+  ir::Value* a = gb.node("DequantizeLinear",
+                         {gb.node("QuantizeLinear", {x, scalar("sx", sx), zero}), scalar("sx2", sx), zero});
+  Tensor wq(DataType::kInt8, {32, 16, 3, 3});
+  for (int64_t i = 0; i < wq.numel(); ++i) wq.data<int8_t>()[i] = int8_t((i * 37) % 255 - 127);
+  ir::Value* w = gb.node("DequantizeLinear",
+                         {gb.constant("wq", wq),
+                          gb.constant("ws", Tensor::from_vector<float>(DataType::kFloat32, {32},
+                                                                      std::vector<float>(32, 0.01f))),
+                          gb.constant("wz", Tensor::from_vector<int8_t>(DataType::kInt8, {32},
+                                                                       std::vector<int8_t>(32, 0)))},
+                         {{"axis", int_attr(0)}});
+  gb.output(gb.node("Relu", {gb.node("Conv", {a, w, gb.constant("b", random_tensor({32}, 6))},
+                                     {{"pads", ints({1, 1, 1, 1})}})}));
+  auto g = gb.finish();
+  auto qdq = passes::fold_qdq(*g);
+  ASSERT_TRUE(qdq.ok()) << qdq.status().to_string();
+  EXPECT_EQ(qdq->pairs, 1);
+  auto stats = fuse_for_cuda(*g);
+  ASSERT_TRUE(stats.ok());
+  Int8Intent intent;
+  intent.qdq_scales = qdq->scales;
+  intent.nhwc_origin = &stats->nhwc_origin;
+  auto low = lower_int8_convs(*g, intent, qdq->scales, stats->nhwc_origin);
+  ASSERT_TRUE(low.ok()) << low.status().to_string();
+  EXPECT_EQ(low->conv, 1);
+  EXPECT_EQ(low->quantize, 1);  // the graph input, quantized with the model's scale
+  const ir::Node* c = convs(*g).at(0);
+  EXPECT_TRUE(is_int8_conv(*c));
+  EXPECT_FLOAT_EQ(c->attr_float("x_scale", 0).value(), sx);
+  int dequantize = 0;
+  for (const auto& n : g->nodes()) {
+    dequantize += n->op_type() == "DequantizeLinear" && !n->output(0)->is_constant();
+    if (n->op_type() == "QuantizeLinear") {
+      EXPECT_FLOAT_EQ(n->input(1)->constant().data<float>()[0], sx);
+    }
+  }
+  EXPECT_EQ(dequantize, 0);  // the activation pair is folded; the weights' DQ is a constant
+  // Planned precisions and overrides: a --layer-precisions entry keeps it floating point.
+  std::map<std::string, Precision> overrides{{c->name(), Precision::kFp16}};
+  intent.overrides = &overrides;
+  EXPECT_FALSE(intent(*c));
 }
 
 // An INT8 plan (int8 weights, FP32 epilogue vectors, int8 activations, QuantizeLinear, scale
