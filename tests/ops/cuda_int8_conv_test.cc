@@ -19,6 +19,7 @@
 #include "core/half.h"
 #include "cuda_test_util.h"
 #include "engine/plan.h"
+#include "qdq_test_graph.h"
 #include "quant/weight_scales.h"
 
 namespace actrt::cuda_test {
@@ -359,31 +360,7 @@ INSTANTIATE_TEST_SUITE_P(Precisions, CudaInt8Engine, ::testing::Values(false, tr
 // Q/DQ graph itself (ONNX semantics = the fake-quant result).
 TEST(CudaInt8Qdq, QdqConvRunsInt8AndMatchesTheModelsSemantics) {
   SKIP_WITHOUT_CUDA();
-  const float sx = 1.0f / 127.0f;
-  GraphBuilder gb;
-  ir::Value* x = gb.input("x", {2, 16, 10, 12});
-  auto scalar = [&](const char* name, float v) {
-    return gb.constant(name, Tensor::from_vector<float>(DataType::kFloat32, {}, {v}));
-  };
-  ir::Value* zero = gb.constant("zx", Tensor::from_vector<int8_t>(DataType::kInt8, {}, {0}));
-  ir::Value* a = gb.node("DequantizeLinear",
-                         {gb.node("QuantizeLinear", {x, scalar("sx", sx), zero}), scalar("sx2", sx), zero});
-  // int8 weights whose every output channel reaches |q| = 127, so that the backend's
-  // re-derived per-channel scales are the model's.
-  Tensor wq = random_int8({32, 16, 3, 3}, 9, -126, 126);
-  const int64_t per = wq.numel() / 32;
-  for (int64_t c = 0; c < 32; ++c) wq.data<int8_t>()[c * per] = c % 2 ? 127 : -127;
-  std::vector<float> ws(32);
-  for (int c = 0; c < 32; ++c) ws[size_t(c)] = 0.001f + 0.0001f * c;
-  ir::Value* w = gb.node("DequantizeLinear",
-                         {gb.constant("wq", wq),
-                          gb.constant("ws", Tensor::from_vector<float>(DataType::kFloat32, {32}, ws)),
-                          gb.constant("wz", Tensor::from_vector<int8_t>(DataType::kInt8, {32},
-                                                                       std::vector<int8_t>(32, 0)))},
-                         {{"axis", int_attr(0)}});
-  gb.output(gb.node("Relu", {gb.node("Conv", {a, w, gb.constant("b", random_tensor({32}, 6))},
-                                     {{"pads", ints({1, 1, 1, 1})}})}));
-  auto g = gb.finish();
+  auto g = test_graph::qdq_conv_graph({2, 16, 10, 12}, 32, 1.0f / 127.0f);
   auto run = expect_matches_reference(*g, Mode::kFp32, 7, 1e-3);
   ASSERT_TRUE(run);
   EXPECT_EQ(run->plan->metadata["cuda.int8_conv"], "1");

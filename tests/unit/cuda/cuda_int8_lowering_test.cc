@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "../../ops/graph_builder.h"
+#include "../../ops/qdq_test_graph.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/int8_lowering.h"
@@ -152,26 +153,7 @@ TEST(CudaInt8Lowering, KeepsConvolutionsWithoutScalesOrNotPlannedInt8) {
 // fold_qdq, fusion, lowering with Int8Intent); nothing was planned INT8.
 TEST(CudaInt8Lowering, QdqModelConvolutionRunsInt8WithTheModelsScale) {
   const float sx = 0.0125f;
-  GraphBuilder gb;
-  ir::Value* x = gb.input("x", {1, 16, 10, 12});
-  auto scalar = [&](const char* name, float v) {
-    return gb.constant(name, Tensor::from_vector<float>(DataType::kFloat32, {}, {v}));
-  };
-  ir::Value* zero = gb.constant("zx", Tensor::from_vector<int8_t>(DataType::kInt8, {}, {0}));
-  ir::Value* a = gb.node("DequantizeLinear",
-                         {gb.node("QuantizeLinear", {x, scalar("sx", sx), zero}), scalar("sx2", sx), zero});
-  Tensor wq(DataType::kInt8, {32, 16, 3, 3});
-  for (int64_t i = 0; i < wq.numel(); ++i) wq.data<int8_t>()[i] = int8_t((i * 37) % 255 - 127);
-  ir::Value* w = gb.node("DequantizeLinear",
-                         {gb.constant("wq", wq),
-                          gb.constant("ws", Tensor::from_vector<float>(DataType::kFloat32, {32},
-                                                                      std::vector<float>(32, 0.01f))),
-                          gb.constant("wz", Tensor::from_vector<int8_t>(DataType::kInt8, {32},
-                                                                       std::vector<int8_t>(32, 0)))},
-                         {{"axis", int_attr(0)}});
-  gb.output(gb.node("Relu", {gb.node("Conv", {a, w, gb.constant("b", random_tensor({32}, 6))},
-                                     {{"pads", ints({1, 1, 1, 1})}})}));
-  auto g = gb.finish();
+  auto g = qdq_conv_graph({1, 16, 10, 12}, 32, sx);
   auto qdq = passes::fold_qdq(*g);
   ASSERT_TRUE(qdq.ok()) << qdq.status().to_string();
   EXPECT_EQ(qdq->pairs, 1);
