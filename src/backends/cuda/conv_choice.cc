@@ -75,9 +75,15 @@ Result<ConvChoice> choose_conv(cudnnHandle_t h, const ir::Node& node, Precision 
     best.ms = deterministic ? 0 : ms;
   }
   if (best.tactic.empty() && best.algo < 0) {
+    // An INT8 convolution cuDNN cannot run on this GPU can still run in floating point.
+    const std::string hint =
+        node.input(0)->dtype() == DataType::kInt8
+            ? "; to keep this layer out of INT8, build with --layer-precisions '" + node.name() +
+                  ":fp16' (or :fp32)"
+            : "";
     return unsupported("CudaConv '" + node.name() + "': neither cuDNN's graph API (" +
                        graph_failure + ") nor its legacy call (" + algo.status().message() +
-                       ") runs this convolution");
+                       ") runs this convolution" + hint);
   }
   const double tuning_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
