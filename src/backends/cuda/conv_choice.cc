@@ -116,8 +116,13 @@ std::string geometry_key(const ir::Node& n, Precision p) {
   for (const char* a : {"strides", "pads", "dilations", "group", "relu"}) {
     auto it = n.attributes().find(a);
     if (it == n.attributes().end()) continue;
-    key += "|" + std::to_string(it->second.i);
-    for (int64_t v : it->second.ints) key += "," + std::to_string(v);
+    // Appended piece by piece: GCC 12 reports a false -Wrestrict for "," + std::to_string(v).
+    key += '|';
+    key += std::to_string(it->second.i);
+    for (int64_t v : it->second.ints) {
+      key += ',';
+      key += std::to_string(v);
+    }
   }
   return key + "|ws=" + std::to_string(kConvMaxWorkspace) + "|graph=" +
          std::to_string(kConvGraphTactics);
