@@ -182,7 +182,7 @@ void precompile_conv_plans(const std::vector<std::pair<const ir::Node*, Precisio
 }  // namespace
 
 Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
-                                bool deterministic) {
+                                bool deterministic, std::vector<std::string>* int8_rejected) {
   cudnnHandle_t h = nullptr;
   int timed = 0;
   std::map<std::string, ConvChoice> by_geometry;
@@ -229,6 +229,12 @@ Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
         return ConvChoice::parse(t);
       }();
       if (!choice.ok()) {
+        if (int8_rejected && n->input(0)->dtype() == DataType::kInt8 &&
+            choice.status().code() == StatusCode::kUnsupported) {
+          log_verbose(choice.status().message());
+          int8_rejected->push_back(n->name());
+          continue;
+        }
         status = choice.status();
         break;
       }

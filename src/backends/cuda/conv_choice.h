@@ -7,6 +7,7 @@
 #include <cudnn.h>
 
 #include <string>
+#include <vector>
 
 #include "actrt/precision.h"
 #include "actrt/status.h"
@@ -41,7 +42,11 @@ void apply_conv_choice(ir::Node& node, const ConvChoice& choice, bool timed);
 // Chooses every CudaConv of `plan` (in the precision plan.layers gives it). Convolutions of equal
 // geometry (ACT's repeated ResNet blocks) are timed once, and not at all when `cache` (may be
 // null) holds them. Returns how many geometries were timed.
+// With `int8_rejected` set, an INT8 convolution that no cuDNN engine runs on this GPU does not
+// fail the call: its name is added there (and it gets no tactic), so that the caller can
+// rebuild with it in floating point.
 Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
-                                bool deterministic);
+                                bool deterministic,
+                                std::vector<std::string>* int8_rejected = nullptr);
 
 }  // namespace actrt::cuda

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
+#include <vector>
 
 #include "actrt/log.h"
 #include "backends/cuda/attention_layout.h"
@@ -161,17 +163,25 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config) con
   return compile(plan, config, engine::CompileOptions{});
 }
 
-Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
-                            const engine::CompileOptions& options) const {
-  if (!plan.graph) return invalid_argument("CUDA compile: the plan has no graph");
-  RETURN_IF_ERROR(available());
+namespace {
+
+// One compile of `plan` with the convolutions named in `keep_float` kept out of INT8. Returns
+// the INT8 convolutions no cuDNN engine runs on this GPU (then the plan is incomplete and the
+// caller compiles again from the original graph with them in `keep_float`).
+Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine::Plan& plan,
+                                              const BuilderConfig& config,
+                                              const engine::CompileOptions& options,
+                                              const std::set<std::string>& keep_float) {
   const auto start = std::chrono::steady_clock::now();
   // Which convolutions run INT8: the precisions quant::prepare_int8 planned for the unfused
   // nodes, and the convolutions whose input an explicitly quantized model (Q/DQ pairs) rounds
   // to int8: fold_qdq turns those pairs into activation scales, kept in the engine (the
   // model's own scales win over calibrated ones), as on the CPU backend.
   Int8Intent intent;
-  intent.overrides = &config.layer_precisions;
+  std::map<std::string, Precision> overrides = config.layer_precisions;
+  for (const std::string& name : keep_float)
+    overrides[name] = config.fp16 ? Precision::kFp16 : Precision::kFp32;
+  intent.overrides = &overrides;
   for (const auto& [name, choice] : plan.layers) intent.planned[name] = choice.precision;
   // (Only models with Q/DQ pairs are touched, so other graphs compile exactly as before.)
   passes::QdqFold qdq;
@@ -205,7 +215,7 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   ASSIGN_OR_RETURN(int folded_eltwise_io, fold_eltwise_io(*plan.graph));
   ASSIGN_OR_RETURN(int folded_copies, fold_copy_chains(*plan.graph));
   plan.backend = BackendKind::kCuda;
-  plan.target = current_target();
+  plan.target = backend.current_target();
   plan.layers.clear();
   for (const auto& n : plan.graph->nodes())
     plan.layers[n->name()] = engine::LayerChoice{"", layer_precision(*n, config)};
@@ -218,7 +228,10 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
     ASSIGN_OR_RETURN(std::string device, timing_cache_device());
     cache->select_device(device);
   }
-  ASSIGN_OR_RETURN(int timed, choose_conv_tactics(plan, cache, config.deterministic));
+  std::vector<std::string> int8_rejected;
+  ASSIGN_OR_RETURN(int timed,
+                   choose_conv_tactics(plan, cache, config.deterministic, &int8_rejected));
+  if (!int8_rejected.empty()) return int8_rejected;
   if (!config.deterministic) RETURN_IF_ERROR(choose_matmul_tactics(plan, cache));
   for (const auto& n : plan.graph->nodes()) plan.layers[n->name()].kernel = kernel_name(*n);
 
@@ -244,8 +257,48 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   log_verbose("CUDA compile: " + std::to_string(timed) + " convolution geometries tuned, " +
               std::to_string(s).substr(0, 5) + " s");
-  return ok_status();
+  return int8_rejected;
 }
+
+}  // namespace
+
+Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
+                            const engine::CompileOptions& options) const {
+  if (!plan.graph) return invalid_argument("CUDA compile: the plan has no graph");
+  RETURN_IF_ERROR(available());
+  // An INT8 graph that cuDNN has no engine for on this GPU (seen only off the H100) costs that
+  // convolution its INT8, not the build: compile again from the original graph with it kept in
+  // floating point (TensorRT's fallback for layers without an INT8 tactic).
+  std::set<std::string> keep_float;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    engine::Plan trial;
+    trial.backend = plan.backend;
+    trial.target = plan.target;
+    trial.graph = plan.graph->clone();
+    trial.layers = plan.layers;
+    trial.int8_scales = plan.int8_scales;
+    trial.metadata = plan.metadata;
+    ASSIGN_OR_RETURN(std::vector<std::string> rejected,
+                     compile_once(*this, trial, config, options, keep_float));
+    if (rejected.empty()) {
+      plan = std::move(trial);
+      return ok_status();
+    }
+    std::string names;
+    for (const std::string& n : rejected) {
+      names += (names.empty() ? "" : ", ") + n;
+      keep_float.insert(n);
+    }
+    log_warning("CUDA backend: no cuDNN engine runs " + std::to_string(rejected.size()) +
+                " INT8 convolution(s) on this GPU; they stay " + (config.fp16 ? "FP16" : "FP32") +
+                ": " + names);
+  }
+  return unsupported("CUDA backend: INT8 convolutions were still rejected after keeping " +
+                     std::to_string(keep_float.size()) +
+                     " in floating point; build with --layer-precisions NAME:fp16 for them");
+}
+
+
 
 Result<std::unique_ptr<engine::ExecutionContext>> CudaBackend::create_context(
     const engine::Plan& plan, const engine::ContextOptions& options) const {
