@@ -33,6 +33,18 @@ struct Plan {
   std::map<std::string, LayerChoice> layers;   // by node name; every node has an entry
   std::map<std::string, float> int8_scales;    // tensor name -> scale (amax / 127)
   std::map<std::string, std::string> metadata; // build settings, for `actrt inspect ENGINE`
+
+  // A deep copy (the graph cloned, its constants shared by storage), e.g. to compile a trial.
+  Plan clone() const {
+    Plan p;
+    p.backend = backend;
+    p.target = target;
+    p.graph = graph ? graph->clone() : nullptr;
+    p.layers = layers;
+    p.int8_scales = int8_scales;
+    p.metadata = metadata;
+    return p;
+  }
 };
 
 }  // namespace actrt::engine

@@ -271,13 +271,7 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   // floating point (TensorRT's fallback for layers without an INT8 tactic).
   std::set<std::string> keep_float;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    engine::Plan trial;
-    trial.backend = plan.backend;
-    trial.target = plan.target;
-    trial.graph = plan.graph->clone();
-    trial.layers = plan.layers;
-    trial.int8_scales = plan.int8_scales;
-    trial.metadata = plan.metadata;
+    engine::Plan trial = plan.clone();
     ASSIGN_OR_RETURN(std::vector<std::string> rejected,
                      compile_once(*this, trial, config, options, keep_float));
     if (rejected.empty()) {
