@@ -24,7 +24,9 @@ TEST_P(CudaKernels, ConvBiasRelu) {
   b.output(b.node("Relu", {c}));
   auto g = b.finish();
   auto run = expect_matches_reference(*g, GetParam());
-  if (run) EXPECT_EQ(run->plan->graph->node_count(), GetParam() == Mode::kFp16 ? 5u : 3u);
+  if (run) {
+    EXPECT_EQ(run->plan->graph->node_count(), GetParam() == Mode::kFp16 ? 5u : 3u);
+  }
 }
 
 // QuantizeLinear / DequantizeLinear with a per-tensor scale and a non-zero zero point, odd size
@@ -62,7 +64,9 @@ TEST_P(CudaKernels, ConvResidualReluStrided) {
                                    {"pads", ints({1, 1, 1, 1})}}));
   auto g = b.finish();
   auto run = expect_matches_reference(*g, GetParam());
-  if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.maxpool_nhwc"), 1);
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.maxpool_nhwc"), 1);
+  }
 }
 
 // ResNet's stem: conv 7x7/2 + ReLU, then max pool 3x3/2, with 16 channels (a multiple of 8:
@@ -78,7 +82,9 @@ TEST_P(CudaKernels, StemConvMaxPoolWideChannels) {
                                                     {"pads", ints({1, 1, 1, 1})}}));
   auto g = b.finish();
   auto run = expect_matches_reference(*g, GetParam());
-  if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.maxpool_nhwc"), 1);
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.maxpool_nhwc"), 1);
+  }
 }
 
 // ACT's image path: (image - mean) / std per channel on [1, cameras, 3, H, W], the cameras
@@ -125,9 +131,11 @@ TEST_P(CudaKernels, CameraTokenJunctionIsOneCopy) {
   ir::Value* proprio = b.input("proprio", {1, 8});
   ir::Value* nchw = b.node("Transpose", {feat}, {{"perm", ints({0, 3, 1, 2})}});
   std::vector<ir::Value*> cams;
-  for (int64_t c = 0; c < 3; ++c)
-    cams.push_back(b.node("Slice", {nchw, i64("s" + std::to_string(c), {c}),
-                                    i64("e" + std::to_string(c), {c + 1}), i64("a" + std::to_string(c), {0})}));
+  for (int64_t c = 0; c < 3; ++c) {
+    const std::string k = std::to_string(c);  // (names built from k: GCC 12 -Wrestrict false positive)
+    cams.push_back(b.node("Slice", {nchw, i64(std::string("s") += k, {c}),
+                                    i64(std::string("e") += k, {c + 1}), i64(std::string("a") += k, {0})}));
+  }
   ir::Value* wide = b.node("Concat", cams, {{"axis", int_attr(3)}});        // [1, 8, 4, 15]
   ir::Value* flat = b.node("Reshape", {wide, i64("flat", {1, 8, 60})});
   ir::Value* tokens = b.node("Transpose", {flat}, {{"perm", ints({2, 0, 1})}});  // [60, 1, 8]
@@ -153,7 +161,9 @@ TEST_P(CudaKernels, MatMulBiasRelu) {
   b.output(b.node("Relu", {y}));
   auto g = b.finish();
   auto run = expect_matches_reference(*g, GetParam());
-  if (run) EXPECT_EQ(count_kernel(*run->plan, "cublaslt.matmul"), 1);
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, "cublaslt.matmul"), 1);
+  }
 }
 
 // An encoder layer's Q and K projections of (x + position embedding): the constant offset moves
@@ -338,7 +348,9 @@ TEST_P(CudaKernels, Softmax) {
   b.output(b.node("Softmax", {x}, {{"axis", int_attr(-1)}}));
   auto g = b.finish();
   auto run = expect_matches_reference(*g, GetParam());
-  if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.softmax"), 1);
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.softmax"), 1);
+  }
 }
 
 TEST_P(CudaKernels, EltwiseChainWithBroadcast) {
@@ -352,7 +364,9 @@ TEST_P(CudaKernels, EltwiseChainWithBroadcast) {
   b.output(b.node("Tanh", {b.node("Relu", {b.node("Add", {y, z})})}));
   auto g = b.finish();
   auto run = expect_matches_reference(*g, GetParam());
-  if (run) EXPECT_EQ(count_kernel(*run->plan, "actrt.eltwise_chain"), 1);
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, "actrt.eltwise_chain"), 1);
+  }
 }
 
 TEST_P(CudaKernels, DataMovement) {
@@ -385,7 +399,9 @@ TEST_P(CudaKernels, HostFallbackRunsInsideTheGraph) {
   b.output(b.node("Sub", {x, m}));
   auto g = b.finish();
   auto run = expect_matches_reference(*g, GetParam());
-  if (run) EXPECT_EQ(count_kernel(*run->plan, "host.reference"), 1);
+  if (run) {
+    EXPECT_EQ(count_kernel(*run->plan, "host.reference"), 1);
+  }
 }
 
 TEST(CudaBackendTest, UnavailableWithoutGpuSaysWhy) {
