@@ -12,24 +12,11 @@
 #include "backends/cpu/kernels.h"
 #include "ops/op_registry.h"
 #include "passes/fold_qdq.h"
+#include "quant/int8_intent.h"
 
 namespace actrt::cpu {
 
 namespace {
-
-// Whether a fused Conv / MatMul should run in INT8, by the name of the node it was built around
-// (fusion keeps that name): a --layer-precisions override wins; else the precision planner's
-// choice for an INT8 build (quant::prepare_int8 left it in plan.layers); else explicit
-// quantization: its activation input came out of a Q/DQ pair of the model.
-bool wants_int8(const ir::Node& n, const BuilderConfig& config,
-                const std::map<std::string, Precision>& planned,
-                const std::map<std::string, float>& qdq_scales) {
-  if (auto it = config.layer_precisions.find(n.name()); it != config.layer_precisions.end())
-    return it->second == Precision::kInt8;
-  if (auto it = planned.find(n.name()); it != planned.end() && it->second == Precision::kInt8)
-    return true;
-  return n.input(0) && qdq_scales.count(n.input(0)->name()) > 0;
-}
 
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;
@@ -81,20 +68,18 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
   if (unsupported_count)
     return unsupported(std::to_string(unsupported_count) + " node(s) unsupported by the CPU backend: " +
                        unsupported_list);
-  // The planner's per-node precisions (INT8 builds), by unfused node name, before they are
-  // replaced by this backend's choices.
-  std::map<std::string, Precision> planned;
-  for (const auto& [name, choice] : plan.layers) planned[name] = choice.precision;
-  // Explicit quantization: Q/DQ pairs become activation scales (the model's own win over
-  // calibrated ones); they are kept in the engine with the others.
+  // Which fused nodes run INT8 (quant/int8_intent.h): overrides, the planner's per-node
+  // precisions (INT8 builds, by unfused node name, taken before they are replaced by this
+  // backend's choices), and explicit quantization: Q/DQ pairs become activation scales (the
+  // model's own win over calibrated ones), kept in the engine with the others.
+  quant::Int8Intent intent;
+  intent.overrides = &config.layer_precisions;
+  for (const auto& [name, choice] : plan.layers) intent.planned[name] = choice.precision;
   ASSIGN_OR_RETURN(passes::QdqFold qdq, passes::fold_qdq(*plan.graph));
   for (const auto& [tensor, scale] : qdq.scales) plan.int8_scales[tensor] = scale;
+  intent.qdq_scales = qdq.scales;
   ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cpu(*plan.graph));
-  ASSIGN_OR_RETURN(Int8Lowering int8,
-                   lower_int8(
-                       *plan.graph,
-                       [&](const ir::Node& n) { return wants_int8(n, config, planned, qdq.scales); },
-                       plan.int8_scales));
+  ASSIGN_OR_RETURN(Int8Lowering int8, lower_int8(*plan.graph, intent, plan.int8_scales));
   plan.backend = BackendKind::kCpu;
   plan.target = current_target();
   plan.layers.clear();

@@ -23,6 +23,7 @@
 #include "backends/cuda/tactic_cache.h"
 #include "ops/op_registry.h"
 #include "passes/fold_qdq.h"
+#include "quant/int8_intent.h"
 
 namespace actrt::cuda {
 
@@ -177,7 +178,7 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine
   // nodes, and the convolutions whose input an explicitly quantized model (Q/DQ pairs) rounds
   // to int8: fold_qdq turns those pairs into activation scales, kept in the engine (the
   // model's own scales win over calibrated ones), as on the CPU backend.
-  Int8Intent intent;
+  quant::Int8Intent intent;
   std::map<std::string, Precision> overrides = config.layer_precisions;
   for (const std::string& name : keep_float)
     overrides[name] = config.fp16 ? Precision::kFp16 : Precision::kFp32;
@@ -192,7 +193,7 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine
   for (const auto& [tensor, scale] : qdq.scales) plan.int8_scales[tensor] = scale;
   intent.qdq_scales = qdq.scales;
   ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cuda(*plan.graph));
-  intent.nhwc_origin = &stats.nhwc_origin;
+  intent.value_origin = &stats.nhwc_origin;
   CudaInt8Lowering int8;
   if (config.int8 || qdq.pairs > 0) {
     ASSIGN_OR_RETURN(int8, lower_int8_convs(*plan.graph, intent, plan.int8_scales,

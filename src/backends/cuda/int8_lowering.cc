@@ -14,20 +14,6 @@ bool is_int8_conv(const ir::Node& node) {
          node.input(0)->dtype() == DataType::kInt8;
 }
 
-bool Int8Intent::operator()(const ir::Node& node) const {
-  if (overrides)
-    if (auto it = overrides->find(node.name()); it != overrides->end())
-      return it->second == Precision::kInt8;
-  if (auto it = planned.find(node.name()); it != planned.end() && it->second == Precision::kInt8)
-    return true;
-  const ir::Value* x = node.input(0);
-  if (!x) return false;
-  std::string name = x->name();
-  if (nhwc_origin)
-    if (auto it = nhwc_origin->find(name); it != nhwc_origin->end()) name = it->second;
-  return qdq_scales.count(name) > 0;
-}
-
 namespace {
 
 class Lowering {

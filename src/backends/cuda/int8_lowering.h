@@ -21,7 +21,6 @@
 #include <string>
 #include <vector>
 
-#include "actrt/precision.h"
 #include "actrt/status.h"
 #include "ir/graph.h"
 
@@ -45,17 +44,5 @@ Result<CudaInt8Lowering> lower_int8_convs(
 
 // Whether `node` is an INT8 CudaConv (int8 input).
 bool is_int8_conv(const ir::Node& node);
-
-// Which fused CudaConvs should run INT8 (the fused node keeps the name of the Conv it was built
-// around): a --layer-precisions entry wins; else the precision planner's choice for the unfused
-// node (`planned`, an INT8 build); else explicit quantization: the model quantized the
-// convolution's input with a Q/DQ pair (passes/fold_qdq.h put its scale in `qdq_scales`).
-struct Int8Intent {
-  const std::map<std::string, Precision>* overrides = nullptr;  // BuilderConfig::layer_precisions
-  std::map<std::string, Precision> planned;
-  std::map<std::string, float> qdq_scales;
-  const std::map<std::string, std::string>* nhwc_origin = nullptr;
-  bool operator()(const ir::Node& node) const;
-};
 
 }  // namespace actrt::cuda

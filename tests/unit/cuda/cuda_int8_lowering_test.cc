@@ -13,6 +13,7 @@
 #include "backends/cuda/int8_lowering.h"
 #include "engine/serialize.h"
 #include "passes/fold_qdq.h"
+#include "quant/int8_intent.h"
 
 namespace actrt::cuda {
 namespace {
@@ -159,9 +160,9 @@ TEST(CudaInt8Lowering, QdqModelConvolutionRunsInt8WithTheModelsScale) {
   EXPECT_EQ(qdq->pairs, 1);
   auto stats = fuse_for_cuda(*g);
   ASSERT_TRUE(stats.ok());
-  Int8Intent intent;
+  quant::Int8Intent intent;
   intent.qdq_scales = qdq->scales;
-  intent.nhwc_origin = &stats->nhwc_origin;
+  intent.value_origin = &stats->nhwc_origin;
   auto low = lower_int8_convs(*g, intent, qdq->scales, stats->nhwc_origin);
   ASSERT_TRUE(low.ok()) << low.status().to_string();
   EXPECT_EQ(low->conv, 1);
