@@ -3,6 +3,7 @@
 // Kernels and launchers only.
 #include <cuda_fp16.h>
 
+#include "backends/cuda/fast_div.cuh"
 #include "backends/cuda/kernels.h"
 
 namespace actrt::cuda {
@@ -61,28 +62,9 @@ struct Operands {
   const void* p[kMaxEltOperands];
 };
 
-// Division by a runtime constant as a multiply-high and a shift (Granlund-Montgomery, as
-// PyTorch's IntDivider): exact for dividends below 2^31. 32-bit `%` and `/` cost ~20 instructions
-// each; the image path does four of them per element.
-struct FastDiv {
-  uint32_t divisor = 1, mul = 0, shift = 0;
-};
-
-FastDiv make_fast_div(uint32_t d) {
-  FastDiv f;
-  f.divisor = d;
-  while (f.shift < 32 && (uint64_t(1) << f.shift) < d) ++f.shift;
-  f.mul = uint32_t(((uint64_t(1) << 32) * ((uint64_t(1) << f.shift) - d)) / d + 1);
-  return f;
-}
-
 struct Dividers {
   FastDiv dim[kMaxEltRank];
 };
-
-__device__ __forceinline__ uint32_t fast_div(uint32_t n, const FastDiv& f) {
-  return (__umulhi(n, f.mul) + n) >> f.shift;
-}
 
 // One thread per output element. The element's coordinates are computed once (only when an
 // operand broadcasts or x is read strided), in 32-bit arithmetic when the tensor is small enough.

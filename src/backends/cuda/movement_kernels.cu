@@ -2,6 +2,7 @@
 // layout changes), Gather, Cast. Kernels and launchers only.
 #include <cuda_fp16.h>
 
+#include "backends/cuda/fast_div.cuh"
 #include "backends/cuda/kernels.h"
 
 namespace actrt::cuda {
@@ -40,6 +41,48 @@ __global__ void strided_copy_kernel(const T* __restrict__ in, T* __restrict__ ou
   }
 }
 
+// The same copy in 32-bit index arithmetic with fast division, for copies whose element count
+// and offsets fit in 31 bits (all of ACT's): the 64-bit `%` and `/` per dimension dominated
+// the junction copy.
+struct StridedCopy32 {
+  int rank = 0;
+  FastDiv dim[kMaxRank];
+  int32_t in_strides[kMaxRank] = {};
+  int32_t out_strides[kMaxRank] = {};
+  int32_t in_offset = 0, out_offset = 0;
+};
+
+template <typename T>
+__global__ void strided_copy32_kernel(const T* __restrict__ in, T* __restrict__ out,
+                                      const __grid_constant__ StridedCopy32 d, uint32_t n) {
+  for (uint32_t idx = blockIdx.x * blockDim.x + threadIdx.x; idx < n; idx += gridDim.x * blockDim.x) {
+    uint32_t rem = idx;
+    int32_t io = d.in_offset, oo = d.out_offset;
+#pragma unroll
+    for (int k = kMaxRank - 1; k >= 0; --k) {
+      if (k >= d.rank) continue;
+      const uint32_t q = fast_div(rem, d.dim[k]);
+      const int32_t i = int32_t(rem - q * d.dim[k].divisor);
+      rem = q;
+      io += i * d.in_strides[k];
+      oo += i * d.out_strides[k];
+    }
+    out[oo] = in[io];
+  }
+}
+
+// Whether every offset `d` reaches (and the element count) fits in 31 bits.
+bool fits_31_bits(const StridedCopy& d, int64_t n) {
+  const int64_t limit = (int64_t(1) << 31) - 1;
+  int64_t in_reach = d.in_offset < 0 ? -d.in_offset : d.in_offset;
+  int64_t out_reach = d.out_offset < 0 ? -d.out_offset : d.out_offset;
+  for (int k = 0; k < d.rank; ++k) {
+    in_reach += (d.shape[k] - 1) * (d.in_strides[k] < 0 ? -d.in_strides[k] : d.in_strides[k]);
+    out_reach += (d.shape[k] - 1) * (d.out_strides[k] < 0 ? -d.out_strides[k] : d.out_strides[k]);
+  }
+  return n <= limit && in_reach <= limit && out_reach <= limit;
+}
+
 template <typename T>
 __global__ void gather_kernel(const T* __restrict__ data, const int64_t* __restrict__ idx,
                               T* __restrict__ out, int64_t axis, int64_t n, int64_t inner,
@@ -68,6 +111,20 @@ template <size_t N>
 cudaError_t strided_copy_sized(const void* in, void* out, const StridedCopy& d, int64_t n,
                                cudaStream_t s) {
   using T = typename Word<N>::T;
+  if (fits_31_bits(d, n)) {
+    StridedCopy32 d32;
+    d32.rank = d.rank;
+    for (int k = 0; k < d.rank; ++k) {
+      d32.dim[k] = make_fast_div(uint32_t(d.shape[k]));
+      d32.in_strides[k] = int32_t(d.in_strides[k]);
+      d32.out_strides[k] = int32_t(d.out_strides[k]);
+    }
+    d32.in_offset = int32_t(d.in_offset);
+    d32.out_offset = int32_t(d.out_offset);
+    strided_copy32_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(
+        static_cast<const T*>(in), static_cast<T*>(out), d32, uint32_t(n));
+    return cudaGetLastError();
+  }
   strided_copy_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(in),
                                                             static_cast<T*>(out), d, n);
   return cudaGetLastError();
