@@ -15,6 +15,7 @@
 #include "backends/cuda/eltwise_chain.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/matmul.h"
+#include "backends/cuda/winograd.h"
 #include "backends/reference/executor.h"
 #include "core/half.h"
 #include "ops/conv_pool_params.h"
@@ -205,18 +206,22 @@ class PoolStep : public Step {
   }
 };
 
-// A CudaConv: through cuDNN's graph API when the builder chose a graph tactic, else the legacy
-// fused call with the chosen algorithm (conv.h, conv_graph.h).
+// A CudaConv: through cuDNN's graph API when the builder chose a graph tactic, our Winograd
+// path when it chose that, else the legacy fused call with the chosen algorithm (conv.h,
+// conv_graph.h, winograd.h).
 class ConvStep : public Step {
  public:
   CudnnConv conv;
   CudnnGraphConv graph_conv;
-  bool use_graph = false;
+  WinogradConv winograd;
+  bool use_graph = false, use_winograd = false;
   int algo = 0;
   size_t ws_need = 0;
   ConvOperands o;
   Status run(const RunEnv& env) override {
     if (use_graph) return graph_conv.run(o, env.workspace);
+    if (use_winograd)
+      return winograd.run(env.lt, o, env.workspace, env.workspace_bytes, env.stream);
     return conv.run(env.cudnn, algo, o.x, o.w, o.bias, o.z, o.y, env.workspace,
                     env.workspace_bytes);
   }
@@ -365,6 +370,7 @@ std::string kernel_name(const ir::Node& n) {
   if (n.domain() == engine::kFusedDomain) {
     if (n.op_type() == kCudaConv) {
       const std::string tactic = n.attr_string("tactic", "").value();
+      if (is_winograd_tactic(tactic)) return "actrt.winograd_f4x4";
       if (!tactic.empty()) return "cudnn.graph." + tactic;
       const int64_t algo = n.attr_int("algo", -1).value();
       return "cudnn.conv_bias_act.algo" + (algo < 0 ? std::string("?") : std::to_string(algo));
@@ -803,7 +809,16 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
     } else if (is_fused(n, kCudaConv)) {
       auto s = std::make_unique<ConvStep>();
       const std::string tactic = n.attr_string("tactic", "").value();
-      if (!tactic.empty()) {
+      if (is_winograd_tactic(tactic)) {
+        s->use_winograd = true;
+        ASSIGN_OR_RETURN(int lt_index, parse_winograd_tactic(tactic));
+        if (n.input(1)->shape().size() != 3)
+          return invalid_argument("CudaConv '" + n.name() + "': tactic " + tactic +
+                                  " needs the transformed weights [36, C, M], got " +
+                                  shape_to_string(n.input(1)->shape()));
+        RETURN_IF_ERROR(s->winograd.init(lt_, n, lt_index));
+        s->ws_need = s->winograd.workspace_bytes();
+      } else if (!tactic.empty()) {
         s->use_graph = true;
         RETURN_IF_ERROR(s->graph_conv.init(cudnn_, n, prec));
         RETURN_IF_ERROR(s->graph_conv.select(tactic));

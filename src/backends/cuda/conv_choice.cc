@@ -14,6 +14,7 @@
 #include "backends/cuda/conv_graph.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/tactic_cache.h"
+#include "backends/cuda/winograd.h"
 
 namespace actrt::cuda {
 
@@ -31,9 +32,14 @@ Result<ConvChoice> ConvChoice::parse(const std::string& text) {
       return invalid_argument("convolution tactic '" + text + "': bad legacy algorithm");
     return c;
   }
+  if (is_winograd_tactic(text)) {
+    RETURN_IF_ERROR(parse_winograd_tactic(text).status());
+    c.tactic = text;
+    return c;
+  }
   if (text.empty() || text[0] != 'e')
-    return invalid_argument("convolution tactic '" + text +
-                            "': expected legacy<algo> or e<engine>[;<knob>=<value>...]");
+    return invalid_argument("convolution tactic '" + text + "': expected legacy<algo>, " +
+                            "e<engine>[;<knob>=<value>...] or wino4x4;lt=<index>");
   c.tactic = text;
   return c;
 }
@@ -74,6 +80,20 @@ Result<ConvChoice> choose_conv(cudnnHandle_t h, const ir::Node& node, Precision 
     best.algo = *algo;
     best.ms = deterministic ? 0 : ms;
   }
+  // FP32 3x3 convolutions: our Winograd path (winograd.h) when it beats both.
+  std::string winograd_note;
+  if (!deterministic && winograd_refusal(node, precision).empty()) {
+    double wino_ms = 0;
+    Result<std::string> wino = time_winograd(node, kConvMaxWorkspace, &wino_ms);
+    const bool have_cudnn = !best.tactic.empty() || best.algo >= 0;  // timed: best.ms is real
+    if (wino.ok() && (!have_cudnn || wino_ms < best.ms)) {
+      best.tactic = *wino;
+      best.algo = -1;
+      best.ms = wino_ms;
+    }
+    winograd_note = wino.ok() ? ", Winograd " + std::to_string(wino_ms) + " ms"
+                              : ", Winograd refused (" + wino.status().message() + ")";
+  }
   if (best.tactic.empty() && best.algo < 0) {
     // An INT8 convolution cuDNN cannot run on this GPU can still run in floating point.
     const std::string hint =
@@ -93,7 +113,8 @@ Result<ConvChoice> choose_conv(cudnnHandle_t h, const ir::Node& node, Precision 
               (algo.ok() ? ", legacy best " + std::to_string(ms) + " ms (algo " +
                                std::to_string(*algo) + ")"
                          : ", legacy refused") +
-              "; chose " + best.to_string() + " after " + std::to_string(tuning_s) + " s");
+              winograd_note + "; chose " + best.to_string() + " after " +
+              std::to_string(tuning_s) + " s");
   return best;
 }
 
@@ -125,12 +146,16 @@ std::string geometry_key(const ir::Node& n, Precision p) {
     }
   }
   return key + "|ws=" + std::to_string(kConvMaxWorkspace) + "|graph=" +
-         std::to_string(kConvGraphTactics);
+         std::to_string(kConvGraphTactics) + "|wino4x4";
 }
 
 // A cached choice must still be accepted by this cuDNN (a hand-edited or stale cache fails the
 // build, not the engine later).
 Status check_choice(cudnnHandle_t h, const ir::Node& n, Precision p, const ConvChoice& c) {
+  if (is_winograd_tactic(c.tactic)) {
+    const std::string refusal = winograd_refusal(n, p);
+    return refusal.empty() ? ok_status() : unsupported("Winograd: " + refusal);
+  }
   if (!c.tactic.empty()) {
     CudnnGraphConv g;
     RETURN_IF_ERROR(g.init(h, n, p));

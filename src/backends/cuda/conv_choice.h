@@ -1,6 +1,7 @@
 // How a CudaConv runs, chosen at build time like a TensorRT tactic: the fastest of cuDNN's
-// graph-API engines (conv_graph.h) and the legacy fused call's algorithms (conv.h), timed on
-// this GPU in the layer's precision. With `deterministic`, nothing is timed: the first graph
+// graph-API engines (conv_graph.h), the legacy fused call's algorithms (conv.h) and, for FP32
+// 3x3 convolutions, our Winograd F(4x4, 3x3) path (winograd.h), timed on this GPU in the
+// layer's precision. With `deterministic`, nothing is timed: the first graph
 // engine that cuDNN's heuristics rank and accept, else the legacy heuristic order.
 #pragma once
 
@@ -18,7 +19,8 @@
 namespace actrt::cuda {
 
 struct ConvChoice {
-  std::string tactic;  // graph-API tactic ("e12;3=1"), or empty for the legacy path
+  std::string tactic;  // graph-API tactic ("e12;3=1"), Winograd ("wino4x4;lt=2"), or empty
+                       // for the legacy path
   int algo = -1;       // legacy cudnnConvolutionFwdAlgo_t when tactic is empty
   double ms = 0;       // measured time (0 when not timed)
 

@@ -21,6 +21,7 @@
 #include "backends/cuda/matmul.h"
 #include "backends/cuda/qkv_merge.h"
 #include "backends/cuda/tactic_cache.h"
+#include "backends/cuda/winograd.h"
 #include "ops/op_registry.h"
 #include "passes/fold_qdq.h"
 #include "quant/int8_intent.h"
@@ -233,6 +234,7 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine
   ASSIGN_OR_RETURN(int timed,
                    choose_conv_tactics(plan, cache, config.deterministic, &int8_rejected));
   if (!int8_rejected.empty()) return int8_rejected;
+  ASSIGN_OR_RETURN(int winograd, transform_winograd_weights(*plan.graph));
   if (!config.deterministic) RETURN_IF_ERROR(choose_matmul_tactics(plan, cache));
   for (const auto& n : plan.graph->nodes()) plan.layers[n->name()].kernel = kernel_name(*n);
 
@@ -253,6 +255,7 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine
     plan.metadata["cuda.int8_chained"] = std::to_string(int8.chained);
     plan.metadata["cuda.int8_quantize"] = std::to_string(int8.quantize);
   }
+  plan.metadata["cuda.winograd_conv"] = std::to_string(winograd);
   plan.metadata["cuda.conv_tactics"] = config.deterministic ? "heuristic" : "timed";
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

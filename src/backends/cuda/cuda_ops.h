@@ -5,10 +5,11 @@
 //   CudaConv(X, W, B, [Z])   X NHWC; W [M, kH, kW, C/group] (KRSC); B [M] (always present);
 //                            y = act(conv(X, W) + B + Z), act = ReLU when relu=1.
 //                            Attributes: strides, pads (ONNX order), dilations, group, relu,
-//                            tactic (cuDNN graph-API engine configuration, conv_graph.h; empty:
-//                            the legacy fused call), algo (its cudnnConvolutionFwdAlgo_t, -1 =
-//                            choose when the context is created), algo_timed (1: timed).
-//                            conv_choice.h picks between the two at build time.
+//                            tactic (cuDNN graph-API engine configuration, conv_graph.h;
+//                            "wino4x4;lt=<i>": Winograd, winograd.h, and then W is the
+//                            transformed FP32 [36, C, M]; empty: the legacy fused call), algo
+//                            (its cudnnConvolutionFwdAlgo_t, -1 = choose when the context is
+//                            created), algo_timed (1: timed). conv_choice.h picks at build time.
 //   CudaMaxPool(X)           X NHWC; kernel_shape, strides, pads, dilations.
 //   CudaMatMul(A, B, [C])    Y = alpha * A @ B' + C (ReLU when relu=1). A [..., M, K] runtime.
 //                            B constant [K, N] (trans_b=0) or [N, K] (trans_b=1): rows of A are
