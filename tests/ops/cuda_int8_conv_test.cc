@@ -339,8 +339,15 @@ TEST_P(CudaInt8Engine, ResidualBlockMatchesFakeQuantReference) {
   const double to_fake = relative_error(y, fq->at(out));
   const double to_fp32 = relative_error(y, fp->at(out));
   const double fake_to_fp32 = relative_error(fq->at(out), fp->at(out));
-  std::printf("[int8 engine] fp16=%d: vs fake-quant %.5f, vs FP32 %.5f (fake-quant vs FP32 %.5f)\n",
-              int(GetParam()), to_fake, to_fp32, fake_to_fp32);
+  std::string tactics;  // which cuDNN engines the timing picked (differs from run to run)
+  for (const auto& n : plan.graph->nodes())
+    if (n->op_type() == cuda::kCudaConv) {
+      tactics += ' ';  // (two appends: GCC 12 reports a false -Wrestrict for " " + string)
+      tactics += n->attr_string("tactic", "").value();
+    }
+  std::printf("[int8 engine] fp16=%d: vs fake-quant %.5f, vs FP32 %.5f (fake-quant vs FP32 %.5f);"
+              " tactics%s\n",
+              int(GetParam()), to_fake, to_fp32, fake_to_fp32, tactics.c_str());
   // Intermediate int8 values may differ by one step where FP32 rounding lands on a tie.
   EXPECT_LE(to_fake, GetParam() ? 1.5e-2 : 1e-2);
   // Quantization really happened (a silent FP32 path would sit near the FP32 result). In FP16

@@ -90,9 +90,10 @@ void expect_matches(const ir::Graph& g, CudaRun& run, const char* what) {
     for (const auto& [name, t] : ref.value()) {
       ASSERT_TRUE(outs.count(name)) << name;
       ASSERT_EQ(outs[name].shape(), t.shape());
-      // F(4x4, 3x3) rounds a few times more than a direct FP32 convolution: ~1e-6 here. A wrong
-      // transform or tile edge gives O(1).
-      EXPECT_LE(max_relative(outs[name], t), 1e-5) << what << " seed " << seed;
+      // F(4x4, 3x3) rounds a few times more than a direct FP32 convolution: RMS ~1e-6, the
+      // worst element 1.5e-5 of the largest with act-base's 512 x 9 products per output. A
+      // wrong transform or tile edge gives O(1).
+      EXPECT_LE(max_relative(outs[name], t), 5e-5) << what << " seed " << seed;
       EXPECT_LE(relative_error(outs[name], t), 1e-5) << what << " seed " << seed;
     }
   }
