@@ -13,6 +13,7 @@
 #include <random>
 
 #include "actrt/log.h"
+#include "backends/cuda/context.h"
 #include "backends/cuda/conv.h"
 #include "backends/cuda/conv_graph.h"
 #include "backends/cuda/cuda_ops.h"
@@ -300,6 +301,24 @@ std::unique_ptr<ir::Graph> fake_quant_graph(const ir::Graph& g, const std::vecto
   return f;
 }
 
+// The residual block compiled for CUDA with its three convolutions INT8 (scales calibrated on
+// `feeds`), FP16 elsewhere when `fp16`.
+Result<engine::Plan> compile_int8_block(const ir::Graph& g, const engine::TensorMap& feeds,
+                                        bool fp16, bool deterministic) {
+  engine::Plan plan;
+  plan.graph = g.clone();
+  plan.int8_scales = scales_on(g, feeds);
+  for (const auto& n : g.nodes())
+    if (n->op_type() == "Conv") plan.layers[n->name()] = engine::LayerChoice{"", Precision::kInt8};
+  BuilderConfig config;
+  config.backend = BackendKind::kCuda;
+  config.int8 = true;
+  config.fp16 = fp16;
+  config.deterministic = deterministic;
+  RETURN_IF_ERROR(engine::find_backend(BackendKind::kCuda)->compile(plan, config));
+  return plan;
+}
+
 class CudaInt8Engine : public ::testing::TestWithParam<bool> {};  // param: FP16 elsewhere
 
 TEST_P(CudaInt8Engine, ResidualBlockMatchesFakeQuantReference) {
@@ -308,19 +327,11 @@ TEST_P(CudaInt8Engine, ResidualBlockMatchesFakeQuantReference) {
   const ir::Graph& g = *blk.g;
   engine::TensorMap feeds{{"x", random_tensor(g.inputs()[0]->shape(), 11, -2.0f, 2.0f)}};
   const std::map<std::string, float> scales = scales_on(g, feeds);
-
-  engine::Plan plan;
-  plan.graph = g.clone();
-  plan.int8_scales = scales;
-  for (const auto& n : g.nodes())
-    if (n->op_type() == "Conv") plan.layers[n->name()] = engine::LayerChoice{"", Precision::kInt8};
-  BuilderConfig config;
-  config.backend = BackendKind::kCuda;
-  config.int8 = true;
-  config.fp16 = GetParam();
+  auto compiled = compile_int8_block(g, feeds, GetParam(), false);
+  ASSERT_TRUE(compiled.ok()) << compiled.status().to_string();
+  engine::Plan& plan = *compiled;
   const engine::Backend* be = engine::find_backend(BackendKind::kCuda);
-  Status st = be->compile(plan, config);
-  ASSERT_TRUE(st.ok()) << st.to_string();
+  Status st;
   EXPECT_EQ(plan.metadata["cuda.int8_conv"], "3");
   EXPECT_EQ(plan.metadata["cuda.int8_chained"], "2");
   EXPECT_EQ(plan.metadata["cuda.int8_quantize"], "1");
@@ -342,7 +353,9 @@ TEST_P(CudaInt8Engine, ResidualBlockMatchesFakeQuantReference) {
   std::string tactics;  // which cuDNN engines the timing picked (differs from run to run)
   for (const auto& n : plan.graph->nodes())
     if (n->op_type() == cuda::kCudaConv) {
-      tactics += ' ';  // (two appends: GCC 12 reports a false -Wrestrict for " " + string)
+      tactics += ' ';  // (appends: GCC 12 reports a false -Wrestrict for " " + string)
+      tactics += std::to_string(n->input(1)->shape()[1]);
+      tactics += n->input(3) ? "x3+z:" : "x:";
       tactics += n->attr_string("tactic", "").value();
     }
   std::printf("[int8 engine] fp16=%d: vs fake-quant %.5f, vs FP32 %.5f (fake-quant vs FP32 %.5f);"
@@ -361,6 +374,67 @@ TEST_P(CudaInt8Engine, ResidualBlockMatchesFakeQuantReference) {
 
 INSTANTIATE_TEST_SUITE_P(Precisions, CudaInt8Engine, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "fp16" : "fp32"; });
+
+// Whichever of cuDNN's INT8 engine configurations the timing picks for the block's three
+// convolutions (it picks differently from run to run), the engine must match its fake-quant
+// reference: every combination is run here (and printed).
+TEST(CudaInt8EngineTactics, EveryTacticCombinationOfTheResidualBlockMatchesFakeQuant) {
+  SKIP_WITHOUT_CUDA();
+  ResidualBlock blk = residual_block();
+  const ir::Graph& g = *blk.g;
+  engine::TensorMap feeds{{"x", random_tensor(g.inputs()[0]->shape(), 11, -2.0f, 2.0f)}};
+  const std::map<std::string, float> scales = scales_on(g, feeds);
+  auto compiled = compile_int8_block(g, feeds, false, true);
+  ASSERT_TRUE(compiled.ok()) << compiled.status().to_string();
+  engine::Plan& plan = *compiled;
+  auto fq = reference::Executor(*fake_quant_graph(g, blk.conv_inputs, scales)).run(feeds);
+  ASSERT_TRUE(fq.ok());
+  const std::string out = g.outputs()[0]->name();
+  std::vector<ir::Node*> convs;
+  for (const auto& n : plan.graph->nodes())
+    if (n->op_type() == cuda::kCudaConv) convs.push_back(n.get());
+  ASSERT_EQ(convs.size(), 3u);
+  auto handle = build_cudnn_handle();
+  ASSERT_TRUE(handle.ok()) << handle.status().to_string();
+  std::vector<std::vector<std::string>> tactics(convs.size());
+  for (size_t i = 0; i < convs.size(); ++i) {
+    CudnnGraphConv conv;
+    ASSERT_TRUE(conv.init(*handle, *convs[i], plan.layers.at(convs[i]->name()).precision).ok());
+    auto listed = conv.tactics(8);
+    ASSERT_TRUE(listed.ok()) << listed.status().to_string();
+    for (const auto& t : *listed) tactics[i].push_back(t.text);
+  }
+  cudnnDestroy(*handle);
+  const engine::Backend* be = engine::find_backend(BackendKind::kCuda);
+  std::vector<size_t> pick(convs.size(), 0);
+  for (;;) {
+    std::string combo;
+    for (size_t i = 0; i < convs.size(); ++i) {
+      convs[i]->set_attribute("tactic", ir::Attribute::from_string(tactics[i][pick[i]]));
+      combo += ' ';
+      combo += std::to_string(convs[i]->input(1)->shape()[1]);
+      combo += convs[i]->input(3) ? "x3+z:" : "x:";
+      combo += tactics[i][pick[i]];
+    }
+    auto ctx = be->create_context(plan, {});
+    ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
+    for (const char* run : {"eager", "captured", "replayed"}) {
+      engine::TensorMap outs;
+      Status st = (*ctx)->infer(feeds, outs);
+      ASSERT_TRUE(st.ok()) << st.to_string();
+      const double err = relative_error(outs[out], fq->at(out));
+      std::printf("[int8 tactics]%s %s: vs fake-quant %.5f%s\n", combo.c_str(), run, err,
+                  err > 1e-2 ? "  WRONG" : "");
+      EXPECT_LE(err, 1e-2) << combo << " " << run;
+    }
+    auto* cuda_ctx = dynamic_cast<cuda::CudaContext*>(ctx->get());
+    std::printf("[int8 tactics]%s replays the CUDA graph: %s\n", combo.c_str(),
+                cuda_ctx && cuda_ctx->replays_graph() ? "yes" : "NO");
+    size_t i = 0;  // next combination (odometer)
+    while (i < pick.size() && ++pick[i] == tactics[i].size()) pick[i++] = 0;
+    if (i == pick.size()) break;
+  }
+}
 
 // Explicit quantization: a Q/DQ model's convolution runs as an INT8 CudaConv with the model's
 // scales (fold_qdq in CudaBackend::compile), and matches the reference executor running the

@@ -1,6 +1,7 @@
 #include "backends/cuda/context.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <numeric>
@@ -13,6 +14,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/eltwise_chain.h"
+#include "backends/cuda/graph_check.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/matmul.h"
 #include "backends/cuda/winograd.h"
@@ -211,6 +213,10 @@ class PoolStep : public Step {
 // conv_graph.h, winograd.h).
 class ConvStep : public Step {
  public:
+  ~ConvStep() override {
+    if (own_handle) cudnnDestroy(own_handle);
+  }
+  cudnnHandle_t own_handle = nullptr;  // experiment: a cuDNN handle of its own (graph API)
   CudnnConv conv;
   CudnnGraphConv graph_conv;
   WinogradConv winograd;
@@ -820,7 +826,13 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
         s->ws_need = s->winograd.workspace_bytes();
       } else if (!tactic.empty()) {
         s->use_graph = true;
-        RETURN_IF_ERROR(s->graph_conv.init(cudnn_, n, prec));
+        cudnnHandle_t h = cudnn_;
+        if (std::getenv("ACTRT_CUDNN_HANDLE_PER_CONV")) {
+          CUDNN_RETURN_IF_ERROR(cudnnCreate(&s->own_handle), nname);
+          CUDNN_RETURN_IF_ERROR(cudnnSetStream(s->own_handle, stream_), nname);
+          h = s->own_handle;
+        }
+        RETURN_IF_ERROR(s->graph_conv.init(h, n, prec));
         RETURN_IF_ERROR(s->graph_conv.select(tactic));
         s->ws_need = s->graph_conv.workspace_bytes();
       } else {
@@ -1065,7 +1077,38 @@ Status CudaContext::capture_if_due(const RunEnv& env) {
     graph_exec_ = nullptr;
     use_graph_ = false;
     log_warning("CUDA backend: CUDA graph capture failed, running step by step: " + st.message());
+    return ok_status();
   }
+  std::string mismatch;
+  RETURN_IF_ERROR(check_graph(env, &mismatch));
+  if (!mismatch.empty()) {
+    cudaGraphExecDestroy(graph_exec_);
+    graph_exec_ = nullptr;
+    use_graph_ = false;
+    log_warning("CUDA backend: the captured CUDA graph does not reproduce the step-by-step "
+                "forward (" + mismatch + "); running step by step (graph_check.h)");
+  }
+  return ok_status();
+}
+
+Status CudaContext::check_graph(const RunEnv& env, std::string* mismatch) {
+  auto spans = [](const std::vector<Io>& ios) {
+    std::vector<DeviceSpan> out;
+    for (const Io& io : ios)
+      if (io.device) out.push_back({io.name, io.device, io.bytes, io.dtype});
+    return out;
+  };
+  const std::vector<DeviceSpan> ins = spans(inputs_), outs = spans(outputs_);
+  DeviceSnapshot inputs;
+  RETURN_IF_ERROR(inputs.save(ins, stream_));
+  RETURN_IF_ERROR(run_steps(env));
+  ASSIGN_OR_RETURN(auto eager, download_spans(outs, stream_));
+  RETURN_IF_ERROR(inputs.restore(stream_));
+  CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph check");
+  ASSIGN_OR_RETURN(auto replayed, download_spans(outs, stream_));
+  RETURN_IF_ERROR(inputs.restore(stream_));  // for the run this call precedes
+  CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), "CUDA graph check");
+  *mismatch = compare_runs(outs, eager, replayed);
   return ok_status();
 }
 

@@ -116,6 +116,9 @@ class CudaContext final : public engine::ExecutionContext {
   // Waits until everything enqueued on stream() is done; fails if a kernel or a host-fallback
   // step failed.
   Status finish();
+  // Whether runs replay a captured CUDA graph (false before the second run, and after a failed
+  // capture or graph check).
+  bool replays_graph() const { return graph_exec_ != nullptr; }
 
  private:
   CudaContext() = default;
@@ -125,6 +128,10 @@ class CudaContext final : public engine::ExecutionContext {
   // Captures the steps into graph_exec_ once one run has finished (runs_ == 1); a failed capture
   // turns the graph off with a warning. launch_steps: the steps from the graph, or one by one.
   Status capture_if_due(const RunEnv& env);
+  // Replays the just-captured graph and runs the steps one by one on the same inputs; a
+  // description of the difference in `mismatch` when the graph does not reproduce the steps
+  // (graph_check.h).
+  Status check_graph(const RunEnv& env, std::string* mismatch);
   Status launch_steps(const RunEnv& env);
   RunEnv env() const { return RunEnv{stream_, cudnn_, lt_, workspace_, workspace_bytes_}; }
   Status collect_outputs(engine::TensorMap& outputs);

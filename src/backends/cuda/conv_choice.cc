@@ -176,8 +176,10 @@ Status check_choice(cudnnHandle_t h, const ir::Node& n, Precision p, const ConvC
 // timing that follows finds them compiled: an INT8 act-base build compiles 48 such kernels.
 // Failures are ignored here; the timing pass reports them.
 void precompile_conv_plans(const std::vector<std::pair<const ir::Node*, Precision>>& work) {
-  const size_t threads =
-      std::min<size_t>(work.size(), std::max(1u, std::thread::hardware_concurrency()));
+  size_t threads = std::min<size_t>(work.size(), std::max(1u, std::thread::hardware_concurrency()));
+  // ACTRT_CUDA_BUILD_THREADS caps the threads (1: no parallel compile).
+  if (const char* cap = std::getenv("ACTRT_CUDA_BUILD_THREADS"); cap && std::atoi(cap) > 0)
+    threads = std::min<size_t>(threads, size_t(std::atoi(cap)));
   if (threads < 2) return;
   const auto start = std::chrono::steady_clock::now();
   std::atomic<size_t> next{0};

@@ -368,7 +368,8 @@ Result<std::vector<CudnnGraphConv::Tactic>> CudnnGraphConv::tactics(size_t limit
       if (cudnnBackendGetAttribute(e, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n,
                                    &index) != CUDNN_STATUS_SUCCESS)
         continue;
-      std::string tactic = "e" + std::to_string(index);
+      std::string tactic = "e";  // (appends: GCC 12 -Wrestrict false positive on "e" + string)
+      tactic += std::to_string(index);
       std::vector<BackendDesc> knobs(CUDNN_KNOB_TYPE_COUNTS);
       std::vector<cudnnBackendDescriptor_t> kraw;
       for (auto& k : knobs) {
@@ -388,7 +389,8 @@ Result<std::vector<CudnnGraphConv::Tactic>> CudnnGraphConv::tactics(size_t limit
             cudnnBackendGetAttribute(kraw[j], CUDNN_ATTR_KNOB_CHOICE_KNOB_VALUE, CUDNN_TYPE_INT64, 1,
                                      &n, &value) != CUDNN_STATUS_SUCCESS)
           continue;
-        tactic += ";" + std::to_string(int64_t(type)) + "=" + std::to_string(value);
+        tactic += ';';
+        tactic += std::to_string(int64_t(type)) + "=" + std::to_string(value);
       }
       if (std::none_of(out.begin(), out.end(), [&](const Tactic& t) { return t.text == tactic; })) {
         out.push_back(Tactic{tactic, rtc});

@@ -165,13 +165,15 @@ Result<int> time_lt_algos(cublasLtHandle_t h, const GemmSpec& spec, size_t max_w
     LtGemm g;
     Status r = g.init(h, spec, max_workspace, where, i);
     if (!r.ok()) {
-      refusals += " " + std::to_string(i) + ": " + r.message() + ";";
+      refusals += ' ';  // (appends: GCC 12 -Wrestrict false positive on " " + string)
+      refusals += std::to_string(i) + ": " + r.message() + ";";
       continue;
     }
     Result<double> ms = time_tactic(
         stream, [&] { return g.run(h, a, b, bias, c, ws, max_workspace, stream); }, where);
     if (!ms.ok()) {
-      refusals += " " + std::to_string(i) + ": " + ms.status().message() + ";";
+      refusals += ' ';
+      refusals += std::to_string(i) + ": " + ms.status().message() + ";";
       continue;
     }
     if (*ms < best_time) {
