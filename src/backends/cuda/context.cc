@@ -1,7 +1,6 @@
 #include "backends/cuda/context.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <numeric>
@@ -213,10 +212,6 @@ class PoolStep : public Step {
 // conv_graph.h, winograd.h).
 class ConvStep : public Step {
  public:
-  ~ConvStep() override {
-    if (own_handle) cudnnDestroy(own_handle);
-  }
-  cudnnHandle_t own_handle = nullptr;  // experiment: a cuDNN handle of its own (graph API)
   CudnnConv conv;
   CudnnGraphConv graph_conv;
   WinogradConv winograd;
@@ -826,13 +821,7 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
         s->ws_need = s->winograd.workspace_bytes();
       } else if (!tactic.empty()) {
         s->use_graph = true;
-        cudnnHandle_t h = cudnn_;
-        if (std::getenv("ACTRT_CUDNN_HANDLE_PER_CONV")) {
-          CUDNN_RETURN_IF_ERROR(cudnnCreate(&s->own_handle), nname);
-          CUDNN_RETURN_IF_ERROR(cudnnSetStream(s->own_handle, stream_), nname);
-          h = s->own_handle;
-        }
-        RETURN_IF_ERROR(s->graph_conv.init(h, n, prec));
+        RETURN_IF_ERROR(s->graph_conv.init(cudnn_, n, prec));
         RETURN_IF_ERROR(s->graph_conv.select(tactic));
         s->ws_need = s->graph_conv.workspace_bytes();
       } else {
@@ -1103,12 +1092,16 @@ Status CudaContext::check_graph(const RunEnv& env, std::string* mismatch) {
   RETURN_IF_ERROR(inputs.save(ins, stream_));
   RETURN_IF_ERROR(run_steps(env));
   ASSIGN_OR_RETURN(auto eager, download_spans(outs, stream_));
-  RETURN_IF_ERROR(inputs.restore(stream_));
-  CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph check");
-  ASSIGN_OR_RETURN(auto replayed, download_spans(outs, stream_));
+  // Two replays: the wrong replays seen so far were right the first time after an eager run.
+  for (int replay = 0; replay < 2 && mismatch->empty(); ++replay) {
+    RETURN_IF_ERROR(inputs.restore(stream_));
+    CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph check");
+    ASSIGN_OR_RETURN(auto replayed, download_spans(outs, stream_));
+    *mismatch = compare_runs(outs, eager, replayed);
+    if (!mismatch->empty()) *mismatch += replay ? " at the second replay" : "";
+  }
   RETURN_IF_ERROR(inputs.restore(stream_));  // for the run this call precedes
   CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), "CUDA graph check");
-  *mismatch = compare_runs(outs, eager, replayed);
   return ok_status();
 }
 

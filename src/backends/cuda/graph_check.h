@@ -4,8 +4,9 @@
 // Why: a captured graph freezes whatever the libraries enqueue. On the H100 with cuDNN 9.14, an
 // INT8 engine whose convolutions use different configurations of cuDNN's runtime-compiled
 // fusion engine ("e4;24=27" then "e4;24=49") is right step by step and wrong (20-60 % off) when
-// replayed from the graph. A context that finds such a difference warns, names the output, and
-// runs step by step: slower, never silently wrong.
+// replayed from the graph, in some combinations only from the second replay on. The check
+// compares two replays with the eager run; a context that finds a difference warns, names the
+// output, and runs step by step: slower, never silently wrong.
 #pragma once
 
 #include <cuda_runtime.h>
