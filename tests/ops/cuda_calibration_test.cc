@@ -195,7 +195,8 @@ TEST(CudaCalibrationKernels, CapturedGraphOfParallelBranchesEqualsOneByOneLaunch
   std::vector<cuda::StatsTensor> observed;
   for (size_t k = 0; k < n; ++k)
     observed.push_back(
-        {"t" + std::to_string(k), k, mem.upload(tensors[k]), false, tensors[k].numel()});
+        {std::string(1, 't').append(std::to_string(k)), k, mem.upload(tensors[k]), false,
+         tensors[k].numel()});
   cuda::StatsSlots slots;
   slots.max_bits = mem.alloc<unsigned int>(n);
   slots.anomaly = mem.alloc<unsigned long long>(n, 0xFF);

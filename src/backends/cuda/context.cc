@@ -219,6 +219,7 @@ class ConvStep : public Step {
   int algo = 0;
   size_t ws_need = 0;
   ConvOperands o;
+  bool capturable() const override { return !use_graph || !graph_conv.runtime_compiled(); }
   Status run(const RunEnv& env) override {
     if (use_graph) return graph_conv.run(o, env.workspace);
     if (use_winograd)
@@ -472,7 +473,8 @@ Result<std::unique_ptr<CudaContext>> CudaContext::create(const engine::Plan& pla
 CudaContext::~CudaContext() {
   if (stream_) cudaStreamSynchronize(stream_);
   steps_.clear();
-  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
+  for (const Segment& seg : segments_)
+    if (seg.exec) cudaGraphExecDestroy(seg.exec);
   for (Io& io : inputs_)
     if (io.pinned) cudaFreeHost(io.pinned);
   for (Io& io : outputs_)
@@ -1029,10 +1031,7 @@ Status CudaContext::stage_inputs(const engine::TensorMap& feeds) {
   return ok_status();
 }
 
-Status CudaContext::run_steps(const RunEnv& env) {
-  for (auto& s : steps_) RETURN_IF_ERROR(s->run(env).with_context("step '" + s->name + "'"));
-  return ok_status();
-}
+Status CudaContext::run_steps(const RunEnv& env) { return run_range(env, 0, steps_.size()); }
 
 Status CudaContext::collect_outputs(engine::TensorMap& outputs) {
   for (const auto& s : steps_) RETURN_IF_ERROR(s->host_status());
@@ -1049,34 +1048,71 @@ Status CudaContext::collect_outputs(engine::TensorMap& outputs) {
 }
 
 Status CudaContext::capture_if_due(const RunEnv& env) {
-  // Capture the whole forward once the eager run has succeeded (handles and kernels warm).
-  if (!use_graph_ || runs_ != 1 || graph_exec_) return ok_status();
-  cudaGraph_t graph = nullptr;
-  CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
-                       "CUDA graph capture");
-  Status st = run_steps(env);
-  const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
-  if (st.ok() && end == cudaSuccess)
-    st = cuda_status(cudaGraphInstantiate(&graph_exec_, graph, 0), "cudaGraphInstantiate", "");
-  else if (st.ok())
-    st = cuda_status(end, "cudaStreamEndCapture", "");
-  if (graph) cudaGraphDestroy(graph);
+  // Capture the forward once the eager run has succeeded (handles and kernels warm): each run
+  // of capturable steps into a graph of its own; the other steps stay eager in between.
+  if (!use_graph_ || runs_ != 1 || !segments_.empty()) return ok_status();
+  size_t eager_steps = 0;
+  for (size_t i = 0; i < steps_.size();) {
+    Segment seg{i, i + 1, nullptr};
+    if (steps_[i]->capturable()) {
+      while (seg.end < steps_.size() && steps_[seg.end]->capturable()) ++seg.end;
+    } else {
+      ++eager_steps;
+    }
+    segments_.push_back(seg);
+    i = seg.end;
+  }
+  Status st;
+  for (Segment& seg : segments_) {
+    if (!steps_[seg.begin]->capturable()) continue;
+    cudaGraph_t graph = nullptr;
+    st = cuda_status(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+                     "cudaStreamBeginCapture", "CUDA graph capture");
+    if (!st.ok()) break;
+    st = run_range(env, seg.begin, seg.end);
+    const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
+    if (st.ok() && end == cudaSuccess)
+      st = cuda_status(cudaGraphInstantiate(&seg.exec, graph, 0), "cudaGraphInstantiate", "");
+    else if (st.ok())
+      st = cuda_status(end, "cudaStreamEndCapture", "");
+    if (graph) cudaGraphDestroy(graph);
+    if (!st.ok()) break;
+  }
   if (!st.ok()) {
     cudaGetLastError();
-    graph_exec_ = nullptr;
-    use_graph_ = false;
+    drop_graphs();
     log_warning("CUDA backend: CUDA graph capture failed, running step by step: " + st.message());
     return ok_status();
   }
+  if (eager_steps > 0)
+    log_verbose("CUDA backend: " + std::to_string(eager_steps) +
+                " runtime-compiled cuDNN steps run eagerly between " +
+                std::to_string(segments_.size() - eager_steps) + " captured CUDA graphs");
   std::string mismatch;
   RETURN_IF_ERROR(check_graph(env, &mismatch));
   if (!mismatch.empty()) {
-    cudaGraphExecDestroy(graph_exec_);
-    graph_exec_ = nullptr;
-    use_graph_ = false;
+    drop_graphs();
     log_warning("CUDA backend: the captured CUDA graph does not reproduce the step-by-step "
                 "forward (" + mismatch + "); running step by step (graph_check.h)");
   }
+  return ok_status();
+}
+
+void CudaContext::drop_graphs() {
+  for (const Segment& seg : segments_)
+    if (seg.exec) cudaGraphExecDestroy(seg.exec);
+  segments_.clear();
+  use_graph_ = false;
+}
+
+bool CudaContext::replays_graph() const {
+  return std::any_of(segments_.begin(), segments_.end(),
+                     [](const Segment& s) { return s.exec != nullptr; });
+}
+
+Status CudaContext::run_range(const RunEnv& env, size_t begin, size_t end) {
+  for (size_t i = begin; i < end; ++i)
+    RETURN_IF_ERROR(steps_[i]->run(env).with_context("step '" + steps_[i]->name + "'"));
   return ok_status();
 }
 
@@ -1095,7 +1131,7 @@ Status CudaContext::check_graph(const RunEnv& env, std::string* mismatch) {
   // Two replays: the wrong replays seen so far were right the first time after an eager run.
   for (int replay = 0; replay < 2 && mismatch->empty(); ++replay) {
     RETURN_IF_ERROR(inputs.restore(stream_));
-    CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph check");
+    RETURN_IF_ERROR(launch_steps(env));
     ASSIGN_OR_RETURN(auto replayed, download_spans(outs, stream_));
     *mismatch = compare_runs(outs, eager, replayed);
     if (!mismatch->empty()) *mismatch += replay ? " at the second replay" : "";
@@ -1106,8 +1142,13 @@ Status CudaContext::check_graph(const RunEnv& env, std::string* mismatch) {
 }
 
 Status CudaContext::launch_steps(const RunEnv& env) {
-  if (!graph_exec_) return run_steps(env);
-  CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph replay");
+  if (segments_.empty()) return run_steps(env);
+  for (const Segment& seg : segments_) {
+    if (seg.exec)
+      CUDA_RETURN_IF_ERROR(cudaGraphLaunch(seg.exec, stream_), "CUDA graph replay");
+    else
+      RETURN_IF_ERROR(run_range(env, seg.begin, seg.end));
+  }
   return ok_status();
 }
 

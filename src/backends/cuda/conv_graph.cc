@@ -357,12 +357,7 @@ Result<std::vector<CudnnGraphConv::Tactic>> CudnnGraphConv::tactics(size_t limit
                                    1, &n, &e) != CUDNN_STATUS_SUCCESS)
         continue;
       if (!allowed(e)) continue;
-      cudnnBackendBehaviorNote_t notes[CUDNN_BEHAVIOR_NOTE_TYPE_COUNT];
-      int64_t nn = 0;
-      bool rtc = false;
-      if (cudnnBackendGetAttribute(e, CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE, CUDNN_TYPE_BEHAVIOR_NOTE,
-                                   CUDNN_BEHAVIOR_NOTE_TYPE_COUNT, &nn, notes) == CUDNN_STATUS_SUCCESS)
-        for (int64_t j = 0; j < nn; ++j) rtc |= notes[j] == CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION;
+      const bool rtc = is_runtime_compiled(e);
       if (rtc && compiled >= max_runtime_compiled()) continue;
       int64_t index = -1;
       if (cudnnBackendGetAttribute(e, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n,
@@ -404,6 +399,16 @@ Result<std::vector<CudnnGraphConv::Tactic>> CudnnGraphConv::tactics(size_t limit
   return out;
 }
 
+bool CudnnGraphConv::is_runtime_compiled(cudnnBackendDescriptor_t engine) {
+  cudnnBackendBehaviorNote_t notes[CUDNN_BEHAVIOR_NOTE_TYPE_COUNT];
+  int64_t count = 0;
+  if (cudnnBackendGetAttribute(engine, CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE, CUDNN_TYPE_BEHAVIOR_NOTE,
+                               CUDNN_BEHAVIOR_NOTE_TYPE_COUNT, &count, notes) != CUDNN_STATUS_SUCCESS)
+    return false;
+  return std::any_of(notes, notes + count,
+                     [](auto note) { return note == CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION; });
+}
+
 Status CudnnGraphConv::select(const std::string& tactic) {
   int64_t index = -1;
   std::vector<std::pair<int64_t, int64_t>> knobs;
@@ -417,6 +422,7 @@ Status CudnnGraphConv::select(const std::string& tactic) {
   RETURN_IF_ERROR(set_attr(engine.get(), CUDNN_ATTR_ENGINE_OPERATION_GRAPH, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &g, where));
   RETURN_IF_ERROR(set_attr(engine.get(), CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &index, where));
   CUDNN_RETURN_IF_ERROR(cudnnBackendFinalize(engine.get()), where + " (engine)");
+  runtime_compiled_ = is_runtime_compiled(engine.get());
   std::vector<BackendDesc> choices(knobs.size());
   std::vector<cudnnBackendDescriptor_t> raw;
   for (size_t i = 0; i < knobs.size(); ++i) {
