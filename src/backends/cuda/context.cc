@@ -1,6 +1,7 @@
 #include "backends/cuda/context.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <numeric>
@@ -219,8 +220,21 @@ class ConvStep : public Step {
   int algo = 0;
   size_t ws_need = 0;
   ConvOperands o;
-  bool capturable() const override { return !use_graph || !graph_conv.runtime_compiled(); }
+  void* own_ws = nullptr;  // EXPERIMENT (ACTRT_EXP_OWN_WS): a zeroed workspace of its own
+  ~ConvStep() override {
+    if (own_ws) cudaFree(own_ws);
+  }
+  bool capturable() const override {
+    return std::getenv("ACTRT_EXP_CAPTURE_ALL") || !use_graph || !graph_conv.runtime_compiled();
+  }
   Status run(const RunEnv& env) override {
+    if (use_graph && std::getenv("ACTRT_EXP_OWN_WS") && ws_need > 0) {
+      if (!own_ws) {
+        CUDA_RETURN_IF_ERROR(cudaMalloc(&own_ws, ws_need), name);
+      }
+      CUDA_RETURN_IF_ERROR(cudaMemsetAsync(own_ws, 0, ws_need, env.stream), name);
+      return graph_conv.run(o, own_ws);
+    }
     if (use_graph) return graph_conv.run(o, env.workspace);
     if (use_winograd)
       return winograd.run(env.lt, o, env.workspace, env.workspace_bytes, env.stream);

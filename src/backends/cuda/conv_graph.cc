@@ -464,7 +464,8 @@ Status CudnnGraphConv::run(const ConvOperands& o, void* workspace) {
   const void* now[8] = {o.x, o.w, o.bias, has_z_ ? o.z : nullptr, o.y,
                         int8_ ? o.scale : nullptr, int8_ && has_z_ ? o.z_scale : nullptr,
                         workspace};
-  if (!pack_.get() || !std::equal(std::begin(now), std::end(now), std::begin(bound_))) {
+  if (!pack_.get() || !std::equal(std::begin(now), std::end(now), std::begin(bound_)) ||
+      std::getenv("ACTRT_EXP_FRESH_PACK")) {
     // The variant pack binds device pointers; a context's pointers never change, so this runs
     // once per step (and never inside CUDA-graph capture after the first eager run).
     const std::string where = name_ + " (variant pack)";
