@@ -1,7 +1,6 @@
 #include "backends/cuda/context.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <numeric>
@@ -220,21 +219,7 @@ class ConvStep : public Step {
   int algo = 0;
   size_t ws_need = 0;
   ConvOperands o;
-  void* own_ws = nullptr;  // EXPERIMENT (ACTRT_EXP_OWN_WS): a zeroed workspace of its own
-  ~ConvStep() override {
-    if (own_ws) cudaFree(own_ws);
-  }
-  bool capturable() const override {
-    return std::getenv("ACTRT_EXP_CAPTURE_ALL") || !use_graph || !graph_conv.runtime_compiled();
-  }
   Status run(const RunEnv& env) override {
-    if (use_graph && std::getenv("ACTRT_EXP_OWN_WS") && ws_need > 0) {
-      if (!own_ws) {
-        CUDA_RETURN_IF_ERROR(cudaMalloc(&own_ws, ws_need), name);
-      }
-      CUDA_RETURN_IF_ERROR(cudaMemsetAsync(own_ws, 0, ws_need, env.stream), name);
-      return graph_conv.run(o, own_ws);
-    }
     if (use_graph) return graph_conv.run(o, env.workspace);
     if (use_winograd)
       return winograd.run(env.lt, o, env.workspace, env.workspace_bytes, env.stream);
@@ -487,8 +472,7 @@ Result<std::unique_ptr<CudaContext>> CudaContext::create(const engine::Plan& pla
 CudaContext::~CudaContext() {
   if (stream_) cudaStreamSynchronize(stream_);
   steps_.clear();
-  for (const Segment& seg : segments_)
-    if (seg.exec) cudaGraphExecDestroy(seg.exec);
+  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
   for (Io& io : inputs_)
     if (io.pinned) cudaFreeHost(io.pinned);
   for (Io& io : outputs_)
@@ -1045,7 +1029,10 @@ Status CudaContext::stage_inputs(const engine::TensorMap& feeds) {
   return ok_status();
 }
 
-Status CudaContext::run_steps(const RunEnv& env) { return run_range(env, 0, steps_.size()); }
+Status CudaContext::run_steps(const RunEnv& env) {
+  for (auto& s : steps_) RETURN_IF_ERROR(s->run(env).with_context("step '" + s->name + "'"));
+  return ok_status();
+}
 
 Status CudaContext::collect_outputs(engine::TensorMap& outputs) {
   for (const auto& s : steps_) RETURN_IF_ERROR(s->host_status());
@@ -1062,71 +1049,36 @@ Status CudaContext::collect_outputs(engine::TensorMap& outputs) {
 }
 
 Status CudaContext::capture_if_due(const RunEnv& env) {
-  // Capture the forward once the eager run has succeeded (handles and kernels warm): each run
-  // of capturable steps into a graph of its own; the other steps stay eager in between.
-  if (!use_graph_ || runs_ != 1 || !segments_.empty()) return ok_status();
-  size_t eager_steps = 0;
-  for (size_t i = 0; i < steps_.size();) {
-    Segment seg{i, i + 1, nullptr};
-    if (steps_[i]->capturable()) {
-      while (seg.end < steps_.size() && steps_[seg.end]->capturable()) ++seg.end;
-    } else {
-      ++eager_steps;
-    }
-    segments_.push_back(seg);
-    i = seg.end;
-  }
-  Status st;
-  for (Segment& seg : segments_) {
-    if (!steps_[seg.begin]->capturable()) continue;
-    cudaGraph_t graph = nullptr;
-    st = cuda_status(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
-                     "cudaStreamBeginCapture", "CUDA graph capture");
-    if (!st.ok()) break;
-    st = run_range(env, seg.begin, seg.end);
-    const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
-    if (st.ok() && end == cudaSuccess)
-      st = cuda_status(cudaGraphInstantiate(&seg.exec, graph, 0), "cudaGraphInstantiate", "");
-    else if (st.ok())
-      st = cuda_status(end, "cudaStreamEndCapture", "");
-    if (graph) cudaGraphDestroy(graph);
-    if (!st.ok()) break;
-  }
+  // Capture the whole forward once the eager run has succeeded (handles and kernels warm).
+  if (!use_graph_ || runs_ != 1 || graph_exec_) return ok_status();
+  cudaGraph_t graph = nullptr;
+  CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+                       "CUDA graph capture");
+  Status st = run_steps(env);
+  const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
+  if (st.ok() && end == cudaSuccess)
+    st = cuda_status(cudaGraphInstantiate(&graph_exec_, graph, 0), "cudaGraphInstantiate", "");
+  else if (st.ok())
+    st = cuda_status(end, "cudaStreamEndCapture", "");
+  if (graph) cudaGraphDestroy(graph);
   if (!st.ok()) {
     cudaGetLastError();
-    drop_graphs();
+    graph_exec_ = nullptr;
+    use_graph_ = false;
     log_warning("CUDA backend: CUDA graph capture failed, running step by step: " + st.message());
     return ok_status();
   }
-  if (eager_steps > 0)
-    log_verbose("CUDA backend: " + std::to_string(eager_steps) +
-                " runtime-compiled cuDNN steps run eagerly between " +
-                std::to_string(segments_.size() - eager_steps) + " captured CUDA graphs");
+  // (Device-only contexts skip the check: the calibration context's outputs are every
+  // activation, about 1 GB for act-base.)
   std::string mismatch;
-  RETURN_IF_ERROR(check_graph(env, &mismatch));
+  if (outputs_staged_) RETURN_IF_ERROR(check_graph(env, &mismatch));
   if (!mismatch.empty()) {
-    drop_graphs();
+    cudaGraphExecDestroy(graph_exec_);
+    graph_exec_ = nullptr;
+    use_graph_ = false;
     log_warning("CUDA backend: the captured CUDA graph does not reproduce the step-by-step "
                 "forward (" + mismatch + "); running step by step (graph_check.h)");
   }
-  return ok_status();
-}
-
-void CudaContext::drop_graphs() {
-  for (const Segment& seg : segments_)
-    if (seg.exec) cudaGraphExecDestroy(seg.exec);
-  segments_.clear();
-  use_graph_ = false;
-}
-
-bool CudaContext::replays_graph() const {
-  return std::any_of(segments_.begin(), segments_.end(),
-                     [](const Segment& s) { return s.exec != nullptr; });
-}
-
-Status CudaContext::run_range(const RunEnv& env, size_t begin, size_t end) {
-  for (size_t i = begin; i < end; ++i)
-    RETURN_IF_ERROR(steps_[i]->run(env).with_context("step '" + steps_[i]->name + "'"));
   return ok_status();
 }
 
@@ -1145,7 +1097,7 @@ Status CudaContext::check_graph(const RunEnv& env, std::string* mismatch) {
   // Two replays: the wrong replays seen so far were right the first time after an eager run.
   for (int replay = 0; replay < 2 && mismatch->empty(); ++replay) {
     RETURN_IF_ERROR(inputs.restore(stream_));
-    RETURN_IF_ERROR(launch_steps(env));
+    CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph check");
     ASSIGN_OR_RETURN(auto replayed, download_spans(outs, stream_));
     *mismatch = compare_runs(outs, eager, replayed);
     if (!mismatch->empty()) *mismatch += replay ? " at the second replay" : "";
@@ -1156,13 +1108,8 @@ Status CudaContext::check_graph(const RunEnv& env, std::string* mismatch) {
 }
 
 Status CudaContext::launch_steps(const RunEnv& env) {
-  if (segments_.empty()) return run_steps(env);
-  for (const Segment& seg : segments_) {
-    if (seg.exec)
-      CUDA_RETURN_IF_ERROR(cudaGraphLaunch(seg.exec, stream_), "CUDA graph replay");
-    else
-      RETURN_IF_ERROR(run_range(env, seg.begin, seg.end));
-  }
+  if (!graph_exec_) return run_steps(env);
+  CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_), "CUDA graph replay");
   return ok_status();
 }
 

@@ -66,9 +66,6 @@ class Step {
   virtual Status run(const RunEnv& env) = 0;
   // Errors that happened on the host during the last run (host-fallback steps).
   virtual Status host_status() const { return ok_status(); }
-  // Whether the step may be captured into a CUDA graph (runtime-compiled cuDNN plans may not:
-  // conv_graph.h); the others run eagerly between the captured segments.
-  virtual bool capturable() const { return true; }
   std::string name;
   std::string op_type;
   std::string kernel;
@@ -121,24 +118,21 @@ class CudaContext final : public engine::ExecutionContext {
   Status finish();
   // Whether runs replay a captured CUDA graph (false before the second run, and after a failed
   // capture or graph check).
-  bool replays_graph() const;
+  bool replays_graph() const { return graph_exec_ != nullptr; }
 
  private:
   CudaContext() = default;
   Status build(const engine::Plan& plan, WeightCache& weights, const CudaContextOptions& options);
   Status stage_inputs(const engine::TensorMap& inputs);
   Status run_steps(const RunEnv& env);
-  // Captures the steps into segments_ once one run has finished (runs_ == 1); a failed capture
-  // turns the graphs off with a warning. launch_steps: the segments (graphs and eager steps), or
-  // all steps one by one.
+  // Captures the steps into graph_exec_ once one run has finished (runs_ == 1); a failed capture
+  // turns the graph off with a warning. launch_steps: the steps from the graph, or one by one.
   Status capture_if_due(const RunEnv& env);
   // Replays the just-captured graph and runs the steps one by one on the same inputs; a
   // description of the difference in `mismatch` when the graph does not reproduce the steps
   // (graph_check.h).
   Status check_graph(const RunEnv& env, std::string* mismatch);
   Status launch_steps(const RunEnv& env);
-  Status run_range(const RunEnv& env, size_t begin, size_t end);
-  void drop_graphs();  // destroys the segments' graphs: step by step from now on
   RunEnv env() const { return RunEnv{stream_, cudnn_, lt_, workspace_, workspace_bytes_}; }
   Status collect_outputs(engine::TensorMap& outputs);
 
@@ -165,13 +159,7 @@ class CudaContext final : public engine::ExecutionContext {
   std::vector<std::shared_ptr<DeviceBuffer>> weights_;
   std::vector<std::unique_ptr<Step>> steps_;
   std::vector<Io> inputs_, outputs_;
-  // The forward as segments [begin, end) of steps_: a run of capturable steps replayed from one
-  // CUDA graph (exec), or a single step that runs eagerly (exec null). Empty before capture.
-  struct Segment {
-    size_t begin = 0, end = 0;
-    cudaGraphExec_t exec = nullptr;
-  };
-  std::vector<Segment> segments_;
+  cudaGraphExec_t graph_exec_ = nullptr;
   int runs_ = 0;
   bool use_graph_ = true;
   bool outputs_staged_ = true;

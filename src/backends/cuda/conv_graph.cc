@@ -422,7 +422,6 @@ Status CudnnGraphConv::select(const std::string& tactic) {
   RETURN_IF_ERROR(set_attr(engine.get(), CUDNN_ATTR_ENGINE_OPERATION_GRAPH, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &g, where));
   RETURN_IF_ERROR(set_attr(engine.get(), CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &index, where));
   CUDNN_RETURN_IF_ERROR(cudnnBackendFinalize(engine.get()), where + " (engine)");
-  runtime_compiled_ = is_runtime_compiled(engine.get());
   std::vector<BackendDesc> choices(knobs.size());
   std::vector<cudnnBackendDescriptor_t> raw;
   for (size_t i = 0; i < knobs.size(); ++i) {
@@ -464,8 +463,7 @@ Status CudnnGraphConv::run(const ConvOperands& o, void* workspace) {
   const void* now[8] = {o.x, o.w, o.bias, has_z_ ? o.z : nullptr, o.y,
                         int8_ ? o.scale : nullptr, int8_ && has_z_ ? o.z_scale : nullptr,
                         workspace};
-  if (!pack_.get() || !std::equal(std::begin(now), std::end(now), std::begin(bound_)) ||
-      std::getenv("ACTRT_EXP_FRESH_PACK")) {
+  if (!pack_.get() || !std::equal(std::begin(now), std::end(now), std::begin(bound_))) {
     // The variant pack binds device pointers; a context's pointers never change, so this runs
     // once per step (and never inside CUDA-graph capture after the first eager run).
     const std::string where = name_ + " (variant pack)";

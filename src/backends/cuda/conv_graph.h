@@ -80,10 +80,6 @@ class CudnnGraphConv {
   // Finalizes the execution plan of `tactic`; an error when cuDNN rejects it here.
   Status select(const std::string& tactic);
   const std::string& tactic() const { return tactic_; }
-  // Whether the selected engine is runtime-compiled (NVRTC). Such plans are not captured into
-  // CUDA graphs (context.h): on the H100 with cuDNN 9.14, INT8 graphs of different runtime-compiled
-  // configurations replayed wrong results from a captured graph while running right eagerly.
-  bool runtime_compiled() const { return runtime_compiled_; }
   size_t workspace_bytes() const { return workspace_; }
 
   // y = act(conv(x, w) + bias [+ z]) (INT8: act(conv(x, w) * scale + bias [+ z * z_scale]))
@@ -100,13 +96,13 @@ class CudnnGraphConv {
  private:
   Status build_graph(const ir::Node& node);
   bool allowed(cudnnBackendDescriptor_t engine) const;
+  // Whether `engine` compiles its kernel at run time (NVRTC).
   static bool is_runtime_compiled(cudnnBackendDescriptor_t engine);
 
   std::string name_;
   cudnnHandle_t handle_ = nullptr;
   Precision precision_ = Precision::kFp32;
   bool has_z_ = false;
-  bool runtime_compiled_ = false;
   bool int8_ = false;  // int8 X / W / Z, int32 accumulation, FP32 epilogue (cuda_ops.h)
   size_t x_bytes_ = 0, w_bytes_ = 0, b_bytes_ = 0, y_bytes_ = 0, z_bytes_ = 0, s_bytes_ = 0;
   std::vector<BackendDesc> parts_;  // tensors and operations the graph refers to
