@@ -20,6 +20,7 @@
 #include "backends/cuda/int8_lowering.h"
 #include "backends/cuda/matmul.h"
 #include "backends/cuda/qkv_merge.h"
+#include "backends/cuda/rerun_check.h"
 #include "backends/cuda/tactic_cache.h"
 #include "backends/cuda/winograd.h"
 #include "ops/op_registry.h"
@@ -264,6 +265,14 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine
   return int8_rejected;
 }
 
+std::vector<std::string> int8_conv_names(const ir::Graph& g) {
+  std::vector<std::string> names;
+  for (const auto& n : g.nodes())
+    if (n->op_type() == kCudaConv && n->input(0)->dtype() == DataType::kInt8)
+      names.push_back(n->name());
+  return names;
+}
+
 }  // namespace
 
 Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
@@ -273,14 +282,30 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   // An INT8 graph that cuDNN has no engine for on this GPU (seen only off the H100) costs that
   // convolution its INT8, not the build: compile again from the original graph with it kept in
   // floating point (TensorRT's fallback for layers without an INT8 tactic).
+  // Likewise an INT8 build whose second run does not reproduce its first (rerun_check.h): its
+  // INT8 convolutions go back to floating point.
   std::set<std::string> keep_float;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
     engine::Plan trial = plan.clone();
     ASSIGN_OR_RETURN(std::vector<std::string> rejected,
                      compile_once(*this, trial, config, options, keep_float));
     if (rejected.empty()) {
-      plan = std::move(trial);
-      return ok_status();
+      const std::vector<std::string> int8_convs = int8_conv_names(*trial.graph);
+      if (int8_convs.empty()) {
+        plan = std::move(trial);
+        return ok_status();
+      }
+      ASSIGN_OR_RETURN(std::string rerun_diff, check_reruns(*this, trial));
+      if (rerun_diff.empty()) {
+        plan = std::move(trial);
+        return ok_status();
+      }
+      log_warning("CUDA backend: the INT8 engine's second run does not reproduce its first (" +
+                  rerun_diff + "): a cuDNN INT8 engine problem on this GPU (rerun_check.h); its " +
+                  std::to_string(int8_convs.size()) + " INT8 convolutions stay " +
+                  (config.fp16 ? "FP16" : "FP32"));
+      keep_float.insert(int8_convs.begin(), int8_convs.end());
+      continue;
     }
     std::string names;
     for (const std::string& n : rejected) {
