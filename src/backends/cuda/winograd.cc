@@ -168,8 +168,8 @@ Result<std::string> time_winograd(const ir::Node& node, size_t max_workspace, do
     return unsupported(where + ": needs " + std::to_string(probe.workspace_bytes()) +
                        " bytes of workspace, more than the " + std::to_string(max_workspace) +
                        " allowed");
-  ASSIGN_OR_RETURN(int lt_index,
-                   time_lt_algos(lt, batched_spec(probe.geometry()), kLtWorkspaceBytes, where, nullptr));
+  ASSIGN_OR_RETURN(int lt_index, time_lt_algos(lt, batched_spec(probe.geometry()),
+                                                kLtWorkspaceBytes, where, nullptr));
   WinogradConv conv;
   RETURN_IF_ERROR(conv.init(lt, node, lt_index));
   const WinogradGeometry& g = conv.geometry();
@@ -212,8 +212,8 @@ Result<int> transform_winograd_weights(ir::Graph& graph) {
     auto it = transformed.find(w);
     if (it == transformed.end()) {
       ASSIGN_OR_RETURN(Tensor u, winograd_weights(w->constant()));
-      it = transformed.emplace(w, graph.add_constant(w->name() + "/winograd4x4", std::move(u)))
-               .first;
+      ir::Value* u_value = graph.add_constant(w->name() + "/winograd4x4", std::move(u));
+      it = transformed.emplace(w, u_value).first;
     }
     n->inputs()[1] = it->second;
     ++count;

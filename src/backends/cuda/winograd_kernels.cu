@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "backends/cuda/fast_div.cuh"
+#include "backends/cuda/winograd_transforms.h"
 #include "backends/cuda/winograd_kernels.h"
 
 namespace actrt::cuda {
@@ -11,33 +12,6 @@ namespace actrt::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-
-// B^T applied to six values (one column or row of a 6x6 input tile). The pairs are grouped so
-// that each output is a difference of two partial sums: fewer operations, less cancellation.
-__device__ __forceinline__ void input_transform6(float d0, float d1, float d2, float d3, float d4,
-                                                 float d5, float* o) {
-  const float s24 = d4 - 4.0f * d2;      // d4 - 4 d2
-  const float s13 = d3 - 4.0f * d1;      // d3 - 4 d1
-  const float p24 = d4 - d2;
-  const float p13 = 2.0f * (d3 - d1);
-  o[0] = 4.0f * d0 - 5.0f * d2 + d4;
-  o[1] = s24 + s13;
-  o[2] = s24 - s13;
-  o[3] = p24 + p13;
-  o[4] = p24 - p13;
-  o[5] = 4.0f * d1 - 5.0f * d3 + d5;
-}
-
-// A^T applied to six values: four outputs.
-__device__ __forceinline__ void output_transform6(float m0, float m1, float m2, float m3,
-                                                  float m4, float m5, float* o) {
-  const float a12 = m1 + m2, s12 = m1 - m2;
-  const float a34 = m3 + m4, s34 = m3 - m4;
-  o[0] = m0 + a12 + a34;
-  o[1] = s12 + 2.0f * s34;
-  o[2] = a12 + 4.0f * a34;
-  o[3] = s12 + 8.0f * s34 + m5;
-}
 
 // Splits the flat (tile, channel) index i into the image n, tile row th, tile column tw and
 // channel ch.
@@ -80,7 +54,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
   for (int s = 0; s < kWinogradInput; ++s) {
     float o[kWinogradInput];
-    input_transform6(d[0][s], d[1][s], d[2][s], d[3][s], d[4][s], d[5][s], o);
+    winograd_input_line(d[0][s], d[1][s], d[2][s], d[3][s], d[4][s], d[5][s], o);
 #pragma unroll
     for (int r = 0; r < kWinogradInput; ++r) cols[r][s] = o[r];
   }
@@ -88,7 +62,8 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
   for (int r = 0; r < kWinogradInput; ++r) {
     float o[kWinogradInput];
-    input_transform6(cols[r][0], cols[r][1], cols[r][2], cols[r][3], cols[r][4], cols[r][5], o);
+    winograd_input_line(cols[r][0], cols[r][1], cols[r][2], cols[r][3], cols[r][4], cols[r][5],
+                        o);
 #pragma unroll
     for (int s = 0; s < kWinogradInput; ++s) v[(r * kWinogradInput + s) * plane + i] = o[s];
   }
@@ -111,7 +86,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
   for (int s = 0; s < kWinogradInput; ++s) {
     float o[kWinogradTile];
-    output_transform6(a[0][s], a[1][s], a[2][s], a[3][s], a[4][s], a[5][s], o);
+    winograd_output_line(a[0][s], a[1][s], a[2][s], a[3][s], a[4][s], a[5][s], o);
 #pragma unroll
     for (int r = 0; r < kWinogradTile; ++r) cols[r][s] = o[r];
   }
@@ -121,7 +96,8 @@ __global__ void __launch_bounds__(kThreads)
   for (int r = 0; r < kWinogradTile; ++r) {
     if (h0 + r >= h) break;
     float o[kWinogradTile];
-    output_transform6(cols[r][0], cols[r][1], cols[r][2], cols[r][3], cols[r][4], cols[r][5], o);
+    winograd_output_line(cols[r][0], cols[r][1], cols[r][2], cols[r][3], cols[r][4], cols[r][5],
+                         o);
 #pragma unroll
     for (int s = 0; s < kWinogradTile; ++s) {
       if (w0 + s >= w) break;

@@ -10,6 +10,7 @@
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/winograd.h"
+#include "backends/cuda/winograd_transforms.h"
 
 namespace actrt::cuda {
 namespace {
@@ -44,7 +45,8 @@ TEST(CudaWinogradHost, TransformedWeightsReproduceA3x3Correlation) {
             for (int b = 0; b < 6; ++b) s += kBt[i][a] * d[(c * 6 + a) * 6 + b] * kBt[j][b];
           v[i][j] = s;
         }
-      for (int e = 0; e < 36; ++e) m[e / 6][e % 6] += uf[(e * c_in + c) * k_out + k] * v[e / 6][e % 6];
+      for (int e = 0; e < 36; ++e)
+        m[e / 6][e % 6] += uf[(e * c_in + c) * k_out + k] * v[e / 6][e % 6];
     }
     for (int r = 0; r < 4; ++r)
       for (int q = 0; q < 4; ++q) {
@@ -56,8 +58,30 @@ TEST(CudaWinogradHost, TransformedWeightsReproduceA3x3Correlation) {
           for (int a = 0; a < 3; ++a)
             for (int b = 0; b < 3; ++b)
               direct += d[(c * 6 + r + a) * 6 + q + b] * g[((k * 3 + a) * 3 + b) * c_in + c];
-        EXPECT_NEAR(y, direct, 1e-5 * (1 + std::abs(direct))) << "k " << k << " at " << r << "," << q;
+        EXPECT_NEAR(y, direct, 1e-5 * (1 + std::abs(direct)))
+            << "k " << k << " at " << r << "," << q;
       }
+  }
+}
+
+// The kernels' factored line transforms (winograd_transforms.h) are B^T and A^T exactly.
+TEST(CudaWinogradHost, KernelLineTransformsAreTheMatrices) {
+  Tensor lines = random_tensor({8, 6}, 43, -3.0f, 3.0f);
+  for (int64_t l = 0; l < 8; ++l) {
+    const float* d = lines.data<float>() + l * 6;
+    float in[6], out[4];
+    winograd_input_line(d[0], d[1], d[2], d[3], d[4], d[5], in);
+    winograd_output_line(d[0], d[1], d[2], d[3], d[4], d[5], out);
+    for (int i = 0; i < 6; ++i) {
+      double want = 0;
+      for (int j = 0; j < 6; ++j) want += kBt[i][j] * d[j];
+      EXPECT_NEAR(in[i], want, 1e-5 * (1 + std::abs(want))) << "B^T row " << i;
+    }
+    for (int i = 0; i < 4; ++i) {
+      double want = 0;
+      for (int j = 0; j < 6; ++j) want += kAt[i][j] * d[j];
+      EXPECT_NEAR(out[i], want, 1e-5 * (1 + std::abs(want))) << "A^T row " << i;
+    }
   }
 }
 
