@@ -341,6 +341,8 @@ TEST(CudaInt8EngineTactics, EveryTacticCombinationOfTheResidualBlockMatchesFakeQ
   for (const auto& n : plan.graph->nodes())
     if (n->op_type() == cuda::kCudaConv) convs.push_back(n.get());
   ASSERT_EQ(convs.size(), 3u);
+  // (The build's rerun check keeps the convolutions INT8 only if its own tactics rerun right.)
+  ASSERT_EQ(plan.metadata["cuda.int8_conv"], "3") << "the build fell back to floating point";
   auto handle = build_cudnn_handle();
   ASSERT_TRUE(handle.ok()) << handle.status().to_string();
   std::vector<std::vector<std::string>> tactics(convs.size());
