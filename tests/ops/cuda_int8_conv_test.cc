@@ -272,7 +272,7 @@ TEST_P(CudaInt8Engine, ResidualBlockMatchesFakeQuantReference) {
   SKIP_WITHOUT_CUDA();
   ResidualBlock blk = residual_block();
   const ir::Graph& g = *blk.g;
-  engine::TensorMap feeds{{"x", random_tensor(g.inputs()[0]->shape(), 11, -2.0f, 2.0f)}};
+  const engine::TensorMap feeds = int8_block_feeds(g);
   const std::map<std::string, float> scales = scales_on(g, feeds);
   auto compiled = compile_int8_block(g, feeds, GetParam(), false);
   ASSERT_TRUE(compiled.ok()) << compiled.status().to_string();
@@ -329,7 +329,7 @@ TEST(CudaInt8EngineTactics, EveryTacticCombinationOfTheResidualBlockMatchesFakeQ
   SKIP_WITHOUT_CUDA();
   ResidualBlock blk = residual_block();
   const ir::Graph& g = *blk.g;
-  engine::TensorMap feeds{{"x", random_tensor(g.inputs()[0]->shape(), 11, -2.0f, 2.0f)}};
+  const engine::TensorMap feeds = int8_block_feeds(g);
   const std::map<std::string, float> scales = scales_on(g, feeds);
   auto compiled = compile_int8_block(g, feeds, false, true);
   ASSERT_TRUE(compiled.ok()) << compiled.status().to_string();

@@ -62,7 +62,7 @@ TEST(CudaInt8Rerun, EveryTacticCombinationRerunsBitForBit) {
   SKIP_WITHOUT_CUDA();
   ResidualBlock blk = residual_block();
   const ir::Graph& g = *blk.g;
-  engine::TensorMap feeds{{"x", random_tensor(g.inputs()[0]->shape(), 11, -2.0f, 2.0f)}};
+  const engine::TensorMap feeds = int8_block_feeds(g);
   auto compiled = compile_int8_block(g, feeds, false, true);
   ASSERT_TRUE(compiled.ok()) << compiled.status().to_string();
   const engine::Plan& plan = *compiled;

@@ -43,6 +43,11 @@ inline ResidualBlock residual_block() {
   return ResidualBlock{gb.finish(), {x->name(), a->name(), b->name()}};
 }
 
+// The block's seeded input (every INT8 test of the block calibrates and runs on it).
+inline engine::TensorMap int8_block_feeds(const ir::Graph& g) {
+  return {{"x", random_tensor(g.inputs()[0]->shape(), 11, -2.0f, 2.0f)}};
+}
+
 // amax / 127 of every activation of `g` on `feeds` (what calibration computes on one sample).
 inline std::map<std::string, float> scales_on(const ir::Graph& g, const engine::TensorMap& feeds) {
   std::map<std::string, float> scales;
