@@ -377,8 +377,9 @@ TEST(CudaInt8EngineTactics, EveryTacticCombinationOfTheResidualBlockMatchesFakeQ
       EXPECT_LE(err, 1e-2) << combo << " " << run;
     }
     auto* cuda_ctx = dynamic_cast<cuda::CudaContext*>(ctx->get());
-    std::printf("[int8 tactics]%s replays the CUDA graph: %s\n", combo.c_str(),
-                cuda_ctx && cuda_ctx->replays_graph() ? "yes" : "NO");
+    std::printf("[int8 tactics]%s replays the CUDA graph: %s (%d dependencies serialized)\n",
+                combo.c_str(), cuda_ctx && cuda_ctx->replays_graph() ? "yes" : "NO",
+                cuda_ctx ? cuda_ctx->serialized_dependencies() : -1);
     size_t i = 0;  // next combination (odometer)
     while (i < pick.size() && ++pick[i] == tactics[i].size()) pick[i++] = 0;
     if (i == pick.size()) break;

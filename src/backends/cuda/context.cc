@@ -15,6 +15,7 @@
 #include "backends/cuda/eltwise_chain.h"
 #include "backends/cuda/graph_check.h"
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/launch_order.h"
 #include "backends/cuda/matmul.h"
 #include "backends/cuda/steps.h"
 #include "backends/cuda/winograd.h"
@@ -29,8 +30,6 @@ namespace {
 
 constexpr size_t kAlign = 256;
 constexpr size_t kLtWorkspace = kLtWorkspaceBytes;  // matmul.h: builds time with the same limit
-// Largest workspace a runtime-compiled convolution plan gets for itself (above: the shared one).
-constexpr size_t kOwnConvWorkspaceMax = size_t{64} << 20;
 
 size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
@@ -222,6 +221,7 @@ CudaContext::~CudaContext() {
 Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
                           const CudaContextOptions& options) {
   const ir::Graph& g = *plan.graph;
+  use_graph_ = options.cuda_graph;
   const std::string where = "CUDA context";
   CUDA_RETURN_IF_ERROR(cudaGetDevice(&device_), where);
   CUDA_RETURN_IF_ERROR(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device_),
@@ -554,20 +554,10 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
         s->ws_need = s->winograd.workspace_bytes();
       } else if (!tactic.empty()) {
         s->use_graph = true;
+        s->may_start_early = true;  // cuDNN graph engines (launch_order.h)
         RETURN_IF_ERROR(s->graph_conv.init(cudnn_, n, prec));
         RETURN_IF_ERROR(s->graph_conv.select(tactic));
         s->ws_need = s->graph_conv.workspace_bytes();
-        // A runtime-compiled plan gets a zeroed workspace of its own instead of the shared one.
-        // Suspected (not yet confirmed on a GPU: tests/ops/cuda_int8_rerun_test.cc) cause of
-        // INT8 tactic pairs going wrong from a context's second run on: one plan's leftovers in
-        // the workspace another expects as it left it (docs/performance.md "Session 4").
-        if (s->graph_conv.runtime_compiled() && s->ws_need > 0 &&
-            s->ws_need <= kOwnConvWorkspaceMax) {
-          CUDA_RETURN_IF_ERROR(cudaMalloc(&s->own_workspace.ptr, s->ws_need), nname);
-          s->own_workspace.bytes = s->ws_need;
-          CUDA_RETURN_IF_ERROR(cudaMemset(s->own_workspace.ptr, 0, s->ws_need), nname);
-          s->ws_need = 0;  // not part of the shared workspace
-        }
       } else {
         RETURN_IF_ERROR(s->conv.init(n, prec));
         int64_t algo = n.attr_int("algo", -1).value();
@@ -774,7 +764,16 @@ Status CudaContext::stage_inputs(const engine::TensorMap& feeds) {
 }
 
 Status CudaContext::run_steps(const RunEnv& env) {
-  for (auto& s : steps_) RETURN_IF_ERROR(s->run(env).with_context("step '" + s->name + "'"));
+  // Captured graphs have their dependencies made full after the capture instead (no barrier
+  // kernels at replay).
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(stream_, &capture), "CUDA forward");
+  const bool eager = capture == cudaStreamCaptureStatusNone;
+  for (auto& s : steps_) {
+    if (eager && s->may_start_early)
+      CUDA_RETURN_IF_ERROR(launch_stream_barrier(stream_), "barrier before step '" + s->name + "'");
+    RETURN_IF_ERROR(s->run(env).with_context("step '" + s->name + "'"));
+  }
   return ok_status();
 }
 
@@ -800,8 +799,19 @@ Status CudaContext::capture_if_due(const RunEnv& env) {
                        "CUDA graph capture");
   Status st = run_steps(env);
   const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
-  if (st.ok() && end == cudaSuccess)
-    st = cuda_status(cudaGraphInstantiate(&graph_exec_, graph, 0), "cudaGraphInstantiate", "");
+  if (st.ok() && end == cudaSuccess) {
+    auto serialized = serialize_programmatic_dependencies(graph);
+    st = serialized.status();
+    if (st.ok()) {
+      serialized_dependencies_ = serialized->edges + serialized->kernel_nodes;
+      if (serialized_dependencies_)
+        log_verbose("CUDA graph: " + std::to_string(serialized->edges) + " programmatic edges and " +
+                    std::to_string(serialized->kernel_nodes) +
+                    " programmatic kernel nodes made full dependencies (first: " +
+                    serialized->example + "; launch_order.h)");
+      st = cuda_status(cudaGraphInstantiate(&graph_exec_, graph, 0), "cudaGraphInstantiate", "");
+    }
+  }
   else if (st.ok())
     st = cuda_status(end, "cudaStreamEndCapture", "");
   if (graph) cudaGraphDestroy(graph);
@@ -924,20 +934,24 @@ Result<std::vector<engine::LayerTime>> CudaContext::profile(const engine::Tensor
   CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA profile");
   RETURN_IF_ERROR(stage_inputs(inputs));
   const RunEnv env{stream_, cudnn_, lt_, workspace_, workspace_bytes_};
-  std::vector<cudaEvent_t> events(steps_.size() + 1, nullptr);
+  // A begin and an end event per step; a step's barrier (launch_order.h) goes before its begin.
+  std::vector<cudaEvent_t> events(2 * steps_.size(), nullptr);
   Status st;
   for (auto& e : events)
     if (st.ok()) st = cuda_status(cudaEventCreate(&e), "cudaEventCreate", "CUDA profile");
-  if (st.ok()) st = cuda_status(cudaEventRecord(events[0], stream_), "cudaEventRecord", "");
   for (size_t i = 0; st.ok() && i < steps_.size(); ++i) {
-    st = steps_[i]->run(env).with_context("step '" + steps_[i]->name + "'");
-    if (st.ok()) st = cuda_status(cudaEventRecord(events[i + 1], stream_), "cudaEventRecord", "");
+    if (steps_[i]->may_start_early)
+      st = cuda_status(launch_stream_barrier(stream_), "launch_stream_barrier", steps_[i]->name);
+    if (st.ok()) st = cuda_status(cudaEventRecord(events[2 * i], stream_), "cudaEventRecord", "");
+    if (st.ok()) st = steps_[i]->run(env).with_context("step '" + steps_[i]->name + "'");
+    if (st.ok()) st = cuda_status(cudaEventRecord(events[2 * i + 1], stream_), "cudaEventRecord", "");
   }
   if (st.ok()) st = cuda_status(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "CUDA profile");
   std::vector<engine::LayerTime> times;
   for (size_t i = 0; st.ok() && i < steps_.size(); ++i) {
     float ms = 0;
-    st = cuda_status(cudaEventElapsedTime(&ms, events[i], events[i + 1]), "cudaEventElapsedTime", "");
+    st = cuda_status(cudaEventElapsedTime(&ms, events[2 * i], events[2 * i + 1]),
+                     "cudaEventElapsedTime", "");
     times.push_back({steps_[i]->name, steps_[i]->op_type + " [" + steps_[i]->kernel + "]", ms});
   }
   for (auto& e : events)

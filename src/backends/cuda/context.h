@@ -69,6 +69,9 @@ class Step {
   std::string name;
   std::string op_type;
   std::string kernel;
+  // Its library kernels may start before the previous step's kernels end (programmatic
+  // dependent launch): eager runs put a stream barrier before it (launch_order.h).
+  bool may_start_early = false;
 };
 
 // The kernel name a node gets in plan.layers (and that create_context will use).
@@ -81,6 +84,9 @@ struct CudaContextOptions {
   // output: about 1 GB of pinned memory for act-base, slow to allocate and free); its infer()
   // then fails.
   bool stage_outputs = true;
+  // Capture the forward as one CUDA graph after the first run and replay it from then on;
+  // false runs it step by step every time (for diagnosis: graph or no graph, same results).
+  bool cuda_graph = true;
 };
 
 class CudaContext final : public engine::ExecutionContext {
@@ -119,6 +125,9 @@ class CudaContext final : public engine::ExecutionContext {
   // Whether runs replay a captured CUDA graph (false before the second run, and after a failed
   // capture or graph check).
   bool replays_graph() const { return graph_exec_ != nullptr; }
+  // Programmatic dependencies the captured graph held and that were made full ones
+  // (launch_order.h); zero before the capture.
+  int serialized_dependencies() const { return serialized_dependencies_; }
 
  private:
   CudaContext() = default;
@@ -161,6 +170,7 @@ class CudaContext final : public engine::ExecutionContext {
   std::vector<Io> inputs_, outputs_;
   cudaGraphExec_t graph_exec_ = nullptr;
   int runs_ = 0;
+  int serialized_dependencies_ = 0;
   bool use_graph_ = true;
   bool outputs_staged_ = true;
   bool forward_enqueued_ = false;  // by enqueue_forward(), since the last finish()

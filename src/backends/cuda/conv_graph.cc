@@ -422,7 +422,6 @@ Status CudnnGraphConv::select(const std::string& tactic) {
   RETURN_IF_ERROR(set_attr(engine.get(), CUDNN_ATTR_ENGINE_OPERATION_GRAPH, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &g, where));
   RETURN_IF_ERROR(set_attr(engine.get(), CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &index, where));
   CUDNN_RETURN_IF_ERROR(cudnnBackendFinalize(engine.get()), where + " (engine)");
-  runtime_compiled_ = is_runtime_compiled(engine.get());
   std::vector<BackendDesc> choices(knobs.size());
   std::vector<cudnnBackendDescriptor_t> raw;
   for (size_t i = 0; i < knobs.size(); ++i) {

@@ -80,9 +80,6 @@ class CudnnGraphConv {
   // Finalizes the execution plan of `tactic`; an error when cuDNN rejects it here.
   Status select(const std::string& tactic);
   const std::string& tactic() const { return tactic_; }
-  // Whether the selected engine compiles its kernel at run time (NVRTC): context.cc gives such
-  // plans a workspace of their own.
-  bool runtime_compiled() const { return runtime_compiled_; }
   size_t workspace_bytes() const { return workspace_; }
 
   // y = act(conv(x, w) + bias [+ z]) (INT8: act(conv(x, w) * scale + bias [+ z * z_scale]))
@@ -106,7 +103,6 @@ class CudnnGraphConv {
   cudnnHandle_t handle_ = nullptr;
   Precision precision_ = Precision::kFp32;
   bool has_z_ = false;
-  bool runtime_compiled_ = false;
   bool int8_ = false;  // int8 X / W / Z, int32 accumulation, FP32 epilogue (cuda_ops.h)
   size_t x_bytes_ = 0, w_bytes_ = 0, b_bytes_ = 0, y_bytes_ = 0, z_bytes_ = 0, s_bytes_ = 0;
   std::vector<BackendDesc> parts_;  // tensors and operations the graph refers to

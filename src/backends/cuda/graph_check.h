@@ -2,13 +2,11 @@
 // graph, replayed on the same inputs, must reproduce the step-by-step (eager) forward.
 //
 // Why: a captured graph freezes whatever the libraries enqueue, and a library that keeps state
-// between calls can replay differently from how it ran. Seen on the H100 with cuDNN 9.14: INT8
-// engines whose convolutions use different configurations of cuDNN's runtime-compiled fusion
-// engine (e.g. "e2;24=23" then "e4;24=27") gave results 20-60 % off after their first run,
-// sometimes only from the second replay on (tests/ops/cuda_int8_conv_test.cc,
-// CudaInt8EngineTactics; the cause is not found yet, and later eager runs were wrong too, so
-// this check does not cure that case). The check compares two replays with an eager run; a
-// context that finds a difference warns, names the output, and runs step by step.
+// between calls can replay differently from how it ran. The check found the cuDNN 9.14 INT8
+// problem of docs/performance.md "Session 4" (kernels that start early and read too soon; fixed
+// by launch_order.h) and stays as the net for the next such case: it compares two replays with
+// an eager run; a context that finds a difference warns, names the output, and runs step by
+// step.
 #pragma once
 
 #include <cuda_runtime.h>

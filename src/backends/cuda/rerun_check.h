@@ -2,11 +2,12 @@
 // seeded random inputs, and the second and third runs must reproduce the first.
 //
 // Why: on the H100 with cuDNN 9.14, some combinations of the runtime-compiled INT8 engine
-// configurations that tactic timing may pick give wrong results (20-60 % off) from a context's
-// second run on, eagerly and from CUDA graphs alike (docs/performance.md "Session 4";
-// tests/ops/cuda_int8_rerun_test.cc separates the suspects). The first run is right, so a build
-// can tell: CudaBackend::compile keeps such a build's convolutions in floating point, with a
-// warning, instead of handing out an engine that is silently wrong.
+// configurations gave wrong results (20-60 % off) from a context's second run on: their kernels
+// start early (programmatic dependent launch) and read their input before the previous
+// convolution has written it. launch_order.h now serializes them; this check stays as the net
+// for library behaviour of that kind: a wrong run after a right one means the build keeps its
+// convolutions in floating point, with a warning, instead of handing out an engine that is
+// silently wrong.
 #pragma once
 
 #include <string>

@@ -150,10 +150,9 @@ class ConvStep : public Step {
   bool use_graph = false, use_winograd = false;
   int algo = 0;
   size_t ws_need = 0;
-  DeviceBuffer own_workspace;  // runtime-compiled graph plans: zeroed, not shared (see build)
   ConvOperands o;
   Status run(const RunEnv& env) override {
-    if (use_graph) return graph_conv.run(o, own_workspace.ptr ? own_workspace.ptr : env.workspace);
+    if (use_graph) return graph_conv.run(o, env.workspace);
     if (use_winograd)
       return winograd.run(env.lt, o, env.workspace, env.workspace_bytes, env.stream);
     return conv.run(env.cudnn, algo, o.x, o.w, o.bias, o.z, o.y, env.workspace,
