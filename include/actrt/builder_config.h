@@ -19,6 +19,9 @@ struct BuilderConfig {
   // allowed precision that they support; LayerNorm and Softmax stay in floating point.
   bool tf32 = false;  // GPU matrix math in TF32 (Polygraphy's default is off; so is ours)
   bool fp16 = false;
+  // GPU matrix products (Gemm / MatMul) in BF16 with FP32 accumulation; the other layers keep
+  // FP32 (or FP16 with fp16). The CPU backend has no BF16 kernels.
+  bool bf16 = false;
   bool int8 = false;
   // INT8 scales come from here (calibration on data, or a cache file).
   std::shared_ptr<Calibrator> calibrator;

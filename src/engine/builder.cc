@@ -19,6 +19,7 @@ std::string precisions_of(const BuilderConfig& c) {
   std::string s = "fp32";
   if (c.tf32) s += ",tf32";
   if (c.fp16) s += ",fp16";
+  if (c.bf16) s += ",bf16";
   if (c.int8) s += ",int8";
   return s;
 }
@@ -32,14 +33,6 @@ Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderCo
     return unsupported("backend '" + std::string(backend_name(config.backend)) +
                        "' is not compiled into this actrt build");
   RETURN_IF_ERROR(backend->available());
-  // No backend builds BF16 layers yet: say so instead of building them in another precision.
-  std::string bf16_layers;
-  for (const auto& [layer, p] : config.layer_precisions)
-    if (p == Precision::kBf16) bf16_layers += (bf16_layers.empty() ? "'" : ", '") + layer + "'";
-  if (!bf16_layers.empty())
-    return unsupported("--layer-precisions asks for bf16 (" + bf16_layers +
-                       "), which no actrt backend builds yet; use fp32, tf32, fp16 or int8");
-
   std::string unsupported_list;
   size_t unsupported_count = 0;
   for (const auto& n : graph.nodes()) {

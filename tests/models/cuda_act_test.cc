@@ -16,7 +16,7 @@ using namespace actrt;
 namespace {
 
 
-void check_precision(bool tf32, bool fp16, double tolerance) {
+void check_precision(bool tf32, bool fp16, double tolerance, bool bf16 = false) {
   const engine::Backend* cuda = engine::find_backend(BackendKind::kCuda);
   if (!cuda || !cuda->available().ok()) GTEST_SKIP() << "no CUDA device";
   if (!std::filesystem::exists(test::kActTinyModel)) GTEST_SKIP() << test::kActTinyModel << " not present";
@@ -26,6 +26,7 @@ void check_precision(bool tf32, bool fp16, double tolerance) {
   config.backend = BackendKind::kCuda;
   config.tf32 = tf32;
   config.fp16 = fp16;
+  config.bf16 = bf16;
   auto built = engine_from_network(*net.value(), config);
   ASSERT_TRUE(built.ok()) << built.status().to_string();
   // Through the file format: what users deploy.
@@ -58,3 +59,6 @@ void check_precision(bool tf32, bool fp16, double tolerance) {
 TEST(CudaAct, Fp32MatchesReference) { check_precision(false, false, 1e-4); }
 TEST(CudaAct, Tf32MatchesReference) { check_precision(true, false, 2e-3); }
 TEST(CudaAct, Fp16MatchesReference) { check_precision(false, true, 1e-2); }
+// BF16 matrix products (8-bit mantissa) in an FP32 engine, and in an FP16 one.
+TEST(CudaAct, Bf16MatchesReference) { check_precision(false, false, 3e-2, true); }
+TEST(CudaAct, Fp16Bf16MatchesReference) { check_precision(false, true, 3e-2, true); }

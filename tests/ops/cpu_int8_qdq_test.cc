@@ -88,7 +88,8 @@ TEST(CpuInt8Qdq, QdqConvRunsOnInt8KernelsWithTheModelsScales) {
   for (const auto& n : run->plan.graph->nodes()) {
     EXPECT_NE(n->op_type(), "QuantizeLinear");
     // The weights' DequantizeLinear is folded to a constant by shape inference.
-    if (n->op_type() == "DequantizeLinear") EXPECT_TRUE(n->output(0)->is_constant());
+    if (n->op_type() != "DequantizeLinear") continue;
+    EXPECT_TRUE(n->output(0)->is_constant());
   }
   TensorMap outs;
   ASSERT_TRUE(run->ctx->infer(feeds, outs).ok());

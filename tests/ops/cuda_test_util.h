@@ -39,12 +39,30 @@ inline std::string cuda_unavailable() {
   } while (0)
 
 
-enum class Mode { kFp32, kTf32, kFp16 };
+// kBf16: FP32 engine with BF16 matrix products (--bf16); kFp16Bf16: --fp16 --bf16.
+enum class Mode { kFp32, kTf32, kFp16, kBf16, kFp16Bf16 };
 inline const char* mode_name(Mode m) {
-  return m == Mode::kFp32 ? "fp32" : m == Mode::kTf32 ? "tf32" : "fp16";
+  switch (m) {
+    case Mode::kFp32: return "fp32";
+    case Mode::kTf32: return "tf32";
+    case Mode::kFp16: return "fp16";
+    case Mode::kBf16: return "bf16";
+    case Mode::kFp16Bf16: return "fp16+bf16";
+  }
+  return "?";
 }
-// Tolerances of the issue: relative to the reference's largest magnitude.
-inline double tolerance(Mode m) { return m == Mode::kFp32 ? 1e-4 : m == Mode::kTf32 ? 2e-3 : 1e-2; }
+// Tolerances of the issue: relative to the reference's largest magnitude. BF16 keeps 8 bits of
+// mantissa (FP16: 11), so its products get 3x FP16's budget.
+inline double tolerance(Mode m) {
+  switch (m) {
+    case Mode::kFp32: return 1e-4;
+    case Mode::kTf32: return 2e-3;
+    case Mode::kFp16: return 1e-2;
+    case Mode::kBf16:
+    case Mode::kFp16Bf16: return 3e-2;
+  }
+  return 0;
+}
 
 // ||a - b|| / ||b|| over all elements; NaN anywhere (an unwritten, poisoned output) fails.
 inline double relative_error(const Tensor& a, const Tensor& b) {
@@ -67,7 +85,8 @@ inline std::unique_ptr<CudaRun> build_cuda(const ir::Graph& g, Mode mode, bool d
   BuilderConfig config;
   config.backend = BackendKind::kCuda;
   config.tf32 = mode == Mode::kTf32;
-  config.fp16 = mode == Mode::kFp16;
+  config.fp16 = mode == Mode::kFp16 || mode == Mode::kFp16Bf16;
+  config.bf16 = mode == Mode::kBf16 || mode == Mode::kFp16Bf16;
   config.deterministic = deterministic;
   auto plan = engine::build_plan(g, config);
   EXPECT_TRUE(plan.ok()) << plan.status().to_string();

@@ -7,6 +7,7 @@ void add_builder_options(ArgParser& p) {
   p.option("backend", "cpu|cuda", "where the engine runs", "cpu");
   p.flag("tf32", "allow TF32 matrix math (GPU)");
   p.flag("fp16", "allow FP16 layers");
+  p.flag("bf16", "GPU: matrix products (Gemm / MatMul) in BF16, FP32 accumulation");
   p.flag("int8", "allow INT8 layers (needs calibration data or a calibration cache)");
   p.option("layer-precisions", "NAME:PREC,...", "force layers to a precision, e.g. norm1:fp32");
   p.option("threads", "N", "CPU threads (0 = all cores)", "0");
@@ -23,6 +24,7 @@ Result<BuilderConfig> builder_config_from(const ArgParser& p) {
   c.backend = *backend;
   c.tf32 = p.has("tf32");
   c.fp16 = p.has("fp16");
+  c.bf16 = p.has("bf16");
   c.int8 = p.has("int8");
   ASSIGN_OR_RETURN(int64_t threads, p.get_int("threads", 0));
   if (threads < 0) return invalid_argument("--threads must be >= 0");

@@ -182,7 +182,7 @@ int run_compare(const std::vector<std::string>& args) {
   p.option("seed", "N", "seed of the sample split, random calibration data and builds", "1");
   p.group("Variants");
   p.option("variants", "LIST",
-           "comma-separated: fp32, tf32, fp16, int8, int8-minmax, int8-percentile, int8-random "
+           "comma-separated: fp32, tf32, fp16, bf16, int8, int8-minmax, int8-percentile, int8-random "
            "(default: all the backend supports)");
   p.option("backend", "cpu|cuda", "where the engines run", "cpu");
   p.option("threads", "N", "CPU threads for engines and PyTorch (0 = all cores)", "0");
@@ -342,7 +342,11 @@ int run_compare(const std::vector<std::string>& args) {
                         : run.status();
     if (s.ok()) s = fill_latency(row, run->times_ms);
     if (!s.ok()) {
-      row = ReportRow{.name = row.name, .status = "failed", .reason = "run: " + s.message()};
+      ReportRow failed;
+      failed.name = row.name;
+      failed.status = "failed";
+      failed.reason = "run: " + s.message();
+      row = std::move(failed);
       log_warning(row.name + ": " + row.reason);
     } else if (v == Variant::kFp32) {
       fp32_outputs = run->outputs;

@@ -26,7 +26,7 @@ struct VariantEntry {
 };
 constexpr VariantEntry kVariants[] = {
     {Variant::kFp32, "fp32"}, {Variant::kTf32, "tf32"},        {Variant::kFp16, "fp16"},
-    {Variant::kInt8, "int8"}, {Variant::kInt8MinMax, "int8-minmax"},
+    {Variant::kBf16, "bf16"}, {Variant::kInt8, "int8"}, {Variant::kInt8MinMax, "int8-minmax"},
     {Variant::kInt8Percentile, "int8-percentile"}, {Variant::kInt8Random, "int8-random"},
 };
 
@@ -96,6 +96,8 @@ std::vector<Variant> default_variants(BackendKind backend) {
 std::optional<std::string> variant_skip_reason(Variant v, BackendKind backend) {
   if (v == Variant::kTf32 && backend != BackendKind::kCuda)
     return std::string("tf32 only changes GPU matrix math; on the CPU it would be the fp32 engine");
+  if (v == Variant::kBf16 && backend != BackendKind::kCuda)
+    return std::string("bf16 matrix products run on the GPU only; the CPU has no BF16 kernels");
   return std::nullopt;
 }
 
@@ -167,6 +169,7 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
   config.timing_cache_path = in.timing_cache_path;
   config.tf32 = v == Variant::kTf32;
   config.fp16 = v == Variant::kFp16;
+  config.bf16 = v == Variant::kBf16;
   if (int8) {
     config.int8 = true;
     CalibratorOptions o;

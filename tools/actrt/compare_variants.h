@@ -26,8 +26,8 @@ namespace actrt::cli::compare_cli {
 
 // int8 calibrates with entropy (TensorRT's default), int8-minmax with max |x|, int8-percentile
 // with the 99.99th percentile of |x|, all on the episodes' calibration samples; int8-random with
-// entropy on seeded random data.
-enum class Variant { kFp32, kTf32, kFp16, kInt8, kInt8MinMax, kInt8Percentile, kInt8Random };
+// entropy on seeded random data. bf16: FP32 engine with BF16 matrix products (GPU only).
+enum class Variant { kFp32, kTf32, kFp16, kBf16, kInt8, kInt8MinMax, kInt8Percentile, kInt8Random };
 
 std::string variant_name(Variant v);
 bool is_int8_variant(Variant v);

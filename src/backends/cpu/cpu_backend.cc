@@ -68,6 +68,14 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
   if (unsupported_count)
     return unsupported(std::to_string(unsupported_count) + " node(s) unsupported by the CPU backend: " +
                        unsupported_list);
+  // A layer forced to BF16 cannot be honoured here: say so (the --bf16 flag only allows it).
+  std::string bf16_layers;
+  for (const auto& [layer, p] : config.layer_precisions)
+    if (p == Precision::kBf16) bf16_layers += (bf16_layers.empty() ? "'" : ", '") + layer + "'";
+  if (!bf16_layers.empty())
+    return unsupported("--layer-precisions asks for bf16 (" + bf16_layers +
+                       "), but the CPU backend has no BF16 kernels (BF16 matrix products run on "
+                       "--backend cuda); use fp32 or int8 here");
   // Which fused nodes run INT8 (quant/int8_intent.h): overrides, the planner's per-node
   // precisions (INT8 builds, by unfused node name, taken before they are replaced by this
   // backend's choices), and explicit quantization: Q/DQ pairs become activation scales (the
@@ -101,9 +109,11 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
                   " layer(s) asked for INT8 have no scale on their input and run FP32: " +
                   join_names(int8.no_scale));
   }
-  // FP16 / TF32 have no CPU kernels: one clear line rather than a silent per-layer fallback.
-  if (config.fp16 || config.tf32)
-    log_warning("CPU backend: no " + std::string(config.fp16 ? "FP16" : "TF32") +
+  // FP16 / BF16 / TF32 have no CPU kernels: one clear line rather than a silent per-layer
+  // fallback.
+  if (config.fp16 || config.bf16 || config.tf32)
+    log_warning("CPU backend: no " +
+                std::string(config.fp16 ? "FP16" : config.bf16 ? "BF16" : "TF32") +
                 " kernels; those layers run in FP32");
   plan.metadata["cpu.int8_conv"] = std::to_string(int8.conv);
   plan.metadata["cpu.int8_matmul"] = std::to_string(int8.matmul);

@@ -130,8 +130,8 @@ std::string kernel_name(const ir::Node& n) {
   const std::string& t = n.op_type();
   const ir::Value* x = n.input(0);
   const bool float_io = x && (x->dtype() == DataType::kFloat32 || x->dtype() == DataType::kFloat16);
-  if (t == "Cast" && float_io && n.output(0) &&
-      (n.output(0)->dtype() == DataType::kFloat32 || n.output(0)->dtype() == DataType::kFloat16))
+  if (t == "Cast" && x && is_floating(x->dtype()) && n.output(0) &&
+      is_floating(n.output(0)->dtype()))
     return "actrt.cast";
   if (t == "QuantizeLinear" || t == "DequantizeLinear") {
     const bool q = t == "QuantizeLinear";
@@ -324,8 +324,8 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
       ASSIGN_OR_RETURN(void* in, dev(x));
       ASSIGN_OR_RETURN(s->out, dev(y));
       s->in = in;
-      s->in_half = half_of(x);
-      s->out_half = half_of(y);
+      s->in_type = x->dtype();
+      s->out_type = y->dtype();
       s->n = shape_numel(y->shape());
       step = std::move(s);
     } else if (kern == "actrt.quantize_int8" || kern == "actrt.dequantize_int8") {

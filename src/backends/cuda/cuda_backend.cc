@@ -10,6 +10,7 @@
 
 #include "actrt/log.h"
 #include "backends/cuda/attention_layout.h"
+#include "backends/cuda/bf16_lowering.h"
 #include "backends/cuda/context.h"
 #include "backends/cuda/conv_choice.h"
 #include "backends/cuda/copy_fusion.h"
@@ -48,6 +49,9 @@ bool is_matrix_op(const ir::Node& n) {
 Precision layer_precision(const ir::Node& n, const BuilderConfig& config) {
   if (is_int8_conv(n) || (n.domain().empty() && n.op_type() == "QuantizeLinear"))
     return Precision::kInt8;
+  if (n.domain() == engine::kFusedDomain && n.op_type() == kCudaMatMul &&
+      n.input(0)->dtype() == DataType::kBFloat16)
+    return Precision::kBf16;  // bf16_lowering.h
   auto it = config.layer_precisions.find(n.name());
   if (it != config.layer_precisions.end() && it->second == Precision::kFp32) return Precision::kFp32;
   if (config.fp16) return Precision::kFp16;
@@ -93,7 +97,8 @@ Status choose_matmul_tactics(engine::Plan& plan, engine::TimingCache* cache) {
         std::to_string(spec.k) + "|batch=" + std::to_string(spec.batch) + "|trans_b=" +
         std::to_string(spec.trans_b) + "|alpha=" + std::to_string(spec.alpha) + "|bias=" +
         std::to_string(spec.bias) + "|addend=" + std::to_string(spec.addend) + "|relu=" + std::to_string(spec.relu) + "|" +
-        std::string(dtype_name(spec.dtype)) + "|" + std::string(precision_name(spec.precision)) +
+        std::string(dtype_name(spec.ab_type())) + "->" + std::string(dtype_name(spec.dtype)) +
+        "|" + std::string(precision_name(spec.precision)) +
         "|ws=" + std::to_string(kLtWorkspaceBytes) + "|candidates=" + std::to_string(kLtCandidates);
     auto found = index_by_geometry.find(key);
     int index = 0;
@@ -217,6 +222,9 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine
   }
   ASSIGN_OR_RETURN(int folded_eltwise_io, fold_eltwise_io(*plan.graph));
   ASSIGN_OR_RETURN(int folded_copies, fold_copy_chains(*plan.graph));
+  ASSIGN_OR_RETURN(const int bf16_matmuls,
+                   lower_bf16_matmuls(*plan.graph,
+                                      bf16_matmul_names(*plan.graph, overrides, config.bf16)));
   plan.backend = BackendKind::kCuda;
   plan.target = backend.current_target();
   plan.layers.clear();
@@ -257,6 +265,7 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine
     plan.metadata["cuda.int8_quantize"] = std::to_string(int8.quantize);
   }
   plan.metadata["cuda.winograd_conv"] = std::to_string(winograd);
+  if (config.bf16 || bf16_matmuls) plan.metadata["cuda.bf16_matmul"] = std::to_string(bf16_matmuls);
   plan.metadata["cuda.conv_tactics"] = config.deterministic ? "heuristic" : "timed";
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "actrt/dtype.h"
+
 namespace actrt::cuda {
 
 inline constexpr int kMaxRank = 8;
@@ -35,8 +37,9 @@ cudaError_t launch_gather(const void* data, const int64_t* indices, void* out, i
                           int64_t axis, int64_t n, int64_t inner, size_t elem_size,
                           cudaStream_t stream);
 
-// Element type conversion between f32 and f16 (same type: a copy).
-cudaError_t launch_cast(const void* in, bool in_half, void* out, bool out_half, int64_t n,
+// Element type conversion between f32, f16 and bf16 (same type: a copy; others:
+// cudaErrorInvalidValue).
+cudaError_t launch_cast(const void* in, DataType in_type, void* out, DataType out_type, int64_t n,
                         cudaStream_t stream);
 
 // ONNX QuantizeLinear / DequantizeLinear with one scale and an int8 zero point, x FP16 when

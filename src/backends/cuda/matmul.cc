@@ -8,6 +8,21 @@
 
 namespace actrt::cuda {
 
+namespace {
+
+Result<cudaDataType_t> lt_type(DataType t, const std::string& where) {
+  switch (t) {
+    case DataType::kFloat32: return CUDA_R_32F;
+    case DataType::kFloat16: return CUDA_R_16F;
+    case DataType::kBFloat16: return CUDA_R_16BF;
+    default:
+      return unsupported(where + ": cuBLASLt products of " + std::string(dtype_name(t)) +
+                         " data are not built (f32, f16, bf16 are)");
+  }
+}
+
+}  // namespace
+
 LtGemm::~LtGemm() {
   if (la_) cublasLtMatrixLayoutDestroy(la_);
   if (lb_) cublasLtMatrixLayoutDestroy(lb_);
@@ -19,9 +34,10 @@ Status LtGemm::init(cublasLtHandle_t h, const GemmSpec& s, size_t max_workspace,
                     const std::string& where, int algo_index) {
   where_ = where;
   spec_ = s;
-  const cudaDataType_t t = s.dtype == DataType::kFloat16 ? CUDA_R_16F : CUDA_R_32F;
-  // FP32: plain FP32 FMA math (no TF32); TF32: the fast-TF32 compute type; FP16: FP16 data
-  // with FP32 accumulation.
+  ASSIGN_OR_RETURN(const cudaDataType_t t, lt_type(s.dtype, where));
+  ASSIGN_OR_RETURN(const cudaDataType_t ab, lt_type(s.ab_type(), where));
+  // FP32: plain FP32 FMA math (no TF32); TF32: the fast-TF32 compute type; FP16 and BF16:
+  // 16-bit data with FP32 accumulation.
   const cublasComputeType_t compute =
       s.precision == Precision::kTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescCreate(&op_, compute, CUDA_R_32F), where);
@@ -50,8 +66,8 @@ Status LtGemm::init(cublasLtHandle_t h, const GemmSpec& s, size_t max_workspace,
   // Lt A = our B: stored row-major [K, N] = col-major [N, K] (ld N); transposed: [K, N] ld K.
   const uint64_t a_rows = s.trans_b ? s.k : s.n, a_cols = s.trans_b ? s.n : s.k;
   const uint64_t b_rows = s.trans_a ? s.m : s.k, b_cols = s.trans_a ? s.k : s.m;
-  CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutCreate(&la_, t, a_rows, a_cols, a_rows), where);
-  CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutCreate(&lb_, t, b_rows, b_cols, b_rows), where);
+  CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutCreate(&la_, ab, a_rows, a_cols, a_rows), where);
+  CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutCreate(&lb_, ab, b_rows, b_cols, b_rows), where);
   CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutCreate(&lc_, t, s.n, s.m, s.n), where);
   if (s.batch > 1) {
     const int32_t count = static_cast<int32_t>(s.batch);
@@ -121,7 +137,8 @@ GemmSpec matmul_gemm_spec(const ir::Node& n, Precision precision) {
   const ir::Value* c = n.input(2);
   spec.bias = c && c->shape().size() == 1;
   spec.addend = c && c->shape().size() == 2;
-  spec.dtype = n.input(0)->dtype();
+  spec.dtype = n.output(0)->dtype();
+  if (n.input(0)->dtype() != spec.dtype) spec.ab_dtype = n.input(0)->dtype();
   spec.precision = precision;
   spec.k = as.back();
   spec.n = spec.trans_b ? bs[bs.size() - 2] : bs.back();
@@ -142,13 +159,13 @@ Result<int> time_lt_algos(cublasLtHandle_t h, const GemmSpec& spec, size_t max_w
   LtGemm first;
   RETURN_IF_ERROR(first.init(h, spec, max_workspace, where, 0));
   const int count = first.candidates();
-  const size_t es = dtype_size(spec.dtype);
-  const auto span = [&](int64_t stride, int64_t one) {
-    return static_cast<size_t>((spec.batch - 1) * stride + one) * es;
+  const size_t es = dtype_size(spec.dtype), ab_es = dtype_size(spec.ab_type());
+  const auto span = [&](int64_t stride, int64_t one, size_t elem) {
+    return static_cast<size_t>((spec.batch - 1) * stride + one) * elem;
   };
-  const size_t a_bytes = span(spec.stride_a, spec.m * spec.k);
-  const size_t b_bytes = span(spec.stride_b, spec.k * spec.n);
-  const size_t c_bytes = span(spec.stride_c, spec.m * spec.n);
+  const size_t a_bytes = span(spec.stride_a, spec.m * spec.k, ab_es);
+  const size_t b_bytes = span(spec.stride_b, spec.k * spec.n, ab_es);
+  const size_t c_bytes = span(spec.stride_c, spec.m * spec.n, es);
   const size_t bias_bytes = static_cast<size_t>(spec.addend ? spec.m * spec.n : spec.n) * es;
   TuningScratch scratch(where);
   ASSIGN_OR_RETURN(void* a, scratch.alloc(a_bytes));

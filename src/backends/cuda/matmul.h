@@ -35,8 +35,13 @@ struct GemmSpec {
   bool bias = false;    // + bias[N] (cuBLASLt epilogue)
   bool addend = false;  // + a full [M, N] matrix (cuBLASLt's C with beta = 1; not with bias)
   bool relu = false;
-  DataType dtype = DataType::kFloat32;  // A, B, C and bias
+  DataType dtype = DataType::kFloat32;  // C and bias (and A and B unless ab_dtype says)
+  // A and B when they differ from C: BF16 products read BF16 and write FP32 (cuBLASLt has no
+  // BF16 x BF16 -> FP16). kUndefined: same as dtype.
+  DataType ab_dtype = DataType::kUndefined;
   Precision precision = Precision::kFp32;
+
+  DataType ab_type() const { return ab_dtype == DataType::kUndefined ? dtype : ab_dtype; }
 };
 
 class LtGemm {

@@ -1,5 +1,6 @@
 // Data movement and type conversion kernels: strided copy (Transpose / Slice / Concat / Expand /
-// layout changes), Gather, Cast. Kernels and launchers only.
+// layout changes), Gather, Cast (f32 / f16 / bf16). Kernels and launchers only.
+#include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
 #include "backends/cuda/fast_div.cuh"
@@ -96,15 +97,43 @@ __global__ void gather_kernel(const T* __restrict__ data, const int64_t* __restr
   }
 }
 
-__global__ void f32_to_f16(const float* __restrict__ in, __half* __restrict__ out, int64_t n) {
+// Conversions through FP32 (exact for f16 / bf16 -> f32; round to nearest even the other way).
+__device__ inline float to_float(float x) { return x; }
+__device__ inline float to_float(__half x) { return __half2float(x); }
+__device__ inline float to_float(__nv_bfloat16 x) { return __bfloat162float(x); }
+template <typename T>
+__device__ inline T from_float(float x);
+template <>
+__device__ inline float from_float<float>(float x) { return x; }
+template <>
+__device__ inline __half from_float<__half>(float x) { return __float2half_rn(x); }
+template <>
+__device__ inline __nv_bfloat16 from_float<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
+
+template <typename In, typename Out>
+__global__ void convert(const In* __restrict__ in, Out* __restrict__ out, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    out[i] = __float2half_rn(in[i]);
+    out[i] = from_float<Out>(to_float(in[i]));
 }
-__global__ void f16_to_f32(const __half* __restrict__ in, float* __restrict__ out, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x)
-    out[i] = __half2float(in[i]);
+
+template <typename In>
+cudaError_t convert_from(const void* in, DataType out_type, void* out, int64_t n, cudaStream_t s) {
+  const In* x = static_cast<const In*>(in);
+  switch (out_type) {
+    case DataType::kFloat32:
+      convert<<<blocks_for(n), kThreads, 0, s>>>(x, static_cast<float*>(out), n);
+      break;
+    case DataType::kFloat16:
+      convert<<<blocks_for(n), kThreads, 0, s>>>(x, static_cast<__half*>(out), n);
+      break;
+    case DataType::kBFloat16:
+      convert<<<blocks_for(n), kThreads, 0, s>>>(x, static_cast<__nv_bfloat16*>(out), n);
+      break;
+    default:
+      return cudaErrorInvalidValue;
+  }
+  return cudaGetLastError();
 }
 
 template <size_t N>
@@ -169,18 +198,17 @@ cudaError_t launch_gather(const void* data, const int64_t* indices, void* out, i
   }
 }
 
-cudaError_t launch_cast(const void* in, bool in_half, void* out, bool out_half, int64_t n,
+cudaError_t launch_cast(const void* in, DataType in_type, void* out, DataType out_type, int64_t n,
                         cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
-  if (in_half == out_half)
-    return cudaMemcpyAsync(out, in, n * (in_half ? 2 : 4), cudaMemcpyDeviceToDevice, stream);
-  if (in_half)
-    f16_to_f32<<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const __half*>(in),
-                                                       static_cast<float*>(out), n);
-  else
-    f32_to_f16<<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const float*>(in),
-                                                       static_cast<__half*>(out), n);
-  return cudaGetLastError();
+  if (in_type == out_type)
+    return cudaMemcpyAsync(out, in, n * dtype_size(in_type), cudaMemcpyDeviceToDevice, stream);
+  switch (in_type) {
+    case DataType::kFloat32: return convert_from<float>(in, out_type, out, n, stream);
+    case DataType::kFloat16: return convert_from<__half>(in, out_type, out, n, stream);
+    case DataType::kBFloat16: return convert_from<__nv_bfloat16>(in, out_type, out, n, stream);
+    default: return cudaErrorInvalidValue;
+  }
 }
 
 }  // namespace actrt::cuda

@@ -56,10 +56,10 @@ class CastStep : public Step {
  public:
   const void* in = nullptr;
   void* out = nullptr;
-  bool in_half = false, out_half = false;
+  DataType in_type = DataType::kFloat32, out_type = DataType::kFloat32;
   int64_t n = 0;
   Status run(const RunEnv& env) override {
-    CUDA_RETURN_IF_ERROR(launch_cast(in, in_half, out, out_half, n, env.stream), name);
+    CUDA_RETURN_IF_ERROR(launch_cast(in, in_type, out, out_type, n, env.stream), name);
     return ok_status();
   }
 };
