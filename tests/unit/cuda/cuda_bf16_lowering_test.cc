@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "../../ops/graph_builder.h"
+#include "../../ops/graph_queries.h"
 #include "backends/cuda/bf16_lowering.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/fusion.h"
@@ -27,18 +28,7 @@ std::unique_ptr<ir::Graph> two_products() {
   return g;
 }
 
-std::vector<const ir::Node*> matmuls(const ir::Graph& g) {
-  std::vector<const ir::Node*> out;
-  for (const auto& n : g.nodes())
-    if (n->op_type() == kCudaMatMul) out.push_back(n.get());
-  return out;
-}
-
-int count(const ir::Graph& g, const std::string& op) {
-  int n = 0;
-  for (const auto& node : g.nodes()) n += node->op_type() == op;
-  return n;
-}
+std::vector<const ir::Node*> matmuls(const ir::Graph& g) { return nodes_of(g, kCudaMatMul); }
 
 TEST(CudaBf16Lowering, FlagMakesEveryProductBf16WithCastsOnlyWhereTypesChange) {
   auto g = two_products();
@@ -60,7 +50,7 @@ TEST(CudaBf16Lowering, FlagMakesEveryProductBf16WithCastsOnlyWhereTypesChange) {
     EXPECT_EQ(n->output(0)->dtype(), DataType::kFloat32) << n->name();
   }
   // One Cast to BF16 per product input (x, and the first product's output), none after.
-  EXPECT_EQ(count(*g, "Cast"), 2);
+  EXPECT_EQ(count_ops(*g, "Cast"), 2);
   EXPECT_EQ(g->outputs()[0]->dtype(), DataType::kFloat32);
 }
 

@@ -10,6 +10,7 @@
 
 #include "../../models/act_tiny_fixture.h"
 #include "../../ops/graph_builder.h"
+#include "../../ops/graph_queries.h"
 #include "actrt/network.h"
 #include "backends/cuda/calibration_stats.h"
 #include "backends/cuda/copy_fusion.h"
@@ -36,11 +37,6 @@ std::vector<std::string> activation_names(const ir::Graph& g) {
   return names;
 }
 
-int count(const ir::Graph& g, const std::string& op) {
-  int n = 0;
-  for (const auto& node : g.nodes()) n += node->op_type() == op;
-  return n;
-}
 
 TEST(CudaCalibrationGraph, EveryActTinyActivationSurvivesTheFp32Rewrites) {
   if (!std::filesystem::exists(test::kActTinyModel)) GTEST_SKIP() << test::kActTinyModel;
@@ -60,9 +56,9 @@ TEST(CudaCalibrationGraph, EveryActTinyActivationSurvivesTheFp32Rewrites) {
   ASSERT_NO_FATAL_FAILURE(rewrite_fp32(**g));
   EXPECT_EQ(lost_tensors(**g, names), std::vector<std::string>{});
   // It still compiles to CUDA ops (one per op: nothing to fuse across observed values) ...
-  EXPECT_GT(count(**g, kCudaConv), 0);
-  EXPECT_GT(count(**g, kCudaMatMul), 0);
-  EXPECT_EQ(count(**g, kCudaAttention), 0) << "the scores and probabilities are observed";
+  EXPECT_GT(count_ops(**g, kCudaConv), 0);
+  EXPECT_GT(count_ops(**g, kCudaMatMul), 0);
+  EXPECT_EQ(count_ops(**g, kCudaAttention), 0) << "the scores and probabilities are observed";
   // ... and the unobserved graph fuses more (the check above can fail).
   auto plain = graph.clone();
   ASSERT_NO_FATAL_FAILURE(rewrite_fp32(*plain));

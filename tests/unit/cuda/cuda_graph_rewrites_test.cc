@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "../../ops/graph_builder.h"
+#include "../../ops/graph_queries.h"
 #include "backends/cuda/attention_layout.h"
 #include "backends/cuda/copy_fusion.h"
 #include "backends/cuda/cuda_ops.h"
@@ -26,11 +27,6 @@ void rewrite_fp16(ir::Graph& g) {
   ASSERT_TRUE(fold_copy_chains(g).ok());
 }
 
-int count(const ir::Graph& g, const std::string& op) {
-  int n = 0;
-  for (const auto& node : g.nodes()) n += node->op_type() == op;
-  return n;
-}
 
 const ir::Node* find(const ir::Graph& g, const std::string& op) {
   for (const auto& node : g.nodes())
@@ -65,8 +61,8 @@ TEST(CudaGraphRewrites, MultiHeadAttentionBecomesOneGemmAndFlashWithoutTranspose
   b.output(b.node("Reshape", {o, b.constant("flat", i64({s, e}))}));
   auto g = b.finish();
   rewrite_fp16(*g);
-  EXPECT_EQ(count(*g, "Transpose"), 0);
-  EXPECT_EQ(count(*g, kCudaMatMul), 1);  // Q, K and V in one [S, 3E] GEMM
+  EXPECT_EQ(count_ops(*g, "Transpose"), 0);
+  EXPECT_EQ(count_ops(*g, kCudaMatMul), 1);  // Q, K and V in one [S, 3E] GEMM
   const ir::Node* attn = find(*g, kCudaAttention);
   ASSERT_NE(attn, nullptr);
   EXPECT_EQ(attn->attr_ints("layouts", {}).value(), (std::vector<int64_t>{1, 1, 1, 1}));
@@ -99,8 +95,8 @@ TEST(CudaGraphRewrites, CameraTokenJunctionBecomesOneCopy) {
   b.output(b.node("Concat", {extra, tokens}, {{"axis", int_attr(0)}}));
   auto g = b.finish();
   rewrite_fp16(*g);
-  EXPECT_EQ(count(*g, kCudaCopy), 1);
-  EXPECT_EQ(count(*g, "Concat") + count(*g, "Slice") + count(*g, "Transpose"), 0);
+  EXPECT_EQ(count_ops(*g, kCudaCopy), 1);
+  EXPECT_EQ(count_ops(*g, "Concat") + count_ops(*g, "Slice") + count_ops(*g, "Transpose"), 0);
   const ir::Node* copy = find(*g, kCudaCopy);
   ASSERT_NE(copy, nullptr);
   // 5 pieces: the constant token, the robot token, one per camera.

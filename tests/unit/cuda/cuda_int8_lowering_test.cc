@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "../../ops/graph_builder.h"
+#include "../../ops/graph_queries.h"
 #include "../../ops/qdq_test_graph.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/fusion.h"
@@ -47,12 +48,7 @@ Block residual_block() {
   return blk;
 }
 
-std::vector<const ir::Node*> convs(const ir::Graph& g) {
-  std::vector<const ir::Node*> out;
-  for (const auto& n : g.nodes())
-    if (n->op_type() == kCudaConv) out.push_back(n.get());
-  return out;
-}
+std::vector<const ir::Node*> convs(const ir::Graph& g) { return test_graph::nodes_of(g, kCudaConv); }
 
 const ir::Node* conv_reading(const ir::Graph& g, int64_t in_channels, int64_t k) {
   for (const ir::Node* n : convs(g))
