@@ -84,7 +84,9 @@ std::set<std::string> bf16_matmul_names(const ir::Graph& g,
     if (p == Precision::kBf16) names.insert(name);
   if (all)
     for (const auto& n : g.nodes())
-      if (is_matmul(*n) && !overrides.count(n->name())) names.insert(n->name());
+      if (is_matmul(*n) && !overrides.count(n->name()) &&
+          n->input(0)->dtype() != DataType::kInt8)  // INT8 products stay INT8
+        names.insert(n->name());
   return names;
 }
 

@@ -14,6 +14,7 @@
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/eltwise_chain.h"
 #include "backends/cuda/graph_check.h"
+#include "backends/cuda/int8_lowering.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch_order.h"
 #include "backends/cuda/matmul.h"
@@ -109,7 +110,7 @@ std::string kernel_name(const ir::Node& n) {
       return "cudnn.conv_bias_act.algo" + (algo < 0 ? std::string("?") : std::to_string(algo));
     }
     if (n.op_type() == kCudaMaxPool) return "actrt.maxpool_nhwc";
-    if (n.op_type() == kCudaMatMul) return "cublaslt.matmul";
+    if (n.op_type() == kCudaMatMul) return is_int8_matmul(n) ? "cublaslt.matmul_int8" : "cublaslt.matmul";
     if (n.op_type() == kCudaAttention) {
       const ir::Value* q = n.input(0);
       const bool flash = q->dtype() == DataType::kFloat16 && q->shape().back() == 64 &&
@@ -276,6 +277,14 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
       else
         b.bytes = flash_attention_workspace(
             geo.batch, geo.sq, flash_attention_splits(geo.batch, geo.sq, geo.sk, sm_count_));
+      b.first = b.last = i;
+      scratch_of[n] = int(bufs.size());
+      bufs.push_back(b);
+    }
+    if (is_int8_matmul(*n)) {
+      // Scratch: the int32 accumulators the dequantize kernel reads.
+      Buf b;
+      b.bytes = shape_numel(n->output(0)->shape()) * sizeof(int32_t);
       b.first = b.last = i;
       scratch_of[n] = int(bufs.size());
       bufs.push_back(b);
@@ -590,6 +599,17 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
       s->b = bp;
       s->bias = bias;
       ASSIGN_OR_RETURN(s->c, dev(y));
+      if (is_int8_matmul(n)) {
+        ASSIGN_OR_RETURN(void* scale, dev(n.input(3)));
+        s->int8 = true;
+        s->scale = static_cast<const float*>(scale);
+        s->acc = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(arena_) +
+                                            bufs[scratch_of.at(&n)].offset);
+        s->relu = n.attr_int("relu", 0).value() != 0;
+        s->y_half = half_of(y);
+        s->cols = n.input(1)->shape()[0];
+        s->rows = shape_numel(y->shape()) / s->cols;
+      }
       step = std::move(s);
     } else if (is_fused(n, kCudaAttention)) {
       auto s = std::make_unique<AttentionStep>();

@@ -443,10 +443,10 @@ Tensor to_f16(const Tensor& t) {
 namespace {
 
 // Constants that stay FP32 in FP16 builds: LayerNorm's gamma / beta (its statistics are FP32),
-// an INT8 convolution's bias and scales (its epilogue is FP32 math), Q/DQ scales.
+// an INT8 convolution's or matrix product's bias and scales (FP32 epilogue math), Q/DQ scales.
 bool keeps_fp32_constant(const ir::Node& n, size_t slot) {
   if (n.domain() == engine::kFusedDomain && n.op_type() == kCudaLayerNorm) return slot >= 2;
-  if (is_int8_conv(n)) return slot >= 2;
+  if (is_int8_conv(n) || is_int8_matmul(n)) return slot >= 2;
   if (n.domain().empty() && (n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear"))
     return slot == 1;
   return false;

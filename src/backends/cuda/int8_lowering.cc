@@ -14,6 +14,11 @@ bool is_int8_conv(const ir::Node& node) {
          node.input(0)->dtype() == DataType::kInt8;
 }
 
+bool is_int8_matmul(const ir::Node& node) {
+  return node.domain() == engine::kFusedDomain && node.op_type() == kCudaMatMul &&
+         node.input(0) && node.input(0)->dtype() == DataType::kInt8;
+}
+
 namespace {
 
 class Lowering {
@@ -47,6 +52,26 @@ class Lowering {
     if (scale_of(x) <= 0) return "no scale for input '" + x->name() + "'";
     if (n.input(3) && scale_of(n.input(3)) <= 0)
       return "no scale for residual '" + n.input(3)->name() + "'";
+    return "";
+  }
+
+  // "" when CudaMatMul `n` can run INT8, else why not.
+  std::string matmul_obstacle(const ir::Node& n) const {
+    const ir::Value* a = n.input(0);
+    const ir::Value* w = n.input(1);
+    const ir::Value* b = n.inputs().size() > 2 ? n.input(2) : nullptr;
+    if (a->dtype() != DataType::kFloat32 || a->is_constant())
+      return "input is not a runtime FP32 tensor";
+    if (!w->is_constant() || w->dtype() != DataType::kFloat32 || w->shape().size() != 2)
+      return "weights are not a constant matrix";
+    if (b && (!b->is_constant() || b->shape().size() != 1)) return "adds a matrix, not a bias";
+    const bool trans_b = n.attr_int("trans_b", 0).value() != 0;
+    const int64_t k = trans_b ? w->shape()[1] : w->shape()[0];
+    const int64_t nn = trans_b ? w->shape()[0] : w->shape()[1];
+    if (k % kInt8ChannelMultiple || nn % kInt8ChannelMultiple)
+      return "K " + std::to_string(k) + " / N " + std::to_string(nn) + " (INT8 needs multiples of " +
+             std::to_string(kInt8ChannelMultiple) + ")";
+    if (scale_of(a) <= 0) return "no scale for input '" + a->name() + "'";
     return "";
   }
 
@@ -87,23 +112,34 @@ class Lowering {
   std::unordered_map<const ir::Value*, std::pair<ir::Value*, std::vector<float>>> weights_;
 };
 
+// [R, C] FP32 -> [C, R].
+Tensor transposed(const Tensor& t) {
+  const int64_t r = t.shape()[0], c = t.shape()[1];
+  Tensor out(DataType::kFloat32, {c, r});
+  const float* s = t.data<float>();
+  float* d = out.data<float>();
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j) d[j * r + i] = s[i * c + j];
+  return out;
+}
+
 Tensor channel_vector(const std::vector<float>& v) {
   return Tensor::from_vector<float>(DataType::kFloat32, {int64_t(v.size())}, v);
 }
 
 }  // namespace
 
-Result<CudaInt8Lowering> lower_int8_convs(
-    ir::Graph& graph, const std::function<bool(const ir::Node&)>& wants_int8,
-    const std::map<std::string, float>& scales,
-    const std::map<std::string, std::string>& nhwc_origin) {
+Result<CudaInt8Lowering> lower_int8_layers(ir::Graph& graph, const LayerFilter& wants_int8_conv,
+                                           const std::map<std::string, float>& scales,
+                                           const std::map<std::string, std::string>& nhwc_origin,
+                                           const LayerFilter& wants_int8_matmul) {
   CudaInt8Lowering result;
   Lowering low(graph, scales, nhwc_origin);
   // 1. Which convolutions run INT8.
   std::vector<ir::Node*> int8;
   std::set<const ir::Node*> chosen;
   for (const auto& n : graph.nodes()) {
-    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv || !wants_int8(*n))
+    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv || !wants_int8_conv(*n))
       continue;
     const std::string why = low.obstacle(*n);
     if (!why.empty()) {
@@ -160,6 +196,43 @@ Result<CudaInt8Lowering> lower_int8_convs(
     if (z) n->set_attribute("z_scale", ir::Attribute::from_float(sz));
     ++result.conv;
     result.chained += int8_out;
+  }
+  // 4. Matrix products (floating-point outputs).
+  std::vector<ir::Node*> products;
+  for (const auto& n : graph.nodes())
+    if (wants_int8_matmul && n->domain() == engine::kFusedDomain && n->op_type() == kCudaMatMul &&
+        wants_int8_matmul(*n))
+      products.push_back(n.get());
+  for (ir::Node* n : products) {
+    const std::string why = low.matmul_obstacle(*n);
+    if (!why.empty()) {
+      result.skipped.push_back(n->name() + ": " + why);
+      continue;
+    }
+    ir::Value* a = n->input(0);
+    const ir::Value* w = n->input(1);
+    const ir::Value* b = n->inputs().size() > 2 ? n->input(2) : nullptr;
+    const bool trans_b = n->attr_int("trans_b", 0).value() != 0;
+    // Weights as [N, K] (one row per output channel: per-channel scales along axis 0, and the
+    // TN layout cuBLASLt's int8 kernels want).
+    const Tensor wnk = trans_b ? w->constant() : transposed(w->constant());
+    ASSIGN_OR_RETURN(std::vector<float> ws, quant::per_channel_weight_scales(wnk, 0));
+    ASSIGN_OR_RETURN(Tensor wq, quant::quantize_per_channel(wnk, 0, ws));
+    const float sa = low.scale_of(a);
+    const float alpha = n->attr_float("alpha", 1.0f).value();
+    std::vector<float> s(ws.size()), bias(ws.size(), 0.0f);
+    for (size_t k = 0; k < ws.size(); ++k) {
+      s[k] = alpha * sa * ws[k];
+      if (b) bias[k] = b->constant().data<float>()[k];
+    }
+    n->inputs() = {low.quantized(a, result.quantize),
+                   graph.add_constant(w->name() + "/int8_nk", std::move(wq)),
+                   graph.add_constant(n->name() + "/int8_bias", channel_vector(bias)),
+                   graph.add_constant(n->name() + "/int8_scale", channel_vector(s))};
+    n->set_attribute("trans_b", ir::Attribute::from_int(1));
+    n->set_attribute("alpha", ir::Attribute::from_float(1.0f));
+    n->set_attribute("x_scale", ir::Attribute::from_float(sa));
+    ++result.matmul;
   }
   graph.compact();
   RETURN_IF_ERROR(graph.topological_sort());

@@ -12,6 +12,12 @@
 // an INT8 convolution reads a floating-point tensor (the max pool after the stem), one ONNX
 // QuantizeLinear node (a CUDA kernel) quantizes it once for all its INT8 readers.
 //
+// A CudaMatMul chosen for INT8 (`wants_int8_matmul`; its weights constant and 2-D, its K and N
+// multiples of 16, its input calibrated) becomes
+//   CudaMatMul(Aq, Wq [N, K], B, S)   trans_b = 1, int8 A / W, int32 accumulation (cuBLASLt),
+//   y = act(acc * S[n] + B[n]), S = alpha * a_scale * w_scale[n]
+// with a floating-point output (its readers are LayerNorms, attention, more products).
+//
 // Scales are keyed by the original (NCHW) tensor names; `nhwc_origin` (FusionStats) maps the
 // NHWC values of the fused graph back to them.
 #pragma once
@@ -28,21 +34,28 @@ namespace actrt::cuda {
 
 struct CudaInt8Lowering {
   int conv = 0;      // INT8 CudaConvs
+  int matmul = 0;    // INT8 CudaMatMuls
   int chained = 0;   // of which write int8 for INT8 readers
   int quantize = 0;  // QuantizeLinear nodes inserted
-  std::vector<std::string> skipped;  // "node: reason" for convolutions planned INT8 but kept
+  std::vector<std::string> skipped;  // "node: reason" for layers planned INT8 but kept
 };
 
 // Channel counts an INT8 convolution needs (cuDNN's int8 tensor-core engines read 16-byte
 // vectors of channels).
 inline constexpr int64_t kInt8ChannelMultiple = 16;
 
-Result<CudaInt8Lowering> lower_int8_convs(
-    ir::Graph& graph, const std::function<bool(const ir::Node&)>& wants_int8,
-    const std::map<std::string, float>& scales,
-    const std::map<std::string, std::string>& nhwc_origin);
+using LayerFilter = std::function<bool(const ir::Node&)>;
+
+// Lowers the convolutions `wants_int8_conv` picks and the matrix products `wants_int8_matmul`
+// picks (null: none).
+Result<CudaInt8Lowering> lower_int8_layers(ir::Graph& graph, const LayerFilter& wants_int8_conv,
+                                           const std::map<std::string, float>& scales,
+                                           const std::map<std::string, std::string>& nhwc_origin,
+                                           const LayerFilter& wants_int8_matmul = nullptr);
 
 // Whether `node` is an INT8 CudaConv (int8 input).
 bool is_int8_conv(const ir::Node& node);
+// Whether `node` is an INT8 CudaMatMul (int8 input).
+bool is_int8_matmul(const ir::Node& node);
 
 }  // namespace actrt::cuda

@@ -47,6 +47,11 @@ cudaError_t launch_cast(const void* in, DataType in_type, void* out, DataType ou
 // y = (q - zero_point) * scale.
 cudaError_t launch_quantize_int8(const void* x, bool x_half, int8_t* y, int64_t n, float scale,
                                  int zero_point, cudaStream_t stream);
+// The epilogue of an INT8 matrix product: y[r, c] = act(acc[r, c] * scale[c] + bias[c]) over
+// row-major [rows, cols], act = ReLU when relu; y FP16 when y_half, else FP32.
+cudaError_t launch_dequantize_columns(const int32_t* acc, const float* scale, const float* bias,
+                                      bool relu, void* y, bool y_half, int64_t rows, int64_t cols,
+                                      cudaStream_t stream);
 cudaError_t launch_dequantize_int8(const int8_t* q, void* y, bool y_half, int64_t n, float scale,
                                    int zero_point, cudaStream_t stream);
 

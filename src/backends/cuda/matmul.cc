@@ -15,6 +15,8 @@ Result<cudaDataType_t> lt_type(DataType t, const std::string& where) {
     case DataType::kFloat32: return CUDA_R_32F;
     case DataType::kFloat16: return CUDA_R_16F;
     case DataType::kBFloat16: return CUDA_R_16BF;
+    case DataType::kInt8: return CUDA_R_8I;
+    case DataType::kInt32: return CUDA_R_32I;
     default:
       return unsupported(where + ": cuBLASLt products of " + std::string(dtype_name(t)) +
                          " data are not built (f32, f16, bf16 are)");
@@ -38,9 +40,13 @@ Status LtGemm::init(cublasLtHandle_t h, const GemmSpec& s, size_t max_workspace,
   ASSIGN_OR_RETURN(const cudaDataType_t ab, lt_type(s.ab_type(), where));
   // FP32: plain FP32 FMA math (no TF32); TF32: the fast-TF32 compute type; FP16 and BF16:
   // 16-bit data with FP32 accumulation.
+  // INT8: int8 data, int32 accumulation and output (the scales come after: MatMulStep).
+  const bool int8 = s.ab_type() == DataType::kInt8;
   const cublasComputeType_t compute =
-      s.precision == Precision::kTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-  CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescCreate(&op_, compute, CUDA_R_32F), where);
+      int8 ? CUBLAS_COMPUTE_32I
+           : s.precision == Precision::kTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescCreate(&op_, compute, int8 ? CUDA_R_32I : CUDA_R_32F),
+                         where);
   // Column-major view: Lt's A is our B, Lt's B is our A (see matmul.h).
   const cublasOperation_t op_lt_a = s.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_lt_b = s.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -120,9 +126,13 @@ Status LtGemm::run(cublasLtHandle_t h, const void* a, const void* b, const void*
                                op_, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)),
                            where_);
   const float alpha = spec_.alpha, beta = spec_.addend ? 1.0f : 0.0f;
+  const int32_t alpha_i = 1, beta_i = 0;  // INT8 products: integer scale type
+  const bool int8 = spec_.ab_type() == DataType::kInt8;
   const void* c_in = spec_.addend ? bias : c;
-  CUBLAS_RETURN_IF_ERROR(cublasLtMatmul(h, op_, &alpha, b, la_, a, lb_, &beta, c_in, lc_, c, lc_,
-                                        &algo_, workspace, ws_bytes, stream),
+  CUBLAS_RETURN_IF_ERROR(cublasLtMatmul(h, op_, int8 ? static_cast<const void*>(&alpha_i) : &alpha,
+                                        b, la_, a, lb_,
+                                        int8 ? static_cast<const void*>(&beta_i) : &beta, c_in,
+                                        lc_, c, lc_, &algo_, workspace, ws_bytes, stream),
                          where_);
   return ok_status();
 }
@@ -140,6 +150,12 @@ GemmSpec matmul_gemm_spec(const ir::Node& n, Precision precision) {
   spec.dtype = n.output(0)->dtype();
   if (n.input(0)->dtype() != spec.dtype) spec.ab_dtype = n.input(0)->dtype();
   spec.precision = precision;
+  if (spec.ab_dtype == DataType::kInt8) {
+    // int32 accumulators only: bias, scales and ReLU are MatMulStep's dequantize kernel.
+    spec.dtype = DataType::kInt32;
+    spec.bias = spec.addend = spec.relu = false;
+    spec.alpha = 1.0f;
+  }
   spec.k = as.back();
   spec.n = spec.trans_b ? bs[bs.size() - 2] : bs.back();
   if (bs.size() == 2) {

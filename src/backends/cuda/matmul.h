@@ -37,7 +37,7 @@ struct GemmSpec {
   bool relu = false;
   DataType dtype = DataType::kFloat32;  // C and bias (and A and B unless ab_dtype says)
   // A and B when they differ from C: BF16 products read BF16 and write FP32 (cuBLASLt has no
-  // BF16 x BF16 -> FP16). kUndefined: same as dtype.
+  // BF16 x BF16 -> FP16); INT8 products read int8 and write int32. kUndefined: same as dtype.
   DataType ab_dtype = DataType::kUndefined;
   Precision precision = Precision::kFp32;
 

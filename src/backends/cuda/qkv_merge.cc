@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_ops.h"
+#include "backends/cuda/int8_lowering.h"
 #include "engine/plan.h"
 #include "passes/graph_rewriter.h"
 
@@ -44,7 +45,7 @@ bool find_projection(passes::GraphRewriter& rw, ir::Value* v, Projection& p) {
   if (!is_fused(n, kCudaMatMul) || rw.readers(n->output(0)) != 1) return false;
   const ir::Value* b = n->input(1);
   if (!b->is_constant() || b->shape().size() != 2) return false;
-  if (n->attr_int("relu", 0).value() != 0) return false;
+  if (n->attr_int("relu", 0).value() != 0 || is_int8_matmul(*n)) return false;
   p.gemm = n;
   return true;
 }

@@ -56,7 +56,36 @@ __global__ void dequantize_kernel(const int8_t* __restrict__ q, T* __restrict__ 
   else y[i] = v;
 }
 
+template <typename T>
+__global__ void dequantize_columns_kernel(const int32_t* __restrict__ acc,
+                                          const float* __restrict__ scale,
+                                          const float* __restrict__ bias, bool relu,
+                                          T* __restrict__ y, int64_t n, int64_t cols) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const int64_t c = i % cols;
+  float v = float(acc[i]) * scale[c] + bias[c];
+  if (relu) v = fmaxf(v, 0.0f);
+  if constexpr (sizeof(T) == 2) y[i] = __float2half_rn(v);
+  else y[i] = v;
+}
+
 }  // namespace
+
+cudaError_t launch_dequantize_columns(const int32_t* acc, const float* scale, const float* bias,
+                                      bool relu, void* y, bool y_half, int64_t rows, int64_t cols,
+                                      cudaStream_t stream) {
+  const int64_t n = rows * cols;
+  if (n <= 0) return cudaSuccess;
+  const unsigned blocks = unsigned((n + kThreads - 1) / kThreads);
+  if (y_half)
+    dequantize_columns_kernel<__half><<<blocks, kThreads, 0, stream>>>(
+        acc, scale, bias, relu, static_cast<__half*>(y), n, cols);
+  else
+    dequantize_columns_kernel<float><<<blocks, kThreads, 0, stream>>>(
+        acc, scale, bias, relu, static_cast<float*>(y), n, cols);
+  return cudaGetLastError();
+}
 
 cudaError_t launch_quantize_int8(const void* x, bool x_half, int8_t* y, int64_t n, float scale,
                                  int zero_point, cudaStream_t stream) {

@@ -165,8 +165,20 @@ class MatMulStep : public Step {
   LtGemm gemm;
   const void *a = nullptr, *b = nullptr, *bias = nullptr;
   void* c = nullptr;
+  // INT8 products (int8_lowering.h): int32 accumulators into `acc` (arena scratch), then
+  // c = act(acc * scale[col] + bias[col]).
+  bool int8 = false, relu = false, y_half = false;
+  int32_t* acc = nullptr;
+  const float* scale = nullptr;
+  int64_t rows = 0, cols = 0;
   Status run(const RunEnv& env) override {
-    return gemm.run(env.lt, a, b, bias, c, env.workspace, env.workspace_bytes, env.stream);
+    if (!int8) return gemm.run(env.lt, a, b, bias, c, env.workspace, env.workspace_bytes, env.stream);
+    RETURN_IF_ERROR(gemm.run(env.lt, a, b, nullptr, acc, env.workspace, env.workspace_bytes,
+                             env.stream));
+    CUDA_RETURN_IF_ERROR(launch_dequantize_columns(acc, scale, static_cast<const float*>(bias),
+                                                   relu, c, y_half, rows, cols, env.stream),
+                         name);
+    return ok_status();
   }
 };
 

@@ -60,7 +60,7 @@ TEST(CudaInt8Lowering, ChainsInt8BetweenConvolutionsAndQuantizesOnce) {
   Block fresh = residual_block();
   auto stats = fuse_for_cuda(*fresh.g);
   ASSERT_TRUE(stats.ok());
-  auto low = lower_int8_convs(*fresh.g, [](const ir::Node&) { return true; }, fresh.scales,
+  auto low = lower_int8_layers(*fresh.g, [](const ir::Node&) { return true; }, fresh.scales,
                               stats->nhwc_origin);
   ASSERT_TRUE(low.ok()) << low.status().to_string();
   // The stem (3 input channels) stays floating point; a, b, c run INT8.
@@ -135,7 +135,7 @@ TEST(CudaInt8Lowering, KeepsConvolutionsWithoutScalesOrNotPlannedInt8) {
     if (n->input(1)->shape()[3] == 16) a_input = n->input(0)->name();
   blk.scales.erase(stats->nhwc_origin.count(a_input) ? stats->nhwc_origin.at(a_input) : a_input);
   auto wants = [&](const ir::Node& n) { return n.input(1)->shape()[1] != 1; };
-  auto low = lower_int8_convs(*blk.g, wants, blk.scales, stats->nhwc_origin);
+  auto low = lower_int8_layers(*blk.g, wants, blk.scales, stats->nhwc_origin);
   ASSERT_TRUE(low.ok());
   EXPECT_EQ(low->conv, 1);  // b only
   EXPECT_EQ(low->chained, 0);  // its reader c is not INT8
@@ -159,7 +159,7 @@ TEST(CudaInt8Lowering, QdqModelConvolutionRunsInt8WithTheModelsScale) {
   quant::Int8Intent intent;
   intent.qdq_scales = qdq->scales;
   intent.value_origin = &stats->nhwc_origin;
-  auto low = lower_int8_convs(*g, intent, qdq->scales, stats->nhwc_origin);
+  auto low = lower_int8_layers(*g, intent, qdq->scales, stats->nhwc_origin);
   ASSERT_TRUE(low.ok()) << low.status().to_string();
   EXPECT_EQ(low->conv, 1);
   EXPECT_EQ(low->quantize, 1);  // the graph input, quantized with the model's scale
@@ -186,7 +186,7 @@ TEST(CudaInt8Lowering, Int8PlanRoundTripsThroughTheEngineFormat) {
   Block blk = residual_block();
   auto stats = fuse_for_cuda(*blk.g);
   ASSERT_TRUE(stats.ok());
-  auto low = lower_int8_convs(*blk.g, [](const ir::Node&) { return true; }, blk.scales,
+  auto low = lower_int8_layers(*blk.g, [](const ir::Node&) { return true; }, blk.scales,
                               stats->nhwc_origin);
   ASSERT_TRUE(low.ok());
   ASSERT_TRUE(convert_to_fp16(*blk.g).ok());
@@ -215,6 +215,56 @@ TEST(CudaInt8Lowering, Int8PlanRoundTripsThroughTheEngineFormat) {
   }
   EXPECT_EQ(int8_convs, 3);
   EXPECT_EQ(back->int8_scales, plan.int8_scales);
+}
+
+// Matrix products: x [8, 32] -> MatMul(w [32, 48]) + b -> y, and a product whose K (24) is no
+// multiple of 16. Only products the matmul filter picks are lowered; the weights become int8
+// [N, K] (trans_b) with one scale per output column, folded with the input's scale.
+TEST(CudaInt8Lowering, MatrixProductsGoInt8WithPerColumnScales) {
+  GraphBuilder gb;
+  ir::Value* x = gb.input("x", {8, 32});
+  const Tensor w = random_tensor({32, 48}, 5);
+  ir::Value* y = gb.node("Add", {gb.node("MatMul", {x, gb.constant("w", w)}),
+                                 gb.constant("b", random_tensor({48}, 6))});
+  gb.output(y);
+  ir::Value* x2 = gb.input("x2", {8, 24});
+  gb.output(gb.node("MatMul", {x2, gb.constant("w2", random_tensor({24, 16}, 7))}));
+  auto g = gb.finish();
+  auto stats = fuse_for_cuda(*g);
+  ASSERT_TRUE(stats.ok());
+  const std::map<std::string, float> scales{{"x", 0.02f}, {"x2", 0.03f}};
+  auto all = [](const ir::Node&) { return true; };
+  auto none = [](const ir::Node&) { return false; };
+  auto untouched = g->clone();
+  auto low0 = lower_int8_layers(*untouched, none, scales, stats->nhwc_origin);
+  ASSERT_TRUE(low0.ok());
+  EXPECT_EQ(low0->matmul, 0);  // no matmul filter: products stay as they are
+
+  auto low = lower_int8_layers(*g, none, scales, stats->nhwc_origin, all);
+  ASSERT_TRUE(low.ok()) << low.status().to_string();
+  EXPECT_EQ(low->matmul, 1);
+  ASSERT_EQ(low->skipped.size(), 1u);
+  EXPECT_NE(low->skipped[0].find("K 24"), std::string::npos) << low->skipped[0];
+  const ir::Node* mm = nullptr;
+  for (const ir::Node* n : nodes_of(*g, kCudaMatMul))
+    if (is_int8_matmul(*n)) mm = n;
+  ASSERT_NE(mm, nullptr);
+  EXPECT_EQ(mm->input(0)->producer()->op_type(), "QuantizeLinear");
+  EXPECT_EQ(mm->attr_int("trans_b", 0).value(), 1);
+  const Tensor& wq = mm->input(1)->constant();
+  ASSERT_EQ(wq.dtype(), DataType::kInt8);
+  EXPECT_EQ(wq.shape(), (Shape{48, 32}));
+  const Tensor& bias = mm->input(2)->constant();
+  const Tensor& scale = mm->input(3)->constant();
+  ASSERT_EQ(scale.numel(), 48);
+  EXPECT_EQ(bias.dtype(), DataType::kFloat32);
+  // Column 5: its scale is 0.02 * max |w[:, 5]| / 127, and its int8 weights reproduce w.
+  float amax = 0;
+  for (int64_t k = 0; k < 32; ++k) amax = std::max(amax, std::fabs(w.data<float>()[k * 48 + 5]));
+  EXPECT_NEAR(scale.data<float>()[5], 0.02f * amax / 127, 1e-9);
+  for (int64_t k = 0; k < 32; ++k)
+    EXPECT_NEAR(wq.data<int8_t>()[5 * 32 + k] * amax / 127, w.data<float>()[k * 48 + 5],
+                amax / 127 / 2 + 1e-7);
 }
 
 }  // namespace
