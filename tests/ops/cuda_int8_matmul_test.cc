@@ -6,6 +6,7 @@
 
 #include "backends/cuda/cuda_ops.h"
 #include "cuda_test_util.h"
+#include "fake_quant.h"
 #include "int8_residual_block.h"
 #include "quant/weight_scales.h"
 
@@ -46,22 +47,8 @@ std::unique_ptr<ir::Graph> fake_quant(const Products& p, const std::map<std::str
   auto f = p.g->clone();
   std::vector<ir::Node*> nodes;
   for (const auto& n : f->nodes()) nodes.push_back(n.get());
-  for (const std::string& name : p.inputs) {
-    ir::Value* v = f->find_value(name);
-    ir::Value* s = f->add_constant("s", Tensor::from_vector<float>(DataType::kFloat32, {}, {scales.at(name)}));
-    ir::Value* z = f->add_constant("z", Tensor::from_vector<int8_t>(DataType::kInt8, {}, {0}));
-    ir::Value* q = f->add_value(name + "/q");
-    q->set_dtype(DataType::kInt8);
-    q->set_shape(v->shape());
-    ir::Value* dq = f->add_value(name + "/dq");
-    dq->set_dtype(DataType::kFloat32);
-    dq->set_shape(v->shape());
-    q->set_producer(f->add_node(name + "/Q", "QuantizeLinear", {v, s, z}, {q}));
-    dq->set_producer(f->add_node(name + "/DQ", "DequantizeLinear", {q, s, z}, {dq}));
-    for (ir::Node* n : nodes)
-      for (auto& in : n->inputs())
-        if (in == v && (n->op_type() == "Gemm" || n->op_type() == "MatMul")) in = dq;
-  }
+  for (const std::string& name : p.inputs)
+    fake_quantize_tensor(*f, nodes, name, scales.at(name), {"Gemm", "MatMul"});
   for (ir::Node* n : nodes) {
     if (n->op_type() == "Gemm") n->inputs()[1] = f->add_constant("wfq", fake_quant_weights(n->input(1)->constant(), 0));
     if (n->op_type() == "MatMul") n->inputs()[1] = f->add_constant("wfq", fake_quant_weights(n->input(1)->constant(), 1));
