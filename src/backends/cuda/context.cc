@@ -831,9 +831,9 @@ Status CudaContext::capture_if_due(const RunEnv& env) {
                     serialized->example + "; launch_order.h)");
       st = cuda_status(cudaGraphInstantiate(&graph_exec_, graph, 0), "cudaGraphInstantiate", "");
     }
-  }
-  else if (st.ok())
+  } else if (st.ok()) {
     st = cuda_status(end, "cudaStreamEndCapture", "");
+  }
   if (graph) cudaGraphDestroy(graph);
   if (!st.ok()) {
     cudaGetLastError();

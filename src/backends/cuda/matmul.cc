@@ -19,7 +19,7 @@ Result<cudaDataType_t> lt_type(DataType t, const std::string& where) {
     case DataType::kInt32: return CUDA_R_32I;
     default:
       return unsupported(where + ": cuBLASLt products of " + std::string(dtype_name(t)) +
-                         " data are not built (f32, f16, bf16 are)");
+                         " data are not built (f32, f16, bf16, and i8 -> i32 are)");
   }
 }
 
