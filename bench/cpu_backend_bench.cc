@@ -17,7 +17,7 @@
 
 #include "backends/cpu/cpu_context.h"
 #include "backends/reference/executor.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "onnx/importer.h"
 #include "passes/pass_manager.h"
 
@@ -54,9 +54,9 @@ int main(int argc, char** argv) {
   auto opt = passes::optimize(*graph.value());
   if (!opt.ok()) return fail(opt.status());
   auto t1 = Clock::now();
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   if (!be) return fail(internal_error("CPU backend not registered"));
-  engine::Plan plan;
+  runtime::Plan plan;
   plan.graph = graph.value()->clone();
   BuilderConfig config;
   config.threads = threads;
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
                 cpu_ctx->memory_plan().arena_bytes / 1e6, cpu_ctx->memory_plan().total_bytes / 1e6,
                 cpu_ctx->step_count());
 
-  engine::TensorMap feeds;
+  runtime::TensorMap feeds;
   std::mt19937 gen(1);
   std::uniform_real_distribution<float> dist(0.0f, 1.0f);
   for (const ir::Value* in : plan.graph->inputs()) {
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     for (float& x : t.span<float>()) x = dist(gen);
     feeds[in->name()] = t;
   }
-  engine::TensorMap outs;
+  runtime::TensorMap outs;
   for (int i = 0; i < 3; ++i)
     if (Status s = ctx.value()->infer(feeds, outs); !s.ok()) return fail(s);
   std::vector<double> times;

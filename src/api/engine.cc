@@ -5,16 +5,16 @@
 #include <unordered_set>
 #include <unistd.h>
 
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "engine/builder.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "engine/serialize.h"
 
 namespace actrt {
 
 namespace fs = std::filesystem;
 
-Engine::Engine(std::unique_ptr<engine::Plan> plan) : plan_(std::move(plan)) {}
+Engine::Engine(std::unique_ptr<runtime::Plan> plan) : plan_(std::move(plan)) {}
 Engine::~Engine() = default;
 
 BackendKind Engine::backend() const { return plan_->backend; }
@@ -75,14 +75,14 @@ Result<std::shared_ptr<Engine>> engine_from_network(const Network& network,
 }
 
 Result<std::shared_ptr<Engine>> engine_from_bytes(std::string_view bytes, const std::string& source) {
-  ASSIGN_OR_RETURN(engine::Plan plan, engine::deserialize_plan(bytes, source));
-  const engine::Backend* backend = engine::find_backend(plan.backend);
+  ASSIGN_OR_RETURN(runtime::Plan plan, engine::deserialize_plan(bytes, source));
+  const runtime::Backend* backend = runtime::find_backend(plan.backend);
   if (!backend)
     return unsupported(source + ": engine was built for the " +
                        std::string(backend_name(plan.backend)) +
                        " backend, which this actrt build does not include");
   RETURN_IF_ERROR(backend->check_target(plan.target).with_context(source));
-  return std::make_shared<Engine>(std::make_unique<engine::Plan>(std::move(plan)));
+  return std::make_shared<Engine>(std::make_unique<runtime::Plan>(std::move(plan)));
 }
 
 Result<std::string> bytes_from_path(const std::string& path) {

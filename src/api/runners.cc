@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "backends/reference/executor.h"
-#include "engine/backend.h"
-#include "engine/plan.h"
+#include "runtime/backend.h"
+#include "runtime/plan.h"
 
 namespace actrt {
 
@@ -60,9 +60,9 @@ class EngineRunner final : public Runner {
   Status activate() override {
     if (active_) return ok_status();
     ASSIGN_OR_RETURN(engine_, loader_());
-    const engine::Backend* backend = engine::find_backend(engine_->backend());
+    const runtime::Backend* backend = runtime::find_backend(engine_->backend());
     if (!backend) return internal_error("engine backend missing after load");
-    engine::ContextOptions co;
+    runtime::ContextOptions co;
     co.threads = options_.threads;
     ASSIGN_OR_RETURN(context_, backend->create_context(engine_->plan(), co));
     if (name_.empty()) name_ = std::string(backend_name(engine_->backend())) + "-" +
@@ -93,7 +93,7 @@ class EngineRunner final : public Runner {
   EngineLoader loader_;
   EngineRunnerOptions options_;
   std::shared_ptr<Engine> engine_;
-  std::unique_ptr<engine::ExecutionContext> context_;
+  std::unique_ptr<runtime::ExecutionContext> context_;
 };
 
 }  // namespace

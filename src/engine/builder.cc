@@ -6,7 +6,7 @@
 
 #include "actrt/log.h"
 #include "actrt/version.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "engine/timing_cache.h"
 #include "ir/verifier.h"
 #include "quant/int8_build.h"
@@ -26,9 +26,9 @@ std::string precisions_of(const BuilderConfig& c) {
 
 }  // namespace
 
-Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
+Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
   const auto start = std::chrono::steady_clock::now();
-  const Backend* backend = find_backend(config.backend);
+  const runtime::Backend* backend = runtime::find_backend(config.backend);
   if (!backend)
     return unsupported("backend '" + std::string(backend_name(config.backend)) +
                        "' is not compiled into this actrt build");
@@ -48,7 +48,7 @@ Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderCo
     log_warning("INT8 requested without a calibrator or calibration cache: layers have no scales "
                 "and fall back to " + std::string(config.fp16 ? "FP16" : "FP32"));
 
-  auto plan = std::make_unique<Plan>();
+  auto plan = std::make_unique<runtime::Plan>();
   plan->backend = config.backend;
   plan->target = backend->current_target();
   plan->graph = graph.clone();
@@ -71,7 +71,7 @@ Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderCo
     ASSIGN_OR_RETURN(TimingCache loaded, TimingCache::load_or_empty(config.timing_cache_path));
     timing_cache = std::make_unique<TimingCache>(std::move(loaded));
   }
-  RETURN_IF_ERROR(backend->compile(*plan, config, CompileOptions{timing_cache.get()}));
+  RETURN_IF_ERROR(backend->compile(*plan, config, runtime::CompileOptions{timing_cache.get()}));
   RETURN_IF_ERROR(plan->graph->topological_sort());
   RETURN_IF_ERROR(ir::verify_graph(*plan->graph, {.require_shapes = true})
                       .with_context("internal: the " + std::string(backend_name(config.backend)) +

@@ -5,7 +5,7 @@
 
 #include "actrt/builder_config.h"
 #include "actrt/status.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "ir/graph.h"
 
 namespace actrt::engine {
@@ -15,6 +15,6 @@ namespace actrt::engine {
 // a calibration run on the backend's device when it offers one, and precision plan); load the
 // timing cache if config.timing_cache_path is set; let the backend compile (fusions, kernels and
 // their timed tactics, weight conversion); verify; save the cache.
-Result<std::unique_ptr<Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config);
+Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config);
 
 }  // namespace actrt::engine

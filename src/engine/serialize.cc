@@ -162,7 +162,7 @@ struct SectionView {
 
 }  // namespace
 
-Result<std::string> serialize_plan(const Plan& plan) {
+Result<std::string> serialize_plan(const runtime::Plan& plan) {
   if (!plan.graph) return internal_error("serialize_plan: the plan has no graph");
   const ir::Graph& g = *plan.graph;
   ByteWriter w;
@@ -320,9 +320,9 @@ Result<EngineHeader> read_header(std::string_view bytes, const std::string& sour
   return h;
 }
 
-Result<Plan> deserialize_plan(std::string_view bytes, const std::string& source) {
+Result<runtime::Plan> deserialize_plan(std::string_view bytes, const std::string& source) {
   ASSIGN_OR_RETURN(EngineHeader header, read_header(bytes, source));
-  Plan plan;
+  runtime::Plan plan;
   plan.backend = header.backend;
 
   // Walk the sections in their fixed order.

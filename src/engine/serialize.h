@@ -5,12 +5,12 @@
 #include <string_view>
 
 #include "actrt/status.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 
 namespace actrt::engine {
 
 // Deterministic: the same plan always gives the same bytes.
-Result<std::string> serialize_plan(const Plan& plan);
+Result<std::string> serialize_plan(const runtime::Plan& plan);
 
 // What the fixed header says (checked: magic, version, size, checksum).
 struct EngineHeader {
@@ -24,6 +24,6 @@ Result<EngineHeader> read_header(std::string_view bytes, const std::string& sour
 
 // Parses and validates every section. `source` names the file in messages. The backend's
 // target check is the caller's (it needs the backend).
-Result<Plan> deserialize_plan(std::string_view bytes, const std::string& source);
+Result<runtime::Plan> deserialize_plan(std::string_view bytes, const std::string& source);
 
 }  // namespace actrt::engine

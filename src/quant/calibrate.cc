@@ -6,7 +6,7 @@
 
 #include "actrt/log.h"
 #include "core/parallel.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "quant/cache.h"
 #include "quant/calibrators.h"
 #include "quant/observers.h"
@@ -68,9 +68,9 @@ std::string seconds_text(std::chrono::steady_clock::time_point t0) {
 // The device runner for the statistics: nullptr when no backend is given or it offers none (the
 // reference executor runs on the host), and also, after a [W] that says why, when the backend
 // cannot run this graph.
-std::unique_ptr<engine::ActivationStatsRunner> device_runner(
+std::unique_ptr<runtime::ActivationStatsRunner> device_runner(
     const ir::Graph& graph, const std::vector<const ir::Value*>& tensors,
-    const engine::Backend* backend) {
+    const runtime::Backend* backend) {
   if (!backend) return nullptr;
   std::vector<std::string> names;
   names.reserve(tensors.size());
@@ -167,7 +167,7 @@ size_t report_cache_matches(const ir::Graph& graph, const ScaleList& entries,
 }
 
 Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& calibrator,
-                                    const engine::Backend* backend) {
+                                    const runtime::Backend* backend) {
   const CalibratorOptions& o = calibrator.options();
   CalibrationResult result;
   if (calibrator.uses_existing_cache()) {

@@ -15,9 +15,9 @@
 #include "actrt/status.h"
 #include "ir/graph.h"
 
-namespace actrt::engine {
-class Backend;  // engine/backend.h
-}  // namespace actrt::engine
+namespace actrt::runtime {
+class Backend;  // runtime/backend.h
+}  // namespace actrt::runtime
 
 namespace actrt::quant {
 
@@ -35,7 +35,7 @@ struct CalibrationResult {
 // and write the cache if a path is set.
 // `backend`: as ScaleOptions::backend.
 Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& calibrator,
-                                    const engine::Backend* backend = nullptr);
+                                    const runtime::Backend* backend = nullptr);
 
 struct ScaleOptions {
   CalibrationAlgorithm algorithm = CalibrationAlgorithm::kEntropy;
@@ -46,7 +46,7 @@ struct ScaleOptions {
   // statistics (Backend::make_activation_stats_runner), runs the reference executor on the host;
   // the CUDA backend runs them on the GPU. A backend that cannot set up for this graph logs a
   // [W] saying why and the host runs them. The build passes its own backend.
-  const engine::Backend* backend = nullptr;
+  const runtime::Backend* backend = nullptr;
 };
 
 // Runs the graph over the data (quant/statistics.h) with observers on every activation tensor

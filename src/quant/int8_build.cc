@@ -7,8 +7,8 @@
 
 namespace actrt::quant {
 
-Status prepare_int8(const ir::Graph& graph, const BuilderConfig& config, engine::Plan& plan,
-                    const engine::Backend* backend) {
+Status prepare_int8(const ir::Graph& graph, const BuilderConfig& config, runtime::Plan& plan,
+                    const runtime::Backend* backend) {
   if (!config.int8) return ok_status();
   std::map<std::string, float> scales;
   if (config.calibrator) {
@@ -20,7 +20,7 @@ Status prepare_int8(const ir::Graph& graph, const BuilderConfig& config, engine:
   }
   const PrecisionPlan pp = plan_precisions(graph, scales, config);
   plan.int8_scales = std::move(scales);
-  for (const auto& [node, p] : pp.precisions) plan.layers[node] = engine::LayerChoice{"", p};
+  for (const auto& [node, p] : pp.precisions) plan.layers[node] = runtime::LayerChoice{"", p};
   for (const auto& [p, count] : pp.counts)
     plan.metadata["int8.planned." + std::string(precision_name(p))] = std::to_string(count);
   return ok_status();

@@ -9,8 +9,8 @@
 
 #include "actrt/builder_config.h"
 #include "actrt/status.h"
-#include "engine/backend.h"
-#include "engine/plan.h"
+#include "runtime/backend.h"
+#include "runtime/plan.h"
 #include "ir/graph.h"
 
 namespace actrt::quant {
@@ -18,7 +18,7 @@ namespace actrt::quant {
 // No-op unless config.int8. `graph` is the FP32 graph the plan was cloned from. `backend` is the
 // one the plan is built for: calibration runs on its device when it offers that (the CUDA
 // backend), else with the reference executor on the host (calibrate.h).
-Status prepare_int8(const ir::Graph& graph, const BuilderConfig& config, engine::Plan& plan,
-                    const engine::Backend* backend);
+Status prepare_int8(const ir::Graph& graph, const BuilderConfig& config, runtime::Plan& plan,
+                    const runtime::Backend* backend);
 
 }  // namespace actrt::quant

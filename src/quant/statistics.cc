@@ -63,18 +63,18 @@ Status run_host_pass(const ir::Graph& graph, const DataLoader& data, size_t samp
 }
 
 // A device's anomaly worded as the host observers word theirs.
-Status anomaly_status(const engine::StatsAnomaly& a, const std::vector<const ir::Value*>& tensors,
+Status anomaly_status(const runtime::StatsAnomaly& a, const std::vector<const ir::Value*>& tensors,
                       const std::vector<float>& max_abs, const std::string& where) {
   if (a.tensor >= tensors.size())
     return internal_error(where + ": the device reported an anomaly in tensor #" +
                           std::to_string(a.tensor) + " of " + std::to_string(tensors.size()));
   const std::string& name = tensors[a.tensor]->name();
   switch (a.kind) {
-    case engine::StatsAnomaly::Kind::kNaN:
+    case runtime::StatsAnomaly::Kind::kNaN:
       return non_finite_activation(where, name, true, a.element);
-    case engine::StatsAnomaly::Kind::kInf:
+    case runtime::StatsAnomaly::Kind::kInf:
       return non_finite_activation(where, name, false, a.element);
-    case engine::StatsAnomaly::Kind::kAboveMax:
+    case runtime::StatsAnomaly::Kind::kAboveMax:
       return above_first_pass_max(where, name, a.value,
                                   a.tensor < max_abs.size() ? double(max_abs[a.tensor]) : 0.0);
   }
@@ -83,7 +83,7 @@ Status anomaly_status(const engine::StatsAnomaly& a, const std::vector<const ir:
 
 // One pass over the samples on the device: pass 1 (maxima) or pass 2 (histograms). The feeds
 // are loaded and checked one sample ahead on a worker thread (feed_prefetch.h).
-Status run_device_pass(engine::ActivationStatsRunner& runner, const ir::Graph& graph,
+Status run_device_pass(runtime::ActivationStatsRunner& runner, const ir::Graph& graph,
                        const std::vector<const ir::Value*>& tensors, const DataLoader& data,
                        const PassOptions& options, int pass, const std::vector<float>& max_abs) {
   const auto start = std::chrono::steady_clock::now();
@@ -163,7 +163,7 @@ Result<ActivationStats> collect_on_host(const ir::Graph& graph,
   return stats;
 }
 
-Result<ActivationStats> collect_on_device(engine::ActivationStatsRunner& runner,
+Result<ActivationStats> collect_on_device(runtime::ActivationStatsRunner& runner,
                                           const ir::Graph& graph,
                                           std::vector<const ir::Value*> tensors,
                                           const DataLoader& data, const PassOptions& options) {

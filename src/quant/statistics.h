@@ -13,7 +13,7 @@
 
 #include "actrt/data_loader.h"
 #include "actrt/status.h"
-#include "engine/activation_stats.h"
+#include "runtime/activation_stats.h"
 #include "ir/graph.h"
 
 namespace actrt::quant {
@@ -45,7 +45,7 @@ Result<ActivationStats> collect_on_host(const ir::Graph& graph,
                                         const DataLoader& data, const PassOptions& options);
 
 // The passes on a device: `runner` was made for the names of `tensors`, in that order.
-Result<ActivationStats> collect_on_device(engine::ActivationStatsRunner& runner,
+Result<ActivationStats> collect_on_device(runtime::ActivationStatsRunner& runner,
                                           const ir::Graph& graph,
                                           std::vector<const ir::Value*> tensors,
                                           const DataLoader& data, const PassOptions& options);

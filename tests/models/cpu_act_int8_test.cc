@@ -16,7 +16,7 @@
 #include "actrt/runners.h"
 #include "compare/act_evaluation.h"
 #include "data/act_episodes.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "onnx/qdq_exporter.h"
 #include "quant/calibrate.h"
 #include "quant/input_convs.h"

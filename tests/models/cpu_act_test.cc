@@ -26,7 +26,7 @@ TEST(CpuAct, ActTinyMatchesReference) {
   ASSERT_TRUE(optimized.ok()) << optimized.status().to_string();
   const ir::Graph& g = *graph.value();
 
-  engine::TensorMap feeds;
+  runtime::TensorMap feeds;
   uint32_t seed = 1;
   for (const ir::Value* in : g.inputs()) {
     if (in->is_constant()) continue;

@@ -9,7 +9,7 @@
 #include "actrt/engine.h"
 #include "actrt/runners.h"
 #include "data/npz.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 
 using namespace actrt;
 
@@ -17,7 +17,7 @@ namespace {
 
 
 void check_precision(bool tf32, bool fp16, double tolerance, bool bf16 = false) {
-  const engine::Backend* cuda = engine::find_backend(BackendKind::kCuda);
+  const runtime::Backend* cuda = runtime::find_backend(BackendKind::kCuda);
   if (!cuda || !cuda->available().ok()) GTEST_SKIP() << "no CUDA device";
   if (!std::filesystem::exists(test::kActTinyModel)) GTEST_SKIP() << test::kActTinyModel << " not present";
   auto net = network_from_onnx_path_shared(test::kActTinyModel);

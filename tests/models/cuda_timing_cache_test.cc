@@ -9,7 +9,7 @@
 #include "act_tiny_fixture.h"
 #include "actrt/engine.h"
 #include "backends/cuda/tactic_cache.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "engine/timing_cache.h"
 
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ using namespace actrt;
 namespace {
 
 void check_warm_cache(bool fp16) {
-  const engine::Backend* cuda = engine::find_backend(BackendKind::kCuda);
+  const runtime::Backend* cuda = runtime::find_backend(BackendKind::kCuda);
   if (!cuda || !cuda->available().ok()) GTEST_SKIP() << "no CUDA device";
   if (!fs::exists(test::kActTinyModel)) GTEST_SKIP() << test::kActTinyModel << " not present";
   const fs::path dir = fs::temp_directory_path() /

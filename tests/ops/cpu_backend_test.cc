@@ -8,10 +8,10 @@
 namespace actrt::cpu_test {
 namespace {
 
-using engine::TensorMap;
+using runtime::TensorMap;
 
 TEST(CpuBackend, RegisteredAndAvailable) {
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   ASSERT_NE(be, nullptr);
   EXPECT_TRUE(be->available().ok());
   EXPECT_EQ(be->current_target().rfind("x86_64:", 0), 0u) << be->current_target();
@@ -300,7 +300,7 @@ TEST(CpuBackend, TargetCheckNamesBothTargets) {
   EXPECT_EQ(s.code(), StatusCode::kVersionMismatch);
   EXPECT_NE(s.message().find("engine built for x86_64:avx512f,avx512_vnni; this CPU has x86_64:avx2"),
             std::string::npos) << s.message();
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   ASSERT_NE(be, nullptr);
   EXPECT_TRUE(be->check_target(be->current_target()).ok());
   EXPECT_FALSE(be->check_target("x86_64:avx2,some_future_isa").ok());
@@ -308,7 +308,7 @@ TEST(CpuBackend, TargetCheckNamesBothTargets) {
 }
 
 TEST(CpuBackend, UnsupportedReason) {
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   ASSERT_NE(be, nullptr);
   ir::Node ok("n", "Transpose", "");
   EXPECT_EQ(be->unsupported_reason(ok), "");

@@ -13,7 +13,7 @@
 namespace actrt::cpu_test {
 namespace {
 
-using engine::TensorMap;
+using runtime::TensorMap;
 
 Tensor i8_tensor(Shape shape, const std::vector<int8_t>& v) {
   Tensor t(DataType::kInt8, std::move(shape));
@@ -121,8 +121,8 @@ TEST(CpuInt8Qdq, LayerPrecisionOverrideWins) {
   std::string conv;
   for (const auto& n : m.graph->nodes())
     if (n->op_type() == "Conv") conv = n->name();
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
-  engine::Plan plan;
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
+  runtime::Plan plan;
   plan.graph = m.graph->clone();
   BuilderConfig config;
   config.layer_precisions[conv] = Precision::kFp32;

@@ -18,7 +18,7 @@
 namespace actrt::cpu_test {
 namespace {
 
-using engine::TensorMap;
+using runtime::TensorMap;
 
 float max_abs(const Tensor& t) {
   float m = 0;
@@ -59,7 +59,7 @@ Tensor fake_quant_weights(const Tensor& w, int64_t axis) {
 std::unique_ptr<CpuRun> build_int8(const ir::Graph& g, const std::string& node,
                                    const std::map<std::string, float>& scales,
                                    Precision precision = Precision::kInt8) {
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   auto run = std::make_unique<CpuRun>();
   run->plan.graph = g.clone();
   run->plan.int8_scales = scales;
@@ -205,8 +205,8 @@ TEST(CpuInt8, ReadersOfOneTensorShareTheQuantizedCopy) {
   ir::Value* y2 = b.node("MatMul", {x, b.constant("w2", random_tensor({16, 8}, 42))});
   b.output(b.node("Add", {y1, y2}));
   auto g = b.finish();
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
-  engine::Plan plan;
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
+  runtime::Plan plan;
   plan.graph = g->clone();
   plan.int8_scales = {{"x", 1.0f / 127.0f}};
   BuilderConfig config;
@@ -253,8 +253,8 @@ TEST(CpuInt8, ConvChainPassesInt8Between) {
   };
   auto [g, conv1, relu_out, conv2, out] = make(false);
   auto [fq_graph, u1, u2, u3, fq_out] = make(true);
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
-  engine::Plan plan;
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
+  runtime::Plan plan;
   plan.graph = g->clone();
   plan.int8_scales = {{"x", sx}, {relu_out, sy}};
   BuilderConfig config;
@@ -330,8 +330,8 @@ void check_int8_residual_block(bool tail) {
     return r;
   };
   Built plain = make(false), fq = make(true);
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
-  engine::Plan plan;
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
+  runtime::Plan plan;
   plan.graph = plain.g->clone();
   plan.int8_scales = {{"x", sx}, {plain.h0, sh0}, {plain.h1, sh1}, {plain.out, sout}};
   BuilderConfig config;
@@ -438,7 +438,7 @@ TEST(CpuInt8, EngineRoundTripsWithInt8WeightsAndScales) {
   EXPECT_EQ(bytes.value(), again.value());
   EXPECT_EQ(loaded->int8_scales.at("x"), 0.008f);
 
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   auto ctx = be->create_context(loaded.value(), {});
   ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
   TensorMap feeds{{"x", random_tensor({1, 8, 9, 9}, 73)}}, a, bb;
@@ -458,7 +458,7 @@ TEST(CpuInt8, BadScaleInPlanNamesTheNode) {
   ASSERT_TRUE(run);
   for (const auto& n : run->plan.graph->nodes())
     if (n->op_type() == "Int8MatMul") n->set_attribute("x_scale", ir::Attribute::from_float(-1.0f));
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   auto ctx = be->create_context(run->plan, {});
   ASSERT_FALSE(ctx.ok());
   EXPECT_NE(ctx.status().message().find(y->producer()->name()), std::string::npos)

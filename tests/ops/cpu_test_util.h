@@ -10,7 +10,7 @@
 #include <string>
 
 #include "backends/reference/executor.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "graph_builder.h"
 #include "ir/graph.h"
 #include "passes/infer_shapes.h"
@@ -24,12 +24,12 @@ using test_graph::ints;
 using test_graph::random_tensor;
 
 struct CpuRun {
-  engine::Plan plan;
-  std::unique_ptr<engine::ExecutionContext> ctx;
+  runtime::Plan plan;
+  std::unique_ptr<runtime::ExecutionContext> ctx;
 };
 
 inline std::unique_ptr<CpuRun> build_cpu(const ir::Graph& g, int threads = 2) {
-  const engine::Backend* be = engine::find_backend(BackendKind::kCpu);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   EXPECT_NE(be, nullptr) << "CPU backend not registered";
   if (!be) return nullptr;
   auto run = std::make_unique<CpuRun>();
@@ -59,13 +59,13 @@ inline double relative_error(const Tensor& a, const Tensor& b) {
 // Runs the graph on the reference executor and the CPU backend; expects every output within
 // `tol` relative. Returns the CPU plan for further checks.
 inline std::unique_ptr<CpuRun> expect_matches_reference(const ir::Graph& g,
-                                                         const engine::TensorMap& feeds,
+                                                         const runtime::TensorMap& feeds,
                                                          double tol = 1e-4, int threads = 2) {
   auto ref = reference::Executor(g).run(feeds);
   EXPECT_TRUE(ref.ok()) << ref.status().to_string();
   auto run = build_cpu(g, threads);
   if (!run || !ref.ok()) return run;
-  engine::TensorMap outs;
+  runtime::TensorMap outs;
   Status s = run->ctx->infer(feeds, outs);
   EXPECT_TRUE(s.ok()) << s.to_string();
   for (const auto& [name, t] : ref.value()) {
@@ -80,7 +80,7 @@ inline std::unique_ptr<CpuRun> expect_matches_reference(const ir::Graph& g,
 }
 
 // Number of nodes of the plan whose kernel is `kernel`.
-inline int count_kernel(const engine::Plan& plan, const std::string& kernel) {
+inline int count_kernel(const runtime::Plan& plan, const std::string& kernel) {
   int n = 0;
   for (const auto& [name, choice] : plan.layers) n += choice.kernel == kernel;
   return n;

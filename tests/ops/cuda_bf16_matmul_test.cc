@@ -32,18 +32,18 @@ TEST_P(CudaBf16MatMul, MatchesReferenceWithinBf16Rounding) {
   auto g = products();
   auto run = expect_matches_reference(*g, GetParam());
   ASSERT_TRUE(run);
-  const engine::Plan& plan = *run->plan;
+  const runtime::Plan& plan = *run->plan;
   int bf16_layers = 0;
   for (const auto& [name, choice] : plan.layers) bf16_layers += choice.precision == Precision::kBf16;
   EXPECT_EQ(bf16_layers, 3);
   EXPECT_EQ(plan.metadata.at("cuda.bf16_matmul"), "3");
   // BF16 really happened: further from the reference than FP32 arithmetic gets.
-  engine::TensorMap feeds;
+  runtime::TensorMap feeds;
   uint32_t seed = 7;
   for (const ir::Value* v : g->inputs()) feeds[v->name()] = random_tensor(v->shape(), seed++);
   auto ref = reference::Executor(*g).run(feeds);
   ASSERT_TRUE(ref.ok());
-  engine::TensorMap outs;
+  runtime::TensorMap outs;
   ASSERT_TRUE(run->ctx->infer(feeds, outs).ok());
   for (const auto& [name, t] : ref.value())
     EXPECT_GT(relative_error(outs[name], t), 1e-4) << name << ": no BF16 rounding visible";

@@ -254,8 +254,8 @@ TEST(CudaCalibrationContext, DeviceSideRunsWithoutOutputStaging) {
   auto g = b.finish();
   auto staged = build_cuda(*g, Mode::kFp32);
   ASSERT_TRUE(staged);
-  engine::TensorMap feed{{"x", random_tensor({3, 40, 50}, 81, -1.0f, 1.0f)}};
-  engine::TensorMap want;
+  runtime::TensorMap feed{{"x", random_tensor({3, 40, 50}, 81, -1.0f, 1.0f)}};
+  runtime::TensorMap want;
   ASSERT_TRUE(staged->ctx->infer(feed, want).ok());
   const Tensor& y = want.begin()->second;
 
@@ -264,7 +264,7 @@ TEST(CudaCalibrationContext, DeviceSideRunsWithoutOutputStaging) {
   o.stage_outputs = false;
   auto ctx = cuda::CudaContext::create(*staged->plan, weights, o);
   ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
-  engine::TensorMap outs;
+  runtime::TensorMap outs;
   const Status refused = (*ctx)->infer(feed, outs);
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("no output staging"), std::string::npos) << refused.message();
@@ -384,7 +384,7 @@ TEST(CudaCalibration, ActTinyStatisticsMatchTheReferenceExecutor) {
   std::vector<std::string> names;
   for (const ir::Value* v : tensors) names.push_back(v->name());
   auto runner =
-      engine::find_backend(BackendKind::kCuda)->make_activation_stats_runner(graph, names);
+      runtime::find_backend(BackendKind::kCuda)->make_activation_stats_runner(graph, names);
   ASSERT_TRUE(runner.ok()) << runner.status().to_string();
   ASSERT_NE(runner->get(), nullptr);
   const quant::PassOptions po{c->data->size(), true, false};
@@ -430,7 +430,7 @@ TEST(CudaCalibration, ComputeScalesRunsOnTheGpuWhenGivenTheCudaBackend) {
   o.algorithm = CalibrationAlgorithm::kMinMax;
   o.show_progress = false;
   auto host = quant::compute_scales(c->net->graph(), *c->data, o);
-  o.backend = engine::find_backend(BackendKind::kCuda);
+  o.backend = runtime::find_backend(BackendKind::kCuda);
   ::testing::internal::CaptureStderr();
   auto dev = quant::compute_scales(c->net->graph(), *c->data, o);
   const std::string log = ::testing::internal::GetCapturedStderr();
@@ -468,7 +468,7 @@ TEST(CudaCalibration, NanOrInfFromTheModelNamesSampleAndTensorLikeTheHost) {
     quant::ScaleOptions o;
     o.show_progress = false;
     auto host = quant::compute_scales(*g, data, o);
-    o.backend = engine::find_backend(BackendKind::kCuda);
+    o.backend = runtime::find_backend(BackendKind::kCuda);
     auto dev = quant::compute_scales(*g, data, o);
     ASSERT_FALSE(host.ok());
     ASSERT_FALSE(dev.ok());

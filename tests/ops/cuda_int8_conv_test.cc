@@ -20,7 +20,7 @@
 #include "core/half.h"
 #include "cuda_test_util.h"
 #include "fake_quant.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "int8_residual_block.h"
 #include "qdq_test_graph.h"
 #include "quant/weight_scales.h"
@@ -88,7 +88,7 @@ ir::Node* conv_node(ir::Graph& g, const Geometry& p, DataType dtype, const Tenso
     in.push_back(g.add_constant("s", s));
     in.push_back(p.residual ? g.add_constant("zs", zs) : nullptr);
   }
-  ir::Node* n = g.add_node("conv", "CudaConv", in, {y}, engine::kFusedDomain);
+  ir::Node* n = g.add_node("conv", "CudaConv", in, {y}, runtime::kFusedDomain);
   n->set_attribute("strides", ir::Attribute::from_ints({p.stride, p.stride}));
   n->set_attribute("pads", ir::Attribute::from_ints({p.pad, p.pad, p.pad, p.pad}));
   n->set_attribute("relu", ir::Attribute::from_int(p.relu ? 1 : 0));
@@ -259,19 +259,19 @@ TEST_P(CudaInt8Engine, ResidualBlockMatchesFakeQuantReference) {
   SKIP_WITHOUT_CUDA();
   ResidualBlock blk = residual_block();
   const ir::Graph& g = *blk.g;
-  const engine::TensorMap feeds = int8_block_feeds(g);
+  const runtime::TensorMap feeds = int8_block_feeds(g);
   const std::map<std::string, float> scales = scales_on(g, feeds);
   auto compiled = compile_int8_block(g, feeds, GetParam(), false);
   ASSERT_TRUE(compiled.ok()) << compiled.status().to_string();
-  engine::Plan& plan = *compiled;
-  const engine::Backend* be = engine::find_backend(BackendKind::kCuda);
+  runtime::Plan& plan = *compiled;
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCuda);
   Status st;
   EXPECT_EQ(plan.metadata["cuda.int8_conv"], "3");
   EXPECT_EQ(plan.metadata["cuda.int8_chained"], "2");
   EXPECT_EQ(plan.metadata["cuda.int8_quantize"], "1");
   auto ctx = be->create_context(plan, {});
   ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
-  engine::TensorMap outs;
+  runtime::TensorMap outs;
   for (int rep = 0; rep < 3; ++rep) {  // eager, capture, replay
     st = (*ctx)->infer(feeds, outs);
     ASSERT_TRUE(st.ok()) << st.to_string();
@@ -316,11 +316,11 @@ TEST(CudaInt8EngineTactics, EveryTacticCombinationOfTheResidualBlockMatchesFakeQ
   SKIP_WITHOUT_CUDA();
   ResidualBlock blk = residual_block();
   const ir::Graph& g = *blk.g;
-  const engine::TensorMap feeds = int8_block_feeds(g);
+  const runtime::TensorMap feeds = int8_block_feeds(g);
   const std::map<std::string, float> scales = scales_on(g, feeds);
   auto compiled = compile_int8_block(g, feeds, false, true);
   ASSERT_TRUE(compiled.ok()) << compiled.status().to_string();
-  engine::Plan& plan = *compiled;
+  runtime::Plan& plan = *compiled;
   auto fq = reference::Executor(*fake_quant_graph(g, blk.conv_inputs, scales)).run(feeds);
   ASSERT_TRUE(fq.ok());
   const std::string out = g.outputs()[0]->name();
@@ -341,7 +341,7 @@ TEST(CudaInt8EngineTactics, EveryTacticCombinationOfTheResidualBlockMatchesFakeQ
     for (const auto& t : *listed) tactics[i].push_back(t.text);
   }
   cudnnDestroy(*handle);
-  const engine::Backend* be = engine::find_backend(BackendKind::kCuda);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCuda);
   std::vector<size_t> pick(convs.size(), 0);
   for (;;) {
     std::string combo;
@@ -355,7 +355,7 @@ TEST(CudaInt8EngineTactics, EveryTacticCombinationOfTheResidualBlockMatchesFakeQ
     auto ctx = be->create_context(plan, {});
     ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
     for (const char* run : {"eager", "captured", "replayed"}) {
-      engine::TensorMap outs;
+      runtime::TensorMap outs;
       Status st = (*ctx)->infer(feeds, outs);
       ASSERT_TRUE(st.ok()) << st.to_string();
       const double err = relative_error(outs[out], fq->at(out));

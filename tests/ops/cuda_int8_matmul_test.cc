@@ -63,9 +63,9 @@ TEST_P(CudaInt8MatMul, ProductsMatchTheirFakeQuantReference) {
   SKIP_WITHOUT_CUDA();
   const Products p = products();
   const ir::Graph& g = *p.g;
-  const engine::TensorMap feeds{{"x", random_tensor({60, 64}, 11, -2.0f, 2.0f)}};
+  const runtime::TensorMap feeds{{"x", random_tensor({60, 64}, 11, -2.0f, 2.0f)}};
   const std::map<std::string, float> scales = scales_on(g, feeds);
-  engine::Plan plan;
+  runtime::Plan plan;
   plan.graph = g.clone();
   plan.int8_scales = scales;
   BuilderConfig config;
@@ -76,7 +76,7 @@ TEST_P(CudaInt8MatMul, ProductsMatchTheirFakeQuantReference) {
   for (const auto& n : g.nodes())
     if (n->op_type() == "Gemm" || n->op_type() == "MatMul")
       config.layer_precisions[n->name()] = Precision::kInt8;  // products go INT8 only by name
-  const Status built = engine::find_backend(BackendKind::kCuda)->compile(plan, config);
+  const Status built = runtime::find_backend(BackendKind::kCuda)->compile(plan, config);
   ASSERT_TRUE(built.ok()) << built.to_string();
   EXPECT_EQ(plan.metadata["cuda.int8_matmul"], "2");
   EXPECT_EQ(count_kernel(plan, "cublaslt.matmul_int8"), 2);
@@ -84,10 +84,10 @@ TEST_P(CudaInt8MatMul, ProductsMatchTheirFakeQuantReference) {
   auto fp = reference::Executor(g).run(feeds);
   ASSERT_TRUE(fq.ok() && fp.ok());
   const std::string out = g.outputs()[0]->name();
-  auto ctx = engine::find_backend(BackendKind::kCuda)->create_context(plan, {});
+  auto ctx = runtime::find_backend(BackendKind::kCuda)->create_context(plan, {});
   ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
   for (int rep = 0; rep < 3; ++rep) {  // eager, capture, replay
-    engine::TensorMap outs;
+    runtime::TensorMap outs;
     const Status st = (*ctx)->infer(feeds, outs);
     ASSERT_TRUE(st.ok()) << st.to_string();
     const double to_fake = relative_error(outs[out], fq->at(out));

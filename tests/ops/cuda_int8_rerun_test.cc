@@ -154,7 +154,7 @@ class Int8BlockConvs : public ::testing::Test {
   }
 
   ResidualBlock blk_ = residual_block();
-  engine::Plan plan_;
+  runtime::Plan plan_;
   std::vector<const ir::Node*> convs_;
   DeviceMemory mem_;
   std::map<const ir::Value*, void*> dev_;
@@ -343,9 +343,9 @@ TEST_F(CudaInt8Guard, EveryTacticStaysInsideItsOperands) {
 }
 
 // Every output of a context run `runs` times on the same feeds, in a context without CUDA graph.
-std::vector<engine::TensorMap> context_runs(const engine::Plan& plan, const engine::TensorMap& feeds,
+std::vector<runtime::TensorMap> context_runs(const runtime::Plan& plan, const runtime::TensorMap& feeds,
                                             int runs) {
-  std::vector<engine::TensorMap> out;
+  std::vector<runtime::TensorMap> out;
   cuda::WeightCache weights;
   cuda::CudaContextOptions options;
   options.cuda_graph = false;
@@ -353,7 +353,7 @@ std::vector<engine::TensorMap> context_runs(const engine::Plan& plan, const engi
   EXPECT_TRUE(ctx.ok()) << ctx.status().to_string();
   if (!ctx.ok()) return out;
   for (int r = 0; r < runs; ++r) {
-    engine::TensorMap outs;
+    runtime::TensorMap outs;
     Status st = (*ctx)->infer(feeds, outs);
     EXPECT_TRUE(st.ok()) << st.to_string();
     out.push_back(std::move(outs));
@@ -367,7 +367,7 @@ bool same_bytes(const Tensor& a, const Tensor& b) {
 
 using CudaInt8ContextRerun = Int8BlockConvs;
 TEST_F(CudaInt8ContextRerun, EveryTacticCombinationRerunsStepByStep) {
-  const engine::TensorMap feeds = int8_block_feeds(*blk_.g);
+  const runtime::TensorMap feeds = int8_block_feeds(*blk_.g);
   std::vector<ir::Node*> convs;
   for (const auto& n : plan_.graph->nodes())
     if (n->op_type() == cuda::kCudaConv) convs.push_back(n.get());

@@ -405,7 +405,7 @@ TEST_P(CudaKernels, HostFallbackRunsInsideTheGraph) {
 }
 
 TEST(CudaBackendTest, UnavailableWithoutGpuSaysWhy) {
-  const engine::Backend* be = engine::find_backend(BackendKind::kCuda);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCuda);
   ASSERT_NE(be, nullptr);
   Status s = be->available();
   if (s.ok()) {

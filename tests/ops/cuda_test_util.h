@@ -10,7 +10,7 @@
 #include <string>
 
 #include "backends/reference/executor.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "engine/builder.h"
 #include "graph_builder.h"
 #include "ir/graph.h"
@@ -26,7 +26,7 @@ using test_graph::random_tensor;
 
 // Why the CUDA backend cannot run here ("" when it can).
 inline std::string cuda_unavailable() {
-  const engine::Backend* be = engine::find_backend(BackendKind::kCuda);
+  const runtime::Backend* be = runtime::find_backend(BackendKind::kCuda);
   if (!be) return "CUDA backend not compiled in";
   Status s = be->available();
   return s.ok() ? "" : s.message();
@@ -77,8 +77,8 @@ inline double relative_error(const Tensor& a, const Tensor& b) {
 }
 
 struct CudaRun {
-  std::unique_ptr<engine::Plan> plan;
-  std::unique_ptr<engine::ExecutionContext> ctx;
+  std::unique_ptr<runtime::Plan> plan;
+  std::unique_ptr<runtime::ExecutionContext> ctx;
 };
 
 inline std::unique_ptr<CudaRun> build_cuda(const ir::Graph& g, Mode mode, bool deterministic = true) {
@@ -93,7 +93,7 @@ inline std::unique_ptr<CudaRun> build_cuda(const ir::Graph& g, Mode mode, bool d
   if (!plan.ok()) return nullptr;
   auto run = std::make_unique<CudaRun>();
   run->plan = std::move(plan).value();
-  auto ctx = engine::find_backend(BackendKind::kCuda)->create_context(*run->plan, {});
+  auto ctx = runtime::find_backend(BackendKind::kCuda)->create_context(*run->plan, {});
   EXPECT_TRUE(ctx.ok()) << ctx.status().to_string();
   if (!ctx.ok()) return nullptr;
   run->ctx = std::move(ctx).value();
@@ -109,13 +109,13 @@ inline std::unique_ptr<CudaRun> expect_matches_reference(const ir::Graph& g, Mod
   if (!run) return nullptr;
   const double tol = tol_override > 0 ? tol_override : tolerance(mode);
   for (int rep = 0; rep < 3; ++rep) {
-    engine::TensorMap feeds;
+    runtime::TensorMap feeds;
     uint32_t s = seed + (rep == 2 ? 1000 : 0);
     for (const ir::Value* v : g.inputs()) feeds[v->name()] = random_tensor(v->shape(), s++);
     auto ref = reference::Executor(g).run(feeds);
     EXPECT_TRUE(ref.ok()) << ref.status().to_string();
     if (!ref.ok()) return run;
-    engine::TensorMap outs;
+    runtime::TensorMap outs;
     Status st = run->ctx->infer(feeds, outs);
     EXPECT_TRUE(st.ok()) << st.to_string();
     if (!st.ok()) return run;
@@ -132,7 +132,7 @@ inline std::unique_ptr<CudaRun> expect_matches_reference(const ir::Graph& g, Mod
   return run;
 }
 
-inline int count_kernel(const engine::Plan& plan, const std::string& kernel) {
+inline int count_kernel(const runtime::Plan& plan, const std::string& kernel) {
   int n = 0;
   for (const auto& [name, choice] : plan.layers) n += choice.kernel == kernel;
   return n;

@@ -58,7 +58,7 @@ std::unique_ptr<CudaRun> build_forced_winograd(const ir::Graph& g, int* forced) 
   EXPECT_TRUE(transformed.ok()) << transformed.status().to_string();
   if (!transformed.ok()) return nullptr;
   EXPECT_EQ(*transformed, *forced);
-  auto ctx = engine::find_backend(BackendKind::kCuda)->create_context(*run->plan, {});
+  auto ctx = runtime::find_backend(BackendKind::kCuda)->create_context(*run->plan, {});
   EXPECT_TRUE(ctx.ok()) << ctx.status().to_string();
   if (!ctx.ok()) return nullptr;
   run->ctx = std::move(ctx).value();
@@ -79,12 +79,12 @@ double max_relative(const Tensor& a, const Tensor& b) {
 
 void expect_matches(const ir::Graph& g, CudaRun& run, const char* what) {
   for (uint32_t seed : {21u, 22u}) {  // twice: the second run replays the captured graph
-    engine::TensorMap feeds;
+    runtime::TensorMap feeds;
     uint32_t s = seed;
     for (const ir::Value* v : g.inputs()) feeds[v->name()] = random_tensor(v->shape(), s++);
     auto ref = reference::Executor(g).run(feeds);
     ASSERT_TRUE(ref.ok()) << ref.status().to_string();
-    engine::TensorMap outs;
+    runtime::TensorMap outs;
     Status st = run.ctx->infer(feeds, outs);
     ASSERT_TRUE(st.ok()) << st.to_string();
     for (const auto& [name, t] : ref.value()) {

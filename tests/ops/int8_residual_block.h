@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "backends/reference/executor.h"
-#include "engine/backend.h"
-#include "engine/plan.h"
+#include "runtime/backend.h"
+#include "runtime/plan.h"
 #include "graph_builder.h"
 
 namespace actrt::cuda_test {
@@ -44,12 +44,12 @@ inline ResidualBlock residual_block() {
 }
 
 // The block's seeded input (every INT8 test of the block calibrates and runs on it).
-inline engine::TensorMap int8_block_feeds(const ir::Graph& g) {
+inline runtime::TensorMap int8_block_feeds(const ir::Graph& g) {
   return {{"x", random_tensor(g.inputs()[0]->shape(), 11, -2.0f, 2.0f)}};
 }
 
 // amax / 127 of every activation of `g` on `feeds` (what calibration computes on one sample).
-inline std::map<std::string, float> scales_on(const ir::Graph& g, const engine::TensorMap& feeds) {
+inline std::map<std::string, float> scales_on(const ir::Graph& g, const runtime::TensorMap& feeds) {
   std::map<std::string, float> scales;
   auto note = [&](const std::string& name, const Tensor& t) {
     float m = 0;
@@ -66,19 +66,19 @@ inline std::map<std::string, float> scales_on(const ir::Graph& g, const engine::
 
 // The residual block compiled for CUDA with its three convolutions INT8 (scales calibrated on
 // `feeds`), FP16 elsewhere when `fp16`.
-inline Result<engine::Plan> compile_int8_block(const ir::Graph& g, const engine::TensorMap& feeds,
+inline Result<runtime::Plan> compile_int8_block(const ir::Graph& g, const runtime::TensorMap& feeds,
                                         bool fp16, bool deterministic) {
-  engine::Plan plan;
+  runtime::Plan plan;
   plan.graph = g.clone();
   plan.int8_scales = scales_on(g, feeds);
   for (const auto& n : g.nodes())
-    if (n->op_type() == "Conv") plan.layers[n->name()] = engine::LayerChoice{"", Precision::kInt8};
+    if (n->op_type() == "Conv") plan.layers[n->name()] = runtime::LayerChoice{"", Precision::kInt8};
   BuilderConfig config;
   config.backend = BackendKind::kCuda;
   config.int8 = true;
   config.fp16 = fp16;
   config.deterministic = deterministic;
-  RETURN_IF_ERROR(engine::find_backend(BackendKind::kCuda)->compile(plan, config));
+  RETURN_IF_ERROR(runtime::find_backend(BackendKind::kCuda)->compile(plan, config));
   return plan;
 }
 

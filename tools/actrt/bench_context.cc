@@ -8,7 +8,7 @@
 
 #include "engine/format.h"
 #include "ir/graph.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "engine/serialize.h"
 
 namespace actrt::cli {
@@ -26,12 +26,12 @@ Result<bool> is_engine_file(const std::string& path) {
 Result<InspectedEngine> read_engine_for_inspect(const std::string& path) {
   ASSIGN_OR_RETURN(std::string bytes, bytes_from_path(path));
   ASSIGN_OR_RETURN(engine::EngineHeader header, engine::read_header(bytes, path));
-  ASSIGN_OR_RETURN(engine::Plan plan, engine::deserialize_plan(bytes, path));
+  ASSIGN_OR_RETURN(runtime::Plan plan, engine::deserialize_plan(bytes, path));
   InspectedEngine out;
   out.format_version = header.format_version;
   out.producer = header.producer;
   out.file_bytes = bytes.size();
-  const engine::Backend* backend = engine::find_backend(plan.backend);
+  const runtime::Backend* backend = runtime::find_backend(plan.backend);
   if (!backend) {
     out.runs_here = "the " + std::string(backend_name(plan.backend)) +
                     " backend is not compiled into this actrt build";
@@ -40,7 +40,7 @@ Result<InspectedEngine> read_engine_for_inspect(const std::string& path) {
   } else if (Status a = backend->available(); !a.ok()) {
     out.runs_here = a.message();
   }
-  out.engine = std::make_shared<Engine>(std::make_unique<engine::Plan>(std::move(plan)));
+  out.engine = std::make_shared<Engine>(std::make_unique<runtime::Plan>(std::move(plan)));
   return out;
 }
 
@@ -86,16 +86,16 @@ ActivationEstimate estimate_activations(const Engine& engine) {
   return e;
 }
 
-Result<std::unique_ptr<engine::ExecutionContext>> create_execution_context(const Engine& engine,
+Result<std::unique_ptr<runtime::ExecutionContext>> create_execution_context(const Engine& engine,
                                                                            int threads) {
-  const engine::Backend* backend = engine::find_backend(engine.backend());
+  const runtime::Backend* backend = runtime::find_backend(engine.backend());
   if (!backend)
     return Status(StatusCode::kUnsupported,
                   "the " + std::string(backend_name(engine.backend())) +
                       " backend is not compiled into this actrt build");
   RETURN_IF_ERROR(backend->available());
   RETURN_IF_ERROR(backend->check_target(engine.target()));
-  engine::ContextOptions options;
+  runtime::ContextOptions options;
   options.threads = threads;
   return backend->create_context(engine.plan(), options);
 }

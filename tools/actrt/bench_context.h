@@ -7,7 +7,7 @@
 
 #include "actrt/engine.h"
 #include "actrt/status.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 
 namespace actrt::cli {
 
@@ -45,7 +45,7 @@ ActivationEstimate estimate_activations(const Engine& engine);
 // A fresh execution context for `engine` on its own backend; `threads` as ContextOptions
 // (0: the engine's setting or all cores). Fails when the backend is not compiled in or not
 // available on this machine (no GPU), or when the engine was built for another target.
-Result<std::unique_ptr<engine::ExecutionContext>> create_execution_context(const Engine& engine,
+Result<std::unique_ptr<runtime::ExecutionContext>> create_execution_context(const Engine& engine,
                                                                            int threads);
 
 }  // namespace actrt::cli

@@ -70,9 +70,9 @@ double median_of(std::vector<double> v) {
 
 // Runs profile() `runs` times and keeps each layer's median: one profiled run is noisy, and the
 // per-step synchronization that profiling needs makes its total larger than the timed latency.
-Result<ProfileSummary> run_profile(engine::ExecutionContext& context, const Engine& engine,
+Result<ProfileSummary> run_profile(runtime::ExecutionContext& context, const Engine& engine,
                                    const TensorMap& feed, int runs) {
-  std::vector<std::vector<engine::LayerTime>> all;
+  std::vector<std::vector<runtime::LayerTime>> all;
   for (int r = 0; r < runs; ++r) {
     ASSIGN_OR_RETURN(auto times, context.profile(feed));
     if (!all.empty() && times.size() != all.front().size())
@@ -354,7 +354,7 @@ int run_bench(const std::vector<std::string>& args) {
   if (!feed.ok()) return fail(feed.status());
 
   std::vector<double> compute_ms;
-  engine::TensorMap outputs;
+  runtime::TensorMap outputs;
   auto infer_once = [&]() -> Result<double> {
     const auto t0 = std::chrono::steady_clock::now();
     RETURN_IF_ERROR((*context)->infer(feed.value(), outputs));

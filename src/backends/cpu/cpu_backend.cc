@@ -39,7 +39,7 @@ Status CpuBackend::check_target(std::string_view plan_target) const {
 }
 
 std::string CpuBackend::unsupported_reason(const ir::Node& node) const {
-  if (node.domain() == engine::kFusedDomain) {
+  if (node.domain() == runtime::kFusedDomain) {
     for (const char* op :
          {kFusedConv, kFusedMatMul, kFusedAttention, kFusedEltwise, kInt8Conv, kInt8MatMul})
       if (node.op_type() == op) return "";
@@ -51,7 +51,7 @@ std::string CpuBackend::unsupported_reason(const ir::Node& node) const {
          " is not in actrt's op list (ops.def)";
 }
 
-Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) const {
+Status CpuBackend::compile(runtime::Plan& plan, const BuilderConfig& config) const {
   if (!plan.graph) return invalid_argument("CPU compile: the plan has no graph");
   if (config.threads < 0)
     return invalid_argument("CPU compile: threads must be >= 0, got " +
@@ -96,7 +96,7 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
     const std::string kernel = choose_kernel(*n);
     const bool is_int8 = is_int8_kernel(kernel);
     int8_layers += is_int8;
-    plan.layers[n->name()] = engine::LayerChoice{kernel, is_int8 ? Precision::kInt8 : Precision::kFp32};
+    plan.layers[n->name()] = runtime::LayerChoice{kernel, is_int8 ? Precision::kInt8 : Precision::kFp32};
   }
   if (config.int8 || qdq.pairs > 0) {
     log_info("CPU backend: " + std::to_string(int8_layers) + " layers run INT8 (" +
@@ -127,8 +127,8 @@ Status CpuBackend::compile(engine::Plan& plan, const BuilderConfig& config) cons
   return ok_status();
 }
 
-Result<std::unique_ptr<engine::ExecutionContext>> CpuBackend::create_context(
-    const engine::Plan& plan, const engine::ContextOptions& options) const {
+Result<std::unique_ptr<runtime::ExecutionContext>> CpuBackend::create_context(
+    const runtime::Plan& plan, const runtime::ContextOptions& options) const {
   if (plan.backend != BackendKind::kCpu)
     return invalid_argument("CPU backend: the plan was built for backend '" +
                             std::string(backend_name(plan.backend)) + "'");
@@ -140,11 +140,11 @@ Result<std::unique_ptr<engine::ExecutionContext>> CpuBackend::create_context(
   }
   if (threads <= 0) threads = default_threads();
   ASSIGN_OR_RETURN(auto ctx, CpuContext::create(plan, threads));
-  return std::unique_ptr<engine::ExecutionContext>(std::move(ctx));
+  return std::unique_ptr<runtime::ExecutionContext>(std::move(ctx));
 }
 
 namespace {
-const bool kRegistered = engine::register_backend(std::make_unique<CpuBackend>());
+const bool kRegistered = runtime::register_backend(std::make_unique<CpuBackend>());
 }  // namespace
 
 }  // namespace actrt::cpu

@@ -30,20 +30,20 @@
 // kernels and oneDNN's share one thread team.
 #pragma once
 
-#include "engine/backend.h"
+#include "runtime/backend.h"
 
 namespace actrt::cpu {
 
-class CpuBackend final : public engine::Backend {
+class CpuBackend final : public runtime::Backend {
  public:
   BackendKind kind() const override { return BackendKind::kCpu; }
   Status available() const override { return ok_status(); }
   std::string current_target() const override;
   Status check_target(std::string_view plan_target) const override;
   std::string unsupported_reason(const ir::Node& node) const override;
-  Status compile(engine::Plan& plan, const BuilderConfig& config) const override;
-  Result<std::unique_ptr<engine::ExecutionContext>> create_context(
-      const engine::Plan& plan, const engine::ContextOptions& options) const override;
+  Status compile(runtime::Plan& plan, const BuilderConfig& config) const override;
+  Result<std::unique_ptr<runtime::ExecutionContext>> create_context(
+      const runtime::Plan& plan, const runtime::ContextOptions& options) const override;
 };
 
 }  // namespace actrt::cpu

@@ -19,7 +19,7 @@ std::string describe_tensor(DataType t, const Shape& s) {
 }
 }  // namespace
 
-Result<std::unique_ptr<CpuContext>> CpuContext::create(const engine::Plan& plan, int threads) {
+Result<std::unique_ptr<CpuContext>> CpuContext::create(const runtime::Plan& plan, int threads) {
   if (!plan.graph) return invalid_argument("CPU context: the plan has no graph");
   std::unique_ptr<CpuContext> ctx(new CpuContext());
   ctx->threads_ = std::max(1, threads);
@@ -83,7 +83,7 @@ Result<std::unique_ptr<CpuContext>> CpuContext::create(const engine::Plan& plan,
   return ctx;
 }
 
-Status CpuContext::check_and_copy_inputs(const engine::TensorMap& inputs) {
+Status CpuContext::check_and_copy_inputs(const runtime::TensorMap& inputs) {
   for (const auto& [name, t] : inputs) {
     bool known = false;
     for (const Io& in : inputs_) known |= in.value->name() == name;
@@ -107,7 +107,7 @@ Status CpuContext::check_and_copy_inputs(const engine::TensorMap& inputs) {
   return ok_status();
 }
 
-Status CpuContext::copy_outputs(engine::TensorMap& outputs) const {
+Status CpuContext::copy_outputs(runtime::TensorMap& outputs) const {
   outputs.clear();
   for (const Io& o : outputs_) {
     if (o.slot < 0) {
@@ -121,7 +121,7 @@ Status CpuContext::copy_outputs(engine::TensorMap& outputs) const {
   return ok_status();
 }
 
-Status CpuContext::infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) {
+Status CpuContext::infer(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) {
   const auto t0 = Clock::now();
   RETURN_IF_ERROR(check_and_copy_inputs(inputs));
   omp_set_num_threads(threads_);  // per calling thread: oneDNN's parallel regions follow it
@@ -133,11 +133,11 @@ Status CpuContext::infer(const engine::TensorMap& inputs, engine::TensorMap& out
   return ok_status();
 }
 
-Result<std::vector<engine::LayerTime>> CpuContext::profile(const engine::TensorMap& inputs) {
+Result<std::vector<runtime::LayerTime>> CpuContext::profile(const runtime::TensorMap& inputs) {
   RETURN_IF_ERROR(check_and_copy_inputs(inputs));
   omp_set_num_threads(threads_);
   const RunEnv env{stream_.get(), threads_};
-  std::vector<engine::LayerTime> times;
+  std::vector<runtime::LayerTime> times;
   for (auto& step : steps_) {
     const auto t0 = Clock::now();
     RETURN_IF_ERROR(step->run(env));

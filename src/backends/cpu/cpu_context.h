@@ -6,19 +6,19 @@
 
 #include "backends/cpu/memory_planner.h"
 #include "backends/cpu/step.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 
 namespace actrt::cpu {
 
-class CpuContext final : public engine::ExecutionContext {
+class CpuContext final : public runtime::ExecutionContext {
  public:
   // `threads` > 0. The context keeps its own copy of the plan's graph (constants shared), so
   // it may outlive the plan.
-  static Result<std::unique_ptr<CpuContext>> create(const engine::Plan& plan, int threads);
+  static Result<std::unique_ptr<CpuContext>> create(const runtime::Plan& plan, int threads);
 
-  Status infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) override;
+  Status infer(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) override;
   double last_compute_ms() const override { return last_ms_; }
-  Result<std::vector<engine::LayerTime>> profile(const engine::TensorMap& inputs) override;
+  Result<std::vector<runtime::LayerTime>> profile(const runtime::TensorMap& inputs) override;
 
   // For tests and `inspect`: the arena size and what it would be without reuse.
   const MemoryPlan& memory_plan() const { return memory_plan_; }
@@ -27,8 +27,8 @@ class CpuContext final : public engine::ExecutionContext {
 
  private:
   CpuContext() = default;
-  Status check_and_copy_inputs(const engine::TensorMap& inputs);
-  Status copy_outputs(engine::TensorMap& outputs) const;
+  Status check_and_copy_inputs(const runtime::TensorMap& inputs);
+  Status copy_outputs(runtime::TensorMap& outputs) const;
 
   std::unique_ptr<ir::Graph> graph_;
   dnnl::engine engine_;

@@ -1,4 +1,4 @@
-// The backend-fused ops (domain engine::kFusedDomain) that compile() writes into a CPU plan.
+// The backend-fused ops (domain runtime::kFusedDomain) that compile() writes into a CPU plan.
 //
 //   FusedConv(X, W, [B], [Z])   2-D Conv (ONNX attributes) + bias, then "+ Z" when Z is given
 //                               (a residual Add), then ReLU when attribute relu=1.

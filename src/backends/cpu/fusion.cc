@@ -4,7 +4,7 @@
 #include <unordered_set>
 
 #include "backends/cpu/fused_ops.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "passes/fusion_patterns.h"
 #include "passes/graph_rewriter.h"
 #include "passes/pass_util.h"
@@ -32,7 +32,7 @@ int fuse_conv(Rewriter& rw) {
     const passes::EpilogueMatch e = passes::match_residual_relu(rw, conv->output(0));
     ir::Node* fused = rw.graph().add_node(
         conv->name(), kFusedConv, {conv->input(0), conv->input(1), conv->input(2), e.residual},
-        {e.out}, engine::kFusedDomain);
+        {e.out}, runtime::kFusedDomain);
     fused->attributes() = conv->attributes();
     fused->set_attribute("relu", ir::Attribute::from_int(e.relu ? 1 : 0));
     rw.remove(conv);
@@ -124,7 +124,7 @@ int fuse_matmul(Rewriter& rw) {
     ir::Value* fused_out = out;
     if (relu && !reshape) fused_out = next->output(0);
     ir::Node* fused = rw.graph().add_node(mm->name(), kFusedMatMul, inputs, {fused_out},
-                                          engine::kFusedDomain);
+                                          runtime::kFusedDomain);
     fused->set_attribute("trans_b", ir::Attribute::from_int(trans_b));
     fused->set_attribute("alpha", ir::Attribute::from_float(alpha));
     fused->set_attribute("beta", ir::Attribute::from_float(beta));
@@ -192,7 +192,7 @@ int fuse_eltwise(Rewriter& rw) {
     const bool extend = chain && chains.count(chain) && rw.readers(x) == 1 &&
                         !rw.graph().is_graph_output(x) && chain->inputs().size() < 16;
     if (!extend) {
-      chain = passes::new_elementwise_chain(rw, n->name(), kFusedEltwise, engine::kFusedDomain,
+      chain = passes::new_elementwise_chain(rw, n->name(), kFusedEltwise, runtime::kFusedDomain,
                                             x, out);
       chains.insert(chain);
       ++created;
@@ -210,7 +210,7 @@ Result<FusionStats> fuse_for_cpu(ir::Graph& graph) {
   FusionStats stats;
   {
     Rewriter rw(graph);
-    stats.attention = passes::fuse_attention_as(rw, kFusedAttention, engine::kFusedDomain);
+    stats.attention = passes::fuse_attention_as(rw, kFusedAttention, runtime::kFusedDomain);
     stats.conv = fuse_conv(rw);
     stats.matmul = fuse_matmul(rw);
     stats.eltwise = fuse_eltwise(rw);

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_ops.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "passes/graph_rewriter.h"
 
 namespace actrt::cuda {
@@ -92,7 +92,7 @@ Result<int> fold_attention_layouts(ir::Graph& graph) {
   passes::GraphRewriter rw(graph);
   int removed = 0;
   for (ir::Node* n : rw.live_nodes()) {
-    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaAttention) continue;
+    if (n->domain() != runtime::kFusedDomain || n->op_type() != kCudaAttention) continue;
     const ir::Value* q = n->input(0);
     if (q->dtype() != DataType::kFloat16 || q->shape().back() != 64 ||
         n->input(2)->shape().back() != 64)

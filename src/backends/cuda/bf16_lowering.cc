@@ -6,13 +6,13 @@
 
 #include "backends/cuda/cuda_ops.h"
 #include "core/half.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 
 namespace actrt::cuda {
 namespace {
 
 bool is_matmul(const ir::Node& n) {
-  return n.domain() == engine::kFusedDomain && n.op_type() == kCudaMatMul;
+  return n.domain() == runtime::kFusedDomain && n.op_type() == kCudaMatMul;
 }
 
 // `t` (f32, f16 or bf16) as `to` (f32 or bf16).

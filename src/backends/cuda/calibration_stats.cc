@@ -71,9 +71,9 @@ struct PassTiming {
   }
 };
 
-class CudaStatsRunner final : public engine::ActivationStatsRunner {
+class CudaStatsRunner final : public runtime::ActivationStatsRunner {
  public:
-  static Result<std::unique_ptr<CudaStatsRunner>> create(const engine::Backend& backend,
+  static Result<std::unique_ptr<CudaStatsRunner>> create(const runtime::Backend& backend,
                                                          const ir::Graph& graph,
                                                          const std::vector<std::string>& tensors);
 
@@ -86,8 +86,8 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
 
   std::string description() const override { return description_; }
 
-  Result<std::optional<engine::StatsAnomaly>> accumulate_max(
-      const engine::TensorMap& feed) override {
+  Result<std::optional<runtime::StatsAnomaly>> accumulate_max(
+      const runtime::TensorMap& feed) override {
     return run(feed, StatsPass::kMax);
   }
 
@@ -127,8 +127,8 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
     return ok_status();
   }
 
-  Result<std::optional<engine::StatsAnomaly>> accumulate_histograms(
-      const engine::TensorMap& feed) override {
+  Result<std::optional<runtime::StatsAnomaly>> accumulate_histograms(
+      const runtime::TensorMap& feed) override {
     if (!histograms_started_)
       return internal_error(std::string(kWhere) + ": histograms before start_histograms()");
     return run(feed, StatsPass::kHistogram);
@@ -188,7 +188,7 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
 
   // One sample: upload, the statistics of the graph inputs (before any step may reuse their
   // bytes), the forward, the statistics of every other tensor, and the anomaly slots back.
-  Result<std::optional<engine::StatsAnomaly>> run(const engine::TensorMap& feed, StatsPass pass) {
+  Result<std::optional<runtime::StatsAnomaly>> run(const runtime::TensorMap& feed, StatsPass pass) {
     const size_t n = names_.size();
     const cudaStream_t stream = ctx_->stream();
     PassTiming& t = timing_[pass == StatsPass::kHistogram];
@@ -229,23 +229,23 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
     // The slots are final for this sample.
     for (size_t k = 0; k < n; ++k) {
       if (found[k] == kNoAnomaly) continue;
-      engine::StatsAnomaly a;
+      runtime::StatsAnomaly a;
       a.tensor = k;
       a.element = static_cast<int64_t>(found[k] >> 2);
       const unsigned kind = static_cast<unsigned>(found[k] & 3);
-      a.kind = kind == kAnomalyNaN   ? engine::StatsAnomaly::Kind::kNaN
-               : kind == kAnomalyInf ? engine::StatsAnomaly::Kind::kInf
-                                     : engine::StatsAnomaly::Kind::kAboveMax;
-      if (a.kind == engine::StatsAnomaly::Kind::kAboveMax) {
+      a.kind = kind == kAnomalyNaN   ? runtime::StatsAnomaly::Kind::kNaN
+               : kind == kAnomalyInf ? runtime::StatsAnomaly::Kind::kInf
+                                     : runtime::StatsAnomaly::Kind::kAboveMax;
+      if (a.kind == runtime::StatsAnomaly::Kind::kAboveMax) {
         unsigned int bits = 0;
         CUDA_RETURN_IF_ERROR(cudaMemcpy(&bits, static_cast<unsigned int*>(excess_bits_.ptr) + k,
                                         sizeof(bits), cudaMemcpyDeviceToHost),
                              kWhere);
         a.value = std::bit_cast<float>(bits);
       }
-      return std::optional<engine::StatsAnomaly>(a);
+      return std::optional<runtime::StatsAnomaly>(a);
     }
-    return std::optional<engine::StatsAnomaly>();
+    return std::optional<runtime::StatsAnomaly>();
   }
 
   std::vector<std::string> names_;
@@ -260,7 +260,7 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
   // Destroyed in reverse order: the launch graphs, events and buffers while the context is
   // alive, the context before the weights it uses and the plan whose constants its host steps
   // point into.
-  std::unique_ptr<engine::Plan> plan_;
+  std::unique_ptr<runtime::Plan> plan_;
   WeightCache weights_;
   std::unique_ptr<CudaContext> ctx_;
   DeviceBuffer max_bits_, anomaly_, excess_bits_, hist_max_;
@@ -271,7 +271,7 @@ class CudaStatsRunner final : public engine::ActivationStatsRunner {
 };
 
 Result<std::unique_ptr<CudaStatsRunner>> CudaStatsRunner::create(
-    const engine::Backend& backend, const ir::Graph& graph,
+    const runtime::Backend& backend, const ir::Graph& graph,
     const std::vector<std::string>& tensors) {
   RETURN_IF_ERROR(backend.available());
   for (const auto& n : graph.nodes()) {
@@ -288,7 +288,7 @@ Result<std::unique_ptr<CudaStatsRunner>> CudaStatsRunner::create(
   // The plan: FP32 (TF32 off), deterministic (no tactic timing, no timing cache).
   const Clock::time_point t0 = Clock::now();
   ASSIGN_OR_RETURN(auto g, stats_graph(graph, tensors));
-  r->plan_ = std::make_unique<engine::Plan>();
+  r->plan_ = std::make_unique<runtime::Plan>();
   r->plan_->backend = BackendKind::kCuda;
   r->plan_->target = backend.current_target();
   r->plan_->graph = std::move(g);
@@ -394,14 +394,14 @@ std::vector<std::string> lost_tensors(const ir::Graph& compiled,
   return lost;
 }
 
-Result<std::unique_ptr<engine::ActivationStatsRunner>> make_cuda_stats_runner(
-    const engine::Backend& backend, const ir::Graph& graph,
+Result<std::unique_ptr<runtime::ActivationStatsRunner>> make_cuda_stats_runner(
+    const runtime::Backend& backend, const ir::Graph& graph,
     const std::vector<std::string>& tensors) {
   ASSIGN_OR_RETURN(auto r, CudaStatsRunner::create(backend, graph, tensors));
-  return std::unique_ptr<engine::ActivationStatsRunner>(std::move(r));
+  return std::unique_ptr<runtime::ActivationStatsRunner>(std::move(r));
 }
 
-Result<std::unique_ptr<engine::ActivationStatsRunner>> CudaBackend::make_activation_stats_runner(
+Result<std::unique_ptr<runtime::ActivationStatsRunner>> CudaBackend::make_activation_stats_runner(
     const ir::Graph& graph, const std::vector<std::string>& tensors) const {
   return make_cuda_stats_runner(*this, graph, tensors);
 }

@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "actrt/status.h"
-#include "engine/activation_stats.h"
-#include "engine/backend.h"
+#include "runtime/activation_stats.h"
+#include "runtime/backend.h"
 #include "ir/graph.h"
 
 namespace actrt::cuda {
@@ -50,8 +50,8 @@ std::vector<std::string> lost_tensors(const ir::Graph& compiled,
 // The runner for `tensors` of `graph` on the current GPU, compiled with `backend` (the CUDA
 // backend). Errors say why calibration cannot run on the GPU (no device, a tensor lost by the
 // rewrites, out of memory ...).
-Result<std::unique_ptr<engine::ActivationStatsRunner>> make_cuda_stats_runner(
-    const engine::Backend& backend, const ir::Graph& graph,
+Result<std::unique_ptr<runtime::ActivationStatsRunner>> make_cuda_stats_runner(
+    const runtime::Backend& backend, const ir::Graph& graph,
     const std::vector<std::string>& tensors);
 
 }  // namespace actrt::cuda

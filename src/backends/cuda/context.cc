@@ -35,7 +35,7 @@ constexpr size_t kLtWorkspace = kLtWorkspaceBytes;  // matmul.h: builds time wit
 size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
 bool is_fused(const ir::Node& n, const char* type) {
-  return n.domain() == engine::kFusedDomain && n.op_type() == type;
+  return n.domain() == runtime::kFusedDomain && n.op_type() == type;
 }
 bool is_onnx(const ir::Node& n, const char* type) {
   return n.domain().empty() && n.op_type() == type;
@@ -91,7 +91,7 @@ size_t plan_arena(std::vector<Buf>& bufs) {
   return total;
 }
 
-Precision precision_of(const engine::Plan& plan, const ir::Node& n) {
+Precision precision_of(const runtime::Plan& plan, const ir::Node& n) {
   auto it = plan.layers.find(n.name());
   return it == plan.layers.end() ? Precision::kFp32 : it->second.precision;
 }
@@ -101,7 +101,7 @@ Precision precision_of(const engine::Plan& plan, const ir::Node& n) {
 // ---- kernel names (also what compile() writes into plan.layers) ----------------------------
 
 std::string kernel_name(const ir::Node& n) {
-  if (n.domain() == engine::kFusedDomain) {
+  if (n.domain() == runtime::kFusedDomain) {
     if (n.op_type() == kCudaConv) {
       const std::string tactic = n.attr_string("tactic", "").value();
       if (is_winograd_tactic(tactic)) return "actrt.winograd_f4x4";
@@ -194,7 +194,7 @@ Result<std::shared_ptr<DeviceBuffer>> WeightCache::get(const Tensor& t) {
 
 // ---- context -------------------------------------------------------------------------------
 
-Result<std::unique_ptr<CudaContext>> CudaContext::create(const engine::Plan& plan,
+Result<std::unique_ptr<CudaContext>> CudaContext::create(const runtime::Plan& plan,
                                                          WeightCache& weights,
                                                          const CudaContextOptions& options) {
   std::unique_ptr<CudaContext> ctx(new CudaContext());
@@ -219,7 +219,7 @@ CudaContext::~CudaContext() {
   if (stream_) cudaStreamDestroy(stream_);
 }
 
-Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
+Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
                           const CudaContextOptions& options) {
   const ir::Graph& g = *plan.graph;
   use_graph_ = options.cuda_graph;
@@ -759,7 +759,7 @@ Status CudaContext::build(const engine::Plan& plan, WeightCache& wc,
   return ok_status();
 }
 
-Status CudaContext::stage_inputs(const engine::TensorMap& feeds) {
+Status CudaContext::stage_inputs(const runtime::TensorMap& feeds) {
   for (const auto& [name, t] : feeds) {
     bool known = false;
     for (const Io& io : inputs_) known |= io.name == name;
@@ -797,7 +797,7 @@ Status CudaContext::run_steps(const RunEnv& env) {
   return ok_status();
 }
 
-Status CudaContext::collect_outputs(engine::TensorMap& outputs) {
+Status CudaContext::collect_outputs(runtime::TensorMap& outputs) {
   for (const auto& s : steps_) RETURN_IF_ERROR(s->host_status());
   for (const Io& io : outputs_) {
     if (io.constant) {
@@ -887,7 +887,7 @@ Status CudaContext::launch_steps(const RunEnv& env) {
   return ok_status();
 }
 
-Status CudaContext::infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) {
+Status CudaContext::infer(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) {
   CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA infer");
   if (!outputs_staged_)
     return internal_error(
@@ -926,7 +926,7 @@ std::vector<CudaContext::DeviceValue> CudaContext::device_outputs() const {
   return out;
 }
 
-Status CudaContext::upload(const engine::TensorMap& inputs) {
+Status CudaContext::upload(const runtime::TensorMap& inputs) {
   CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA upload");
   return stage_inputs(inputs);
 }
@@ -950,7 +950,7 @@ Status CudaContext::finish() {
   return ok_status();
 }
 
-Result<std::vector<engine::LayerTime>> CudaContext::profile(const engine::TensorMap& inputs) {
+Result<std::vector<runtime::LayerTime>> CudaContext::profile(const runtime::TensorMap& inputs) {
   CUDA_RETURN_IF_ERROR(cudaSetDevice(device_), "CUDA profile");
   RETURN_IF_ERROR(stage_inputs(inputs));
   const RunEnv env{stream_, cudnn_, lt_, workspace_, workspace_bytes_};
@@ -967,7 +967,7 @@ Result<std::vector<engine::LayerTime>> CudaContext::profile(const engine::Tensor
     if (st.ok()) st = cuda_status(cudaEventRecord(events[2 * i + 1], stream_), "cudaEventRecord", "");
   }
   if (st.ok()) st = cuda_status(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "CUDA profile");
-  std::vector<engine::LayerTime> times;
+  std::vector<runtime::LayerTime> times;
   for (size_t i = 0; st.ok() && i < steps_.size(); ++i) {
     float ms = 0;
     st = cuda_status(cudaEventElapsedTime(&ms, events[2 * i], events[2 * i + 1]),

@@ -29,7 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/backend.h"
+#include "runtime/backend.h"
 
 namespace actrt::cuda {
 
@@ -89,15 +89,15 @@ struct CudaContextOptions {
   bool cuda_graph = true;
 };
 
-class CudaContext final : public engine::ExecutionContext {
+class CudaContext final : public runtime::ExecutionContext {
  public:
-  static Result<std::unique_ptr<CudaContext>> create(const engine::Plan& plan, WeightCache& weights,
+  static Result<std::unique_ptr<CudaContext>> create(const runtime::Plan& plan, WeightCache& weights,
                                                      const CudaContextOptions& options = {});
   ~CudaContext() override;
 
-  Status infer(const engine::TensorMap& inputs, engine::TensorMap& outputs) override;
+  Status infer(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) override;
   double last_compute_ms() const override { return last_ms_; }
-  Result<std::vector<engine::LayerTime>> profile(const engine::TensorMap& inputs) override;
+  Result<std::vector<runtime::LayerTime>> profile(const runtime::TensorMap& inputs) override;
 
   // ---- Device-side runs, for activation statistics (calibration_stats.h) ----
   // A graph input or output where it lies in the arena (fixed for the context's life).
@@ -114,7 +114,7 @@ class CudaContext final : public engine::ExecutionContext {
   cudaStream_t stream() const { return stream_; }
   // Enqueues the upload of `inputs` (checked as by infer()) through the pinned input staging;
   // the previous run must have finished (finish()) before, as the staging is reused.
-  Status upload(const engine::TensorMap& inputs);
+  Status upload(const runtime::TensorMap& inputs);
   // Enqueues the steps: one by one until a run has finished without error, then from a CUDA
   // graph captured once (if the capture fails: one by one, with a warning). A step may reuse a
   // graph input's bytes, so work that reads the inputs must be enqueued before this.
@@ -131,8 +131,8 @@ class CudaContext final : public engine::ExecutionContext {
 
  private:
   CudaContext() = default;
-  Status build(const engine::Plan& plan, WeightCache& weights, const CudaContextOptions& options);
-  Status stage_inputs(const engine::TensorMap& inputs);
+  Status build(const runtime::Plan& plan, WeightCache& weights, const CudaContextOptions& options);
+  Status stage_inputs(const runtime::TensorMap& inputs);
   Status run_steps(const RunEnv& env);
   // Captures the steps into graph_exec_ once one run has finished (runs_ == 1); a failed capture
   // turns the graph off with a warning. launch_steps: the steps from the graph, or one by one.
@@ -143,7 +143,7 @@ class CudaContext final : public engine::ExecutionContext {
   Status check_graph(const RunEnv& env, std::string* mismatch);
   Status launch_steps(const RunEnv& env);
   RunEnv env() const { return RunEnv{stream_, cudnn_, lt_, workspace_, workspace_bytes_}; }
-  Status collect_outputs(engine::TensorMap& outputs);
+  Status collect_outputs(runtime::TensorMap& outputs);
 
   struct Io {
     std::string name;

@@ -208,7 +208,7 @@ void precompile_conv_plans(const std::vector<std::pair<const ir::Node*, Precisio
 
 }  // namespace
 
-Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
+Result<int> choose_conv_tactics(runtime::Plan& plan, engine::TimingCache* cache,
                                 bool deterministic, std::vector<std::string>* int8_rejected) {
   cudnnHandle_t h = nullptr;
   int timed = 0;
@@ -219,7 +219,7 @@ Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
     std::vector<std::pair<const ir::Node*, Precision>> work;
     std::set<std::string> keys;
     for (const auto& n : plan.graph->nodes()) {
-      if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv) continue;
+      if (n->domain() != runtime::kFusedDomain || n->op_type() != kCudaConv) continue;
       const Precision p = plan.layers[n->name()].precision;
       const std::string key = geometry_key(*n, p);
       if ((cache && cache->contains(key)) || !keys.insert(key).second) continue;
@@ -228,7 +228,7 @@ Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
     precompile_conv_plans(work);
   }
   for (const auto& n : plan.graph->nodes()) {
-    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv) continue;
+    if (n->domain() != runtime::kFusedDomain || n->op_type() != kCudaConv) continue;
     const Precision p = plan.layers[n->name()].precision;
     if (!h) {
       auto handle = build_cudnn_handle();

@@ -12,7 +12,7 @@
 
 #include "actrt/precision.h"
 #include "actrt/status.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "engine/timing_cache.h"
 #include "ir/graph.h"
 
@@ -47,7 +47,7 @@ void apply_conv_choice(ir::Node& node, const ConvChoice& choice, bool timed);
 // With `int8_rejected` set, an INT8 convolution that no cuDNN engine runs on this GPU does not
 // fail the call: its name is added there (and it gets no tactic), so that the caller can
 // rebuild with it in floating point.
-Result<int> choose_conv_tactics(engine::Plan& plan, engine::TimingCache* cache,
+Result<int> choose_conv_tactics(runtime::Plan& plan, engine::TimingCache* cache,
                                 bool deterministic,
                                 std::vector<std::string>* int8_rejected = nullptr);
 

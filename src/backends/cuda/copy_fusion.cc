@@ -7,7 +7,7 @@
 
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/kernels.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "ops/movement_params.h"
 #include "passes/graph_rewriter.h"
 
@@ -270,7 +270,7 @@ Result<int> fold_copy_chains(ir::Graph& graph) {
       rec.push_back(p.dst.offset);
       rec.insert(rec.end(), p.dst.strides.begin(), p.dst.strides.end());
     }
-    ir::Node* fused = graph.add_node(c->name(), kCudaCopy, sources, {y}, engine::kFusedDomain);
+    ir::Node* fused = graph.add_node(c->name(), kCudaCopy, sources, {y}, runtime::kFusedDomain);
     fused->set_attribute("pieces", ir::Attribute::from_ints(rec));
     const size_t before = rw.live_nodes().size();
     for (ir::Node* n : col.absorbed) rw.remove(n);

@@ -39,7 +39,7 @@ WeightCache& weight_cache() {
 }
 
 bool is_matrix_op(const ir::Node& n) {
-  return n.domain() == engine::kFusedDomain &&
+  return n.domain() == runtime::kFusedDomain &&
          (n.op_type() == kCudaConv || n.op_type() == kCudaMatMul ||
           n.op_type() == kCudaAttention);
 }
@@ -50,7 +50,7 @@ Precision layer_precision(const ir::Node& n, const BuilderConfig& config) {
   if (is_int8_conv(n) || is_int8_matmul(n) ||
       (n.domain().empty() && n.op_type() == "QuantizeLinear"))
     return Precision::kInt8;
-  if (n.domain() == engine::kFusedDomain && n.op_type() == kCudaMatMul &&
+  if (n.domain() == runtime::kFusedDomain && n.op_type() == kCudaMatMul &&
       n.input(0)->dtype() == DataType::kBFloat16)
     return Precision::kBf16;  // bf16_lowering.h
   auto it = config.layer_precisions.find(n.name());
@@ -81,13 +81,13 @@ Result<int> device_capability(int* major, int* minor) {
 // cuBLASLt tactics of CudaMatMul nodes: the fastest of the heuristic's first kLtCandidates,
 // timed once per product geometry (or taken from the timing cache), stored as `lt_algo`.
 // Deterministic builds skip this: contexts then take the heuristic's first.
-Status choose_matmul_tactics(engine::Plan& plan, engine::TimingCache* cache) {
+Status choose_matmul_tactics(runtime::Plan& plan, engine::TimingCache* cache) {
   cublasLtHandle_t lt = nullptr;
   std::map<std::string, int> index_by_geometry;
   Status st = ok_status();
   for (const auto& n : plan.graph->nodes()) {
     if (!st.ok()) break;
-    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaMatMul) continue;
+    if (n->domain() != runtime::kFusedDomain || n->op_type() != kCudaMatMul) continue;
     if (!lt) {
       st = cublas_status(cublasLtCreate(&lt), "cublasLtCreate", "build-time tuning");
       if (!st.ok()) return st;
@@ -157,7 +157,7 @@ Status CudaBackend::check_target(std::string_view plan_target) const {
 }
 
 std::string CudaBackend::unsupported_reason(const ir::Node& node) const {
-  if (node.domain() == engine::kFusedDomain) {
+  if (node.domain() == runtime::kFusedDomain) {
     for (const char* op : {kCudaConv, kCudaMaxPool, kCudaMatMul, kCudaAttention, kCudaLayerNorm,
                            kCudaEltwise, kCudaCopy})
       if (node.op_type() == op) return "";
@@ -168,8 +168,8 @@ std::string CudaBackend::unsupported_reason(const ir::Node& node) const {
   return "op '" + node.op_type() + "' is not in actrt's op list (ops.def)";
 }
 
-Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config) const {
-  return compile(plan, config, engine::CompileOptions{});
+Status CudaBackend::compile(runtime::Plan& plan, const BuilderConfig& config) const {
+  return compile(plan, config, runtime::CompileOptions{});
 }
 
 namespace {
@@ -177,9 +177,9 @@ namespace {
 // One compile of `plan` with the convolutions named in `keep_float` kept out of INT8. Returns
 // the INT8 convolutions no cuDNN engine runs on this GPU (then the plan is incomplete and the
 // caller compiles again from the original graph with them in `keep_float`).
-Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine::Plan& plan,
+Result<std::vector<std::string>> compile_once(const CudaBackend& backend, runtime::Plan& plan,
                                               const BuilderConfig& config,
-                                              const engine::CompileOptions& options,
+                                              const runtime::CompileOptions& options,
                                               const std::set<std::string>& keep_float) {
   const auto start = std::chrono::steady_clock::now();
   // Which convolutions run INT8: the precisions quant::prepare_int8 planned for the unfused
@@ -235,7 +235,7 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, engine
   plan.target = backend.current_target();
   plan.layers.clear();
   for (const auto& n : plan.graph->nodes())
-    plan.layers[n->name()] = engine::LayerChoice{"", layer_precision(*n, config)};
+    plan.layers[n->name()] = runtime::LayerChoice{"", layer_precision(*n, config)};
 
   // Tactics: timed on this GPU in each layer's precision (TensorRT's tactic selection), looked
   // up in and recorded to the timing cache; deterministic builds time nothing and neither read
@@ -291,8 +291,8 @@ std::vector<std::string> int8_conv_names(const ir::Graph& g) {
 
 }  // namespace
 
-Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
-                            const engine::CompileOptions& options) const {
+Status CudaBackend::compile(runtime::Plan& plan, const BuilderConfig& config,
+                            const runtime::CompileOptions& options) const {
   if (!plan.graph) return invalid_argument("CUDA compile: the plan has no graph");
   RETURN_IF_ERROR(available());
   // An INT8 graph that cuDNN has no engine for on this GPU (seen only off the H100) costs that
@@ -302,7 +302,7 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
   // INT8 convolutions go back to floating point.
   std::set<std::string> keep_float;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    engine::Plan trial = plan.clone();
+    runtime::Plan trial = plan.clone();
     ASSIGN_OR_RETURN(std::vector<std::string> rejected,
                      compile_once(*this, trial, config, options, keep_float));
     if (rejected.empty()) {
@@ -339,19 +339,19 @@ Status CudaBackend::compile(engine::Plan& plan, const BuilderConfig& config,
 
 
 
-Result<std::unique_ptr<engine::ExecutionContext>> CudaBackend::create_context(
-    const engine::Plan& plan, const engine::ContextOptions& options) const {
+Result<std::unique_ptr<runtime::ExecutionContext>> CudaBackend::create_context(
+    const runtime::Plan& plan, const runtime::ContextOptions& options) const {
   if (plan.backend != BackendKind::kCuda)
     return invalid_argument("CUDA backend: the plan was built for backend '" +
                             std::string(backend_name(plan.backend)) + "'");
   RETURN_IF_ERROR(available());
   if (!plan.target.empty()) RETURN_IF_ERROR(check_target(plan.target));
   ASSIGN_OR_RETURN(auto ctx, CudaContext::create(plan, weight_cache()));
-  return std::unique_ptr<engine::ExecutionContext>(std::move(ctx));
+  return std::unique_ptr<runtime::ExecutionContext>(std::move(ctx));
 }
 
 namespace {
-const bool kRegistered = engine::register_backend(std::make_unique<CudaBackend>());
+const bool kRegistered = runtime::register_backend(std::make_unique<CudaBackend>());
 }  // namespace
 
 }  // namespace actrt::cuda

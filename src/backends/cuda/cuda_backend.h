@@ -16,24 +16,24 @@
 // is layer_precision() in cuda_backend.cc; INT8 requests build FP16 (or FP32) for now.
 #pragma once
 
-#include "engine/backend.h"
+#include "runtime/backend.h"
 
 namespace actrt::cuda {
 
-class CudaBackend final : public engine::Backend {
+class CudaBackend final : public runtime::Backend {
  public:
   BackendKind kind() const override { return BackendKind::kCuda; }
   Status available() const override;
   std::string current_target() const override;
   Status check_target(std::string_view plan_target) const override;
   std::string unsupported_reason(const ir::Node& node) const override;
-  Status compile(engine::Plan& plan, const BuilderConfig& config) const override;
-  Status compile(engine::Plan& plan, const BuilderConfig& config,
-                 const engine::CompileOptions& options) const override;
-  Result<std::unique_ptr<engine::ExecutionContext>> create_context(
-      const engine::Plan& plan, const engine::ContextOptions& options) const override;
+  Status compile(runtime::Plan& plan, const BuilderConfig& config) const override;
+  Status compile(runtime::Plan& plan, const BuilderConfig& config,
+                 const runtime::CompileOptions& options) const override;
+  Result<std::unique_ptr<runtime::ExecutionContext>> create_context(
+      const runtime::Plan& plan, const runtime::ContextOptions& options) const override;
   // INT8 calibration on the GPU: calibration_stats.h (defined in calibration_stats.cc).
-  Result<std::unique_ptr<engine::ActivationStatsRunner>> make_activation_stats_runner(
+  Result<std::unique_ptr<runtime::ActivationStatsRunner>> make_activation_stats_runner(
       const ir::Graph& graph, const std::vector<std::string>& tensors) const override;
 };
 

@@ -1,4 +1,4 @@
-// The backend-fused ops (domain engine::kFusedDomain) that the CUDA backend's compile() writes
+// The backend-fused ops (domain runtime::kFusedDomain) that the CUDA backend's compile() writes
 // into a plan. Layout: values feeding / produced by CudaConv and CudaMaxPool are NHWC (their
 // IR shape says so: [N, H, W, C]); ONNX Transpose nodes convert at the region boundaries.
 //

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_ops.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "passes/graph_rewriter.h"
 
 namespace actrt::cuda {
@@ -11,7 +11,7 @@ namespace actrt::cuda {
 namespace {
 
 bool is_chain(const ir::Node* n) {
-  return n && n->domain() == engine::kFusedDomain && n->op_type() == kCudaEltwise;
+  return n && n->domain() == runtime::kFusedDomain && n->op_type() == kCudaEltwise;
 }
 
 bool is_float(DataType t) { return t == DataType::kFloat32 || t == DataType::kFloat16; }

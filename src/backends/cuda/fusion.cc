@@ -9,7 +9,7 @@
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/matmul_addend.h"
 #include "core/half.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "passes/fusion_patterns.h"
 #include "passes/graph_rewriter.h"
 #include "passes/pass_util.h"
@@ -53,7 +53,7 @@ int fuse_conv(Rewriter& rw) {
     ir::Value* out = e.out;
     const int64_t relu = e.relu ? 1 : 0;
     ir::Node* fused =
-        rw.graph().add_node(conv->name(), kCudaConv, inputs, {out}, engine::kFusedDomain);
+        rw.graph().add_node(conv->name(), kCudaConv, inputs, {out}, runtime::kFusedDomain);
     fused->set_attribute("strides", ir::Attribute::from_ints(
                                         conv->attr_ints("strides", {1, 1}).value()));
     fused->set_attribute("dilations", ir::Attribute::from_ints(
@@ -153,7 +153,7 @@ int fuse_matmul(Rewriter& rw) {
       out = next->output(0);
     }
     ir::Node* fused =
-        rw.graph().add_node(mm->name(), kCudaMatMul, inputs, {out}, engine::kFusedDomain);
+        rw.graph().add_node(mm->name(), kCudaMatMul, inputs, {out}, runtime::kFusedDomain);
     fused->set_attribute("trans_b", ir::Attribute::from_int(trans_b));
     fused->set_attribute("alpha", ir::Attribute::from_float(alpha));
     fused->set_attribute("relu", ir::Attribute::from_int(relu));
@@ -198,7 +198,7 @@ int fuse_layer_norm(Rewriter& rw) {
       dead.push_back(add);
     }
     ir::Node* fused = rw.graph().add_node(ln->name(), kCudaLayerNorm, {in0, residual, gamma, beta},
-                                          {ln->output(0)}, engine::kFusedDomain);
+                                          {ln->output(0)}, runtime::kFusedDomain);
     fused->set_attribute("epsilon",
                          ir::Attribute::from_float(ln->attr_float("epsilon", 1e-5f).value()));
     for (ir::Node* d : dead) rw.remove(d);
@@ -273,7 +273,7 @@ int fuse_eltwise(Rewriter& rw) {
       if (!present && chain->inputs().size() > size_t(kMaxEltOperands)) extend = false;
     }
     if (!extend) {
-      chain = passes::new_elementwise_chain(rw, n->name(), kCudaEltwise, engine::kFusedDomain,
+      chain = passes::new_elementwise_chain(rw, n->name(), kCudaEltwise, runtime::kFusedDomain,
                                             x, out);
       chains.insert(chain);
       ++created;
@@ -289,7 +289,7 @@ int fuse_eltwise(Rewriter& rw) {
 Shape nchw_to_nhwc(const Shape& s) { return {s[0], s[2], s[3], s[1]}; }
 
 bool is_nhwc_op(const ir::Node* n) {
-  return n->domain() == engine::kFusedDomain &&
+  return n->domain() == runtime::kFusedDomain &&
          (n->op_type() == kCudaConv || n->op_type() == kCudaMaxPool);
 }
 
@@ -310,7 +310,7 @@ int convert_maxpool(ir::Graph& g) {
     auto k = n->attr_ints("kernel_shape", {});
     if (!k.ok() || k->size() != 2) continue;
     ir::Node* p = g.add_node(n->name(), kCudaMaxPool, {n->input(0)}, {n->output(0)},
-                             engine::kFusedDomain);
+                             runtime::kFusedDomain);
     p->set_attribute("kernel_shape", ir::Attribute::from_ints(*k));
     p->set_attribute("strides", ir::Attribute::from_ints(n->attr_ints("strides", {1, 1}).value()));
     p->set_attribute("pads",
@@ -414,7 +414,7 @@ Result<FusionStats> fuse_for_cuda(ir::Graph& graph) {
   FusionStats stats;
   {
     Rewriter rw(graph);
-    stats.attention = passes::fuse_attention_as(rw, kCudaAttention, engine::kFusedDomain);
+    stats.attention = passes::fuse_attention_as(rw, kCudaAttention, runtime::kFusedDomain);
     stats.conv = fuse_conv(rw);
     stats.matmul = fuse_matmul(rw);
     stats.matmul_input_offsets = fold_matmul_input_offsets(rw);
@@ -445,7 +445,7 @@ namespace {
 // Constants that stay FP32 in FP16 builds: LayerNorm's gamma / beta (its statistics are FP32),
 // an INT8 convolution's or matrix product's bias and scales (FP32 epilogue math), Q/DQ scales.
 bool keeps_fp32_constant(const ir::Node& n, size_t slot) {
-  if (n.domain() == engine::kFusedDomain && n.op_type() == kCudaLayerNorm) return slot >= 2;
+  if (n.domain() == runtime::kFusedDomain && n.op_type() == kCudaLayerNorm) return slot >= 2;
   if (is_int8_conv(n) || is_int8_matmul(n)) return slot >= 2;
   if (n.domain().empty() && (n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear"))
     return slot == 1;

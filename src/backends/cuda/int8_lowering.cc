@@ -4,18 +4,18 @@
 #include <unordered_map>
 
 #include "backends/cuda/cuda_ops.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "quant/weight_scales.h"
 
 namespace actrt::cuda {
 
 bool is_int8_conv(const ir::Node& node) {
-  return node.domain() == engine::kFusedDomain && node.op_type() == kCudaConv && node.input(0) &&
+  return node.domain() == runtime::kFusedDomain && node.op_type() == kCudaConv && node.input(0) &&
          node.input(0)->dtype() == DataType::kInt8;
 }
 
 bool is_int8_matmul(const ir::Node& node) {
-  return node.domain() == engine::kFusedDomain && node.op_type() == kCudaMatMul &&
+  return node.domain() == runtime::kFusedDomain && node.op_type() == kCudaMatMul &&
          node.input(0) && node.input(0)->dtype() == DataType::kInt8;
 }
 
@@ -139,7 +139,7 @@ Result<CudaInt8Lowering> lower_int8_layers(ir::Graph& graph, const LayerFilter& 
   std::vector<ir::Node*> int8;
   std::set<const ir::Node*> chosen;
   for (const auto& n : graph.nodes()) {
-    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv || !wants_int8_conv(*n))
+    if (n->domain() != runtime::kFusedDomain || n->op_type() != kCudaConv || !wants_int8_conv(*n))
       continue;
     const std::string why = low.obstacle(*n);
     if (!why.empty()) {
@@ -200,7 +200,7 @@ Result<CudaInt8Lowering> lower_int8_layers(ir::Graph& graph, const LayerFilter& 
   // 4. Matrix products (floating-point outputs).
   std::vector<ir::Node*> products;
   for (const auto& n : graph.nodes())
-    if (wants_int8_matmul && n->domain() == engine::kFusedDomain && n->op_type() == kCudaMatMul &&
+    if (wants_int8_matmul && n->domain() == runtime::kFusedDomain && n->op_type() == kCudaMatMul &&
         wants_int8_matmul(*n))
       products.push_back(n.get());
   for (ir::Node* n : products) {

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_ops.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "passes/pass_util.h"
 
 namespace actrt::cuda {
@@ -50,7 +50,7 @@ int fold_matmul_input_offsets(passes::GraphRewriter& rw) {
   ir::Graph& g = rw.graph();
   std::vector<ir::Node*> maybe_dead;
   for (ir::Node* mm : rw.live_nodes()) {
-    if (mm->domain() != engine::kFusedDomain || mm->op_type() != kCudaMatMul) continue;
+    if (mm->domain() != runtime::kFusedDomain || mm->op_type() != kCudaMatMul) continue;
     ir::Value* a = mm->input(0);
     ir::Value* w = mm->input(1);
     ir::Value* bias = mm->input(2);

@@ -5,7 +5,7 @@
 
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/int8_lowering.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 #include "passes/graph_rewriter.h"
 
 namespace actrt::cuda {
@@ -13,7 +13,7 @@ namespace actrt::cuda {
 namespace {
 
 bool is_fused(const ir::Node* n, const char* op) {
-  return n && n->domain() == engine::kFusedDomain && n->op_type() == op;
+  return n && n->domain() == runtime::kFusedDomain && n->op_type() == op;
 }
 
 bool is_view(const ir::Node* n) {
@@ -150,7 +150,7 @@ Result<int> merge_qkv_projections(ir::Graph& graph) {
     std::vector<ir::Value*> inputs{first->inputs()[0], w_v};
     if (c_v) inputs.push_back(c_v);
     ir::Node* mm = graph.add_node(graph.make_unique_name(first->name() + "_qkv"), kCudaMatMul,
-                                  inputs, {out}, engine::kFusedDomain);
+                                  inputs, {out}, runtime::kFusedDomain);
     mm->set_attribute("trans_b", ir::Attribute::from_int(trans_b ? 1 : 0));
     mm->set_attribute("alpha", ir::Attribute::from_float(first->attr_float("alpha", 1.0f).value()));
     mm->set_attribute("relu", ir::Attribute::from_int(0));

@@ -27,8 +27,8 @@ Tensor seeded_input(const ir::Value& v, uint32_t seed) {
 
 }  // namespace
 
-Result<std::string> check_reruns(const engine::Backend& backend, const engine::Plan& plan) {
-  engine::TensorMap feeds;
+Result<std::string> check_reruns(const runtime::Backend& backend, const runtime::Plan& plan) {
+  runtime::TensorMap feeds;
   uint32_t seed = 1;
   for (const ir::Value* v : plan.graph->inputs()) {
     if (!v->has_shape()) return std::string();
@@ -38,7 +38,7 @@ Result<std::string> check_reruns(const engine::Backend& backend, const engine::P
   std::vector<DeviceSpan> spans;  // names, types and sizes of the outputs (compare_runs' terms)
   std::vector<std::vector<char>> runs[3];
   for (int r = 0; r < 3; ++r) {
-    engine::TensorMap outs;
+    runtime::TensorMap outs;
     RETURN_IF_ERROR(ctx->infer(feeds, outs).with_context("INT8 rerun check, run " +
                                                           std::to_string(r + 1)));
     for (const auto& [name, t] : outs) {

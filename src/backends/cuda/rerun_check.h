@@ -13,14 +13,14 @@
 #include <string>
 
 #include "actrt/status.h"
-#include "engine/backend.h"
-#include "engine/plan.h"
+#include "runtime/backend.h"
+#include "runtime/plan.h"
 
 namespace actrt::cuda {
 
 // "" when three runs of `plan` on `backend` agree (floating-point outputs within 1 % of each
 // output's largest magnitude, others byte for byte), else which output of which run differs.
 // Plans with an input of unknown shape are not checked ("").
-Result<std::string> check_reruns(const engine::Backend& backend, const engine::Plan& plan);
+Result<std::string> check_reruns(const runtime::Backend& backend, const runtime::Plan& plan);
 
 }  // namespace actrt::cuda

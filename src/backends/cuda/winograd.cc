@@ -8,7 +8,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/tactic_timer.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 
 namespace actrt::cuda {
 
@@ -203,7 +203,7 @@ Result<int> transform_winograd_weights(ir::Graph& graph) {
   std::unordered_map<const ir::Value*, ir::Value*> transformed;
   int count = 0;
   for (const auto& n : graph.nodes()) {
-    if (n->domain() != engine::kFusedDomain || n->op_type() != kCudaConv) continue;
+    if (n->domain() != runtime::kFusedDomain || n->op_type() != kCudaConv) continue;
     auto tactic = n->attr_string("tactic", "");
     if (!tactic.ok() || !is_winograd_tactic(*tactic)) continue;
     ir::Value* w = n->input(1);

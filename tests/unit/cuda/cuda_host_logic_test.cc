@@ -7,7 +7,7 @@
 #include "backends/cuda/conv_choice.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/eltwise_chain.h"
-#include "engine/plan.h"
+#include "runtime/plan.h"
 
 namespace actrt::cuda {
 namespace {
@@ -40,7 +40,7 @@ TEST(CudaEltwiseChain, FoldedTransposeGivesPermutedStrides) {
   ir::Value* y = g.add_value("y");
   y->set_dtype(DataType::kFloat32);
   y->set_shape({2, 4, 5, 3});
-  ir::Node* n = g.add_node("chain", kCudaEltwise, {x, mean}, {y}, engine::kFusedDomain);
+  ir::Node* n = g.add_node("chain", kCudaEltwise, {x, mean}, {y}, runtime::kFusedDomain);
   n->set_attribute("ops", ir::Attribute::from_ints({int64_t(EltOp::kSub)}));
   n->set_attribute("operand", ir::Attribute::from_ints({1}));
   n->set_attribute("reversed", ir::Attribute::from_ints({0}));
@@ -77,7 +77,7 @@ TEST(CudaAttentionGeometry, SequenceMajorStrides) {
   ir::Value* k = value("k", {8, 902, 64});
   ir::Value* v = value("v", {8, 902, 64});
   ir::Value* o = value("o", {100, 8, 64});
-  ir::Node* n = g.add_node("attn", kCudaAttention, {q, k, v}, {o}, engine::kFusedDomain);
+  ir::Node* n = g.add_node("attn", kCudaAttention, {q, k, v}, {o}, runtime::kFusedDomain);
   n->set_attribute("layouts", ir::Attribute::from_ints({1, 0, 0, 1}));
   auto geo = attention_geometry(*n);
   ASSERT_TRUE(geo.ok()) << geo.status().to_string();

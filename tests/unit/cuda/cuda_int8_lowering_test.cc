@@ -190,13 +190,13 @@ TEST(CudaInt8Lowering, Int8PlanRoundTripsThroughTheEngineFormat) {
                               stats->nhwc_origin);
   ASSERT_TRUE(low.ok());
   ASSERT_TRUE(convert_to_fp16(*blk.g).ok());
-  engine::Plan plan;
+  runtime::Plan plan;
   plan.backend = BackendKind::kCuda;
   plan.target = "sm_90";
   plan.graph = std::move(blk.g);
   plan.int8_scales = blk.scales;
   for (const auto& n : plan.graph->nodes())
-    plan.layers[n->name()] = engine::LayerChoice{"test", is_int8_conv(*n) ? Precision::kInt8
+    plan.layers[n->name()] = runtime::LayerChoice{"test", is_int8_conv(*n) ? Precision::kInt8
                                                                           : Precision::kFp16};
   auto bytes = engine::serialize_plan(plan);
   ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();

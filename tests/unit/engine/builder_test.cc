@@ -3,7 +3,7 @@
 
 #include "../../ops/graph_builder.h"
 #include "actrt/builder_config.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "engine/builder.h"
 
 namespace actrt::engine {
@@ -12,7 +12,7 @@ namespace {
 // The CPU backend has no BF16 kernels: a --layer-precisions NAME:bf16 entry fails its build,
 // naming every such layer, instead of running them in another precision unannounced.
 TEST(Builder, CpuRefusesBf16LayerPrecisionNamingTheLayers) {
-  const Backend* cpu = find_backend(BackendKind::kCpu);
+  const runtime::Backend* cpu = runtime::find_backend(BackendKind::kCpu);
   if (!cpu || !cpu->available().ok()) GTEST_SKIP() << "no CPU backend in this build";
   test_graph::GraphBuilder b;
   ir::Value* x = b.input("x", {1, 4});

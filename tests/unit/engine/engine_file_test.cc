@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "actrt/engine.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "engine/format.h"
 #include "engine/serialize.h"
 #include "ir/graph.h"
@@ -19,8 +19,8 @@ using namespace actrt;
 namespace {
 
 // y = Relu(Conv(x, w) + b) with a few attribute kinds, built by hand (no backend needed).
-engine::Plan small_plan(const std::string& target = "x86_64:test") {
-  engine::Plan plan;
+runtime::Plan small_plan(const std::string& target = "x86_64:test") {
+  runtime::Plan plan;
   plan.backend = BackendKind::kCpu;
   plan.target = target;
   plan.graph = std::make_unique<ir::Graph>();
@@ -53,7 +53,7 @@ engine::Plan small_plan(const std::string& target = "x86_64:test") {
   return plan;
 }
 
-std::string serialize(const engine::Plan& p) {
+std::string serialize(const runtime::Plan& p) {
   auto bytes = engine::serialize_plan(p);
   EXPECT_TRUE(bytes.ok()) << bytes.status().to_string();
   return bytes.ok() ? bytes.value() : "";
@@ -132,7 +132,7 @@ TEST(EngineFileBadInput, EveryFlippedBitIsCaught) {
 }
 
 TEST(EngineFileBadInput, AnotherCpuTargetIsRefused) {
-  if (!engine::find_backend(BackendKind::kCpu)) GTEST_SKIP() << "CPU backend not built";
+  if (!runtime::find_backend(BackendKind::kCpu)) GTEST_SKIP() << "CPU backend not built";
   const std::string bytes = serialize(small_plan("x86_64:avx512f,no_such_isa_feature"));
   auto e = engine_from_bytes(bytes, "other-cpu.engine");
   ASSERT_FALSE(e.ok());
@@ -142,7 +142,7 @@ TEST(EngineFileBadInput, AnotherCpuTargetIsRefused) {
 TEST(EngineFileBadInput, SaveRefusesToOverwrite) {
   const fs::path path = fs::temp_directory_path() / ("actrt_engine_" + std::to_string(::getpid()));
   { std::ofstream(path) << "user data"; }
-  Engine engine(std::make_unique<engine::Plan>(small_plan()));
+  Engine engine(std::make_unique<runtime::Plan>(small_plan()));
   Status s = save_engine(engine, path.string());
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("refusing to overwrite"), std::string::npos);

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "actrt/builder_config.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "engine/builder.h"
 #include "engine/timing_cache.h"
 #include "ir/graph.h"
@@ -230,7 +230,7 @@ std::unique_ptr<actrt::ir::Graph> relu_graph() {
 }  // namespace
 
 TEST(TimingCache, BuilderLoadsBeforeAndSavesAfter) {
-  const actrt::engine::Backend* cpu = actrt::engine::find_backend(actrt::BackendKind::kCpu);
+  const actrt::runtime::Backend* cpu = actrt::runtime::find_backend(actrt::BackendKind::kCpu);
   if (!cpu || !cpu->available().ok()) GTEST_SKIP() << "no CPU backend in this build";
   const fs::path dir = temp_dir();
   auto graph = relu_graph();

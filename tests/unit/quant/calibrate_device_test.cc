@@ -11,7 +11,7 @@
 #include <limits>
 
 #include "backends/reference/executor.h"
-#include "engine/backend.h"
+#include "runtime/backend.h"
 #include "quant/calibrate.h"
 #include "quant/calibrators.h"
 #include "quant_test_util.h"
@@ -30,15 +30,15 @@ struct FakeOptions {
 };
 
 // The statistics of engine/activation_stats.h, computed independently of ActivationObserver.
-class FakeRunner : public engine::ActivationStatsRunner {
+class FakeRunner : public runtime::ActivationStatsRunner {
  public:
   FakeRunner(const ir::Graph& graph, std::vector<std::string> names, FakeOptions o)
       : graph_(graph), names_(std::move(names)), o_(o), max_(names_.size(), 0.0f) {}
 
   std::string description() const override { return "fake device"; }
 
-  Result<std::optional<engine::StatsAnomaly>> accumulate_max(
-      const engine::TensorMap& feed) override {
+  Result<std::optional<runtime::StatsAnomaly>> accumulate_max(
+      const runtime::TensorMap& feed) override {
     if (int(sample_) == o_.fail_at_sample) return device_error("the fake device fell over");
     ASSIGN_OR_RETURN(auto values, activations(feed));
     for (size_t k = 0; k < names_.size(); ++k) {
@@ -46,14 +46,14 @@ class FakeRunner : public engine::ActivationStatsRunner {
       for (int64_t i = 0; i < t.numel(); ++i) {
         const float x = t.data<float>()[i];
         if (!std::isfinite(x))
-          return std::optional<engine::StatsAnomaly>(engine::StatsAnomaly{
-              std::isnan(x) ? engine::StatsAnomaly::Kind::kNaN : engine::StatsAnomaly::Kind::kInf,
+          return std::optional<runtime::StatsAnomaly>(runtime::StatsAnomaly{
+              std::isnan(x) ? runtime::StatsAnomaly::Kind::kNaN : runtime::StatsAnomaly::Kind::kInf,
               k, i, 0.0});
         max_[k] = std::max(max_[k], std::fabs(x));
       }
     }
     ++sample_;
-    return std::optional<engine::StatsAnomaly>();
+    return std::optional<runtime::StatsAnomaly>();
   }
   Result<std::vector<float>> max_abs() override { return max_; }
   Status start_histograms(const std::vector<float>& max_abs, int bins) override {
@@ -61,11 +61,11 @@ class FakeRunner : public engine::ActivationStatsRunner {
     hist_.assign(names_.size(), std::vector<uint64_t>(size_t(bins), 0));
     return ok_status();
   }
-  Result<std::optional<engine::StatsAnomaly>> accumulate_histograms(
-      const engine::TensorMap& feed) override {
+  Result<std::optional<runtime::StatsAnomaly>> accumulate_histograms(
+      const runtime::TensorMap& feed) override {
     if (o_.above_max_in_pass_2)
-      return std::optional<engine::StatsAnomaly>(
-          engine::StatsAnomaly{engine::StatsAnomaly::Kind::kAboveMax, 2, 5, 3.5});
+      return std::optional<runtime::StatsAnomaly>(
+          runtime::StatsAnomaly{runtime::StatsAnomaly::Kind::kAboveMax, 2, 5, 3.5});
     ASSIGN_OR_RETURN(auto values, activations(feed));
     for (size_t k = 0; k < names_.size(); ++k) {
       const Tensor& t = values.at(names_[k]);
@@ -78,13 +78,13 @@ class FakeRunner : public engine::ActivationStatsRunner {
         ++hist_[k][size_t(b)];
       }
     }
-    return std::optional<engine::StatsAnomaly>();
+    return std::optional<runtime::StatsAnomaly>();
   }
   Result<std::vector<std::vector<uint64_t>>> histograms() override { return hist_; }
 
  private:
-  Result<engine::TensorMap> activations(const engine::TensorMap& feed) {
-    engine::TensorMap values = feed;
+  Result<runtime::TensorMap> activations(const runtime::TensorMap& feed) {
+    runtime::TensorMap values = feed;
     auto r =
         reference::Executor(graph_).run(feed, [&](const ir::Node& n, std::span<const Tensor> outs) {
           for (size_t k = 0; k < outs.size(); ++k) values[n.output(k)->name()] = outs[k].clone();
@@ -100,7 +100,7 @@ class FakeRunner : public engine::ActivationStatsRunner {
   std::vector<std::vector<uint64_t>> hist_;
 };
 
-class FakeBackend : public engine::Backend {
+class FakeBackend : public runtime::Backend {
  public:
   explicit FakeBackend(FakeOptions o) : o_(std::move(o)) {}
   BackendKind kind() const override { return BackendKind::kCuda; }
@@ -108,23 +108,23 @@ class FakeBackend : public engine::Backend {
   std::string current_target() const override { return "fake"; }
   Status check_target(std::string_view) const override { return ok_status(); }
   std::string unsupported_reason(const ir::Node&) const override { return ""; }
-  Status compile(engine::Plan&, const BuilderConfig&) const override { return ok_status(); }
-  Result<std::unique_ptr<engine::ExecutionContext>> create_context(
-      const engine::Plan&, const engine::ContextOptions&) const override {
+  Status compile(runtime::Plan&, const BuilderConfig&) const override { return ok_status(); }
+  Result<std::unique_ptr<runtime::ExecutionContext>> create_context(
+      const runtime::Plan&, const runtime::ContextOptions&) const override {
     return unsupported("fake");
   }
-  Result<std::unique_ptr<engine::ActivationStatsRunner>> make_activation_stats_runner(
+  Result<std::unique_ptr<runtime::ActivationStatsRunner>> make_activation_stats_runner(
       const ir::Graph& graph, const std::vector<std::string>& tensors) const override {
     if (!o_.setup_error.empty()) return unsupported(o_.setup_error);
-    if (!o_.offer) return engine::Backend::make_activation_stats_runner(graph, tensors);
-    return std::unique_ptr<engine::ActivationStatsRunner>(new FakeRunner(graph, tensors, o_));
+    if (!o_.offer) return runtime::Backend::make_activation_stats_runner(graph, tensors);
+    return std::unique_ptr<runtime::ActivationStatsRunner>(new FakeRunner(graph, tensors, o_));
   }
 
  private:
   FakeOptions o_;
 };
 
-ScaleOptions opts(CalibrationAlgorithm a, const engine::Backend* backend = nullptr) {
+ScaleOptions opts(CalibrationAlgorithm a, const runtime::Backend* backend = nullptr) {
   ScaleOptions o;
   o.algorithm = a;
   o.show_progress = false;

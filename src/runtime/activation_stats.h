@@ -24,7 +24,7 @@
 #include "actrt/status.h"
 #include "actrt/tensor.h"
 
-namespace actrt::engine {
+namespace actrt::runtime {
 
 // Why a sample stops calibration, for the caller to word (quant/observers.h has the messages).
 struct StatsAnomaly {
@@ -65,4 +65,4 @@ class ActivationStatsRunner {
   virtual Result<std::vector<std::vector<uint64_t>>> histograms() = 0;
 };
 
-}  // namespace actrt::engine
+}  // namespace actrt::runtime

@@ -10,12 +10,17 @@
 #include "actrt/builder_config.h"
 #include "actrt/status.h"
 #include "actrt/tensor.h"
-#include "engine/activation_stats.h"
-#include "engine/plan.h"
+#include "runtime/activation_stats.h"
+#include "runtime/kernel_table.h"
+#include "runtime/plan.h"
 
+namespace actrt::runtime {
+
+}  // namespace actrt::runtime
 namespace actrt::engine {
-
-class TimingCache;  // engine/timing_cache.h
+class TimingCache;  // engine/timing_cache.h: build-time only, never included here
+}  // namespace actrt::engine
+namespace actrt::runtime {
 
 using TensorMap = std::map<std::string, Tensor>;
 
@@ -44,7 +49,7 @@ class ExecutionContext {
 struct CompileOptions {
   // Loaded from BuilderConfig::timing_cache_path (nullptr: none). A backend that times tactics
   // looks each one up before timing and records what it timed; the builder saves the file.
-  TimingCache* timing_cache = nullptr;
+  engine::TimingCache* timing_cache = nullptr;
 };
 
 struct ContextOptions {
@@ -63,6 +68,8 @@ class Backend {
   virtual Status check_target(std::string_view plan_target) const = 0;
   // "" when the backend can run `node` (before fusion), else the reason.
   virtual std::string unsupported_reason(const ir::Node& node) const = 0;
+  // The backend's kernel table in priority order (runtime/kernel_table.h).
+  virtual std::vector<KernelInfo> kernels() const { return {}; }
   // Rewrites plan.graph for this backend (fusions, weight conversion), fills plan.layers.
   virtual Status compile(Plan& plan, const BuilderConfig& config) const = 0;
   // The same with build-time options; backends that time nothing (CPU) need not override it.
@@ -91,4 +98,4 @@ bool register_backend(std::unique_ptr<Backend> backend);
 // nullptr when the backend was not compiled in.
 const Backend* find_backend(BackendKind kind);
 
-}  // namespace actrt::engine
+}  // namespace actrt::runtime

@@ -1,9 +1,9 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/backend.h"
+#include "runtime/backend.h"
 
-namespace actrt::engine {
+namespace actrt::runtime {
 
 namespace {
 std::vector<std::unique_ptr<Backend>>& backends() {
@@ -23,4 +23,4 @@ const Backend* find_backend(BackendKind kind) {
   return nullptr;
 }
 
-}  // namespace actrt::engine
+}  // namespace actrt::runtime

@@ -15,7 +15,7 @@
 #include "actrt/precision.h"
 #include "ir/graph.h"
 
-namespace actrt::engine {
+namespace actrt::runtime {
 
 // Domain of backend-fused nodes in a plan's graph.
 inline constexpr const char* kFusedDomain = "actrt";
@@ -47,4 +47,4 @@ struct Plan {
   }
 };
 
-}  // namespace actrt::engine
+}  // namespace actrt::runtime
