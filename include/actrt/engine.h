@@ -22,7 +22,7 @@
 
 namespace actrt {
 
-namespace engine {
+namespace runtime {
 struct Plan;
 }
 
@@ -37,7 +37,7 @@ struct LayerInfo {
 
 class Engine {
  public:
-  explicit Engine(std::unique_ptr<engine::Plan> plan);
+  explicit Engine(std::unique_ptr<runtime::Plan> plan);
   ~Engine();
 
   BackendKind backend() const;
@@ -53,10 +53,10 @@ class Engine {
   // The engine file's bytes (deterministic).
   Result<std::string> serialize() const;
 
-  const engine::Plan& plan() const { return *plan_; }
+  const runtime::Plan& plan() const { return *plan_; }
 
  private:
-  std::unique_ptr<engine::Plan> plan_;
+  std::unique_ptr<runtime::Plan> plan_;
 };
 
 using NetworkLoader = std::function<Result<std::shared_ptr<Network>>()>;
