@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backends/cuda/step.h"
 #include "runtime/backend.h"
 
 namespace actrt::cuda {
@@ -51,31 +52,6 @@ class WeightCache {
   std::mutex mu_;
   std::unordered_map<const void*, std::weak_ptr<DeviceBuffer>> cache_;
 };
-
-struct RunEnv {
-  cudaStream_t stream = nullptr;
-  cudnnHandle_t cudnn = nullptr;
-  cublasLtHandle_t lt = nullptr;
-  void* workspace = nullptr;
-  size_t workspace_bytes = 0;
-};
-
-class Step {
- public:
-  virtual ~Step() = default;
-  virtual Status run(const RunEnv& env) = 0;
-  // Errors that happened on the host during the last run (host-fallback steps).
-  virtual Status host_status() const { return ok_status(); }
-  std::string name;
-  std::string op_type;
-  std::string kernel;
-  // Its library kernels may start before the previous step's kernels end (programmatic
-  // dependent launch): eager runs put a stream barrier before it (launch_order.h).
-  bool may_start_early = false;
-};
-
-// The kernel name a node gets in plan.layers (and that create_context will use).
-std::string kernel_name(const ir::Node& node);
 
 // How CudaContext::create sets a context up.
 struct CudaContextOptions {

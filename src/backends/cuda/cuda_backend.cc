@@ -19,12 +19,12 @@
 #include "backends/cuda/eltwise_chain.h"
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/int8_lowering.h"
+#include "backends/cuda/kernel_table.h"
 #include "backends/cuda/matmul.h"
 #include "backends/cuda/qkv_merge.h"
 #include "backends/cuda/rerun_check.h"
 #include "backends/cuda/tactic_cache.h"
 #include "backends/cuda/winograd.h"
-#include "ops/op_registry.h"
 #include "passes/fold_qdq.h"
 #include "quant/int8_intent.h"
 
@@ -157,15 +157,12 @@ Status CudaBackend::check_target(std::string_view plan_target) const {
 }
 
 std::string CudaBackend::unsupported_reason(const ir::Node& node) const {
-  if (node.domain() == runtime::kFusedDomain) {
-    for (const char* op : {kCudaConv, kCudaMaxPool, kCudaMatMul, kCudaAttention, kCudaLayerNorm,
-                           kCudaEltwise, kCudaCopy})
-      if (node.op_type() == op) return "";
-    return "fused op '" + node.op_type() + "' is not a CUDA backend op";
-  }
-  // Every op of ops.def runs: the ones without a CUDA kernel on the host (reference kernel).
-  if (ops::find_op(node.domain(), node.op_type())) return "";
-  return "op '" + node.op_type() + "' is not in actrt's op list (ops.def)";
+  auto kernel = cuda_kernel_for(node);
+  return kernel.ok() ? "" : kernel.status().message();
+}
+
+std::vector<runtime::KernelInfo> CudaBackend::kernels() const {
+  return runtime::kernel_infos(cuda_kernels());
 }
 
 Status CudaBackend::compile(runtime::Plan& plan, const BuilderConfig& config) const {
@@ -251,7 +248,7 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, runtim
   if (!int8_rejected.empty()) return int8_rejected;
   ASSIGN_OR_RETURN(int winograd, transform_winograd_weights(*plan.graph));
   if (!config.deterministic) RETURN_IF_ERROR(choose_matmul_tactics(plan, cache));
-  for (const auto& n : plan.graph->nodes()) plan.layers[n->name()].kernel = kernel_name(*n);
+  RETURN_IF_ERROR(assign_kernels(plan));
 
   plan.metadata["cuda.fused_attention"] = std::to_string(stats.attention);
   plan.metadata["cuda.fused_conv"] = std::to_string(stats.conv);

@@ -27,6 +27,7 @@ class CudaBackend final : public runtime::Backend {
   std::string current_target() const override;
   Status check_target(std::string_view plan_target) const override;
   std::string unsupported_reason(const ir::Node& node) const override;
+  std::vector<runtime::KernelInfo> kernels() const override;
   Status compile(runtime::Plan& plan, const BuilderConfig& config) const override;
   Status compile(runtime::Plan& plan, const BuilderConfig& config,
                  const runtime::CompileOptions& options) const override;
