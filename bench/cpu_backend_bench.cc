@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   for (const auto& [k, n] : kernels) std::printf("  %-24s %d\n", k.c_str(), n);
   if (cpu_ctx)
     std::printf("arena %.1f MB (sum of all buffers %.1f MB), %zu steps\n",
-                cpu_ctx->memory_plan().arena_bytes / 1e6, cpu_ctx->memory_plan().total_bytes / 1e6,
+                cpu_ctx->memory_plan().total / 1e6, cpu_ctx->memory_plan().without_reuse / 1e6,
                 cpu_ctx->step_count());
 
   runtime::TensorMap feeds;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "runtime/backend.h"
+#include "runtime/backend_contract.h"
 #include "engine/builder.h"
 #include "runtime/plan.h"
 #include "engine/serialize.h"
@@ -82,6 +83,7 @@ Result<std::shared_ptr<Engine>> engine_from_bytes(std::string_view bytes, const 
                        std::string(backend_name(plan.backend)) +
                        " backend, which this actrt build does not include");
   RETURN_IF_ERROR(backend->check_target(plan.target).with_context(source));
+  RETURN_IF_ERROR(runtime::check_contract_version(plan, *backend, source));
   return std::make_shared<Engine>(std::make_unique<runtime::Plan>(std::move(plan)));
 }
 

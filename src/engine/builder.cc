@@ -7,6 +7,7 @@
 #include "actrt/log.h"
 #include "actrt/version.h"
 #include "runtime/backend.h"
+#include "runtime/backend_contract.h"
 #include "engine/timing_cache.h"
 #include "ir/verifier.h"
 #include "quant/int8_build.h"
@@ -56,6 +57,7 @@ Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const 
   plan->metadata["precisions"] = precisions_of(config);
   plan->metadata["threads"] = std::to_string(config.threads);
   plan->metadata["seed"] = std::to_string(config.seed);
+  runtime::record_contract_version(*backend, *plan);
   for (const auto& [layer, p] : config.layer_precisions)
     plan->metadata["layer_precision." + layer] = std::string(precision_name(p));
 

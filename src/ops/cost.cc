@@ -1,21 +1,18 @@
 #include "ops/cost.h"
 
-#include <set>
 #include <string>
 
 #include "ops/op_registry.h"
+#include "ops/op_traits.h"
 
 namespace actrt::ops {
 
 namespace {
 int64_t numel_of(const ir::Value* v) { return v && v->has_shape() ? shape_numel(v->shape()) : 0; }
 
-bool is_data_movement(const std::string& op) {
-  static const std::set<std::string> kMovement = {
-      "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice",
-      "Gather", "Expand", "Tile", "Pad", "Shape", "ConstantOfShape", "Constant", "Identity",
-      "Dropout", "Cast", "Range"};
-  return kMovement.count(op) > 0;
+// Ops that move or compute no data arithmetically: their cost is bytes, not flops.
+bool moves_data_only(const ir::Node& node) {
+  return has_trait(node, OpTrait::kDataMovement) || has_trait(node, OpTrait::kShapeComputation);
 }
 }  // namespace
 
@@ -46,7 +43,7 @@ int64_t estimate_flops(const ir::Node& node) {
   if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" ||
       op.rfind("Reduce", 0) == 0 || op == "CumSum")
     return numel_of(node.input(0));
-  if (is_data_movement(op)) return 0;
+  if (moves_data_only(node)) return 0;
   return out_numel;
 }
 

@@ -5,8 +5,9 @@
 namespace actrt::ops {
 
 namespace {
+using enum OpTrait;  // ops.def's trait column names them unqualified
 constexpr OpSchema kSchemas[] = {
-#define ACTRT_OP(name, quant) {#name, QuantPolicy::quant, &infer_##name},
+#define ACTRT_OP(name, quant, traits) {#name, QuantPolicy::quant, traits, &infer_##name},
 #include "ops/ops.def"
 #undef ACTRT_OP
 };

@@ -9,6 +9,7 @@
 #include "actrt/status.h"
 #include "actrt/tensor.h"
 #include "ir/graph.h"
+#include "ops/op_traits.h"
 
 namespace actrt::ops {
 
@@ -57,11 +58,12 @@ using InferFn = Status (*)(InferContext&);
 struct OpSchema {
   std::string_view op_type;
   QuantPolicy quant;
+  OpTraits traits;  // ops.def's third column (ops/op_traits.h)
   InferFn infer;
 };
 
 // Declarations generated from ops.def.
-#define ACTRT_OP(name, quant) Status infer_##name(InferContext&);
+#define ACTRT_OP(name, quant, traits) Status infer_##name(InferContext&);
 #include "ops/ops.def"
 #undef ACTRT_OP
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "ops/op_traits.h"
 #include "passes/pass_util.h"
 
 namespace actrt::passes {
@@ -177,9 +178,7 @@ std::optional<SliceOf> slice_of(const ir::Node& node, int64_t opset) {
 // `v` as one element of a tensor along one axis, through shape-only ops (same element order).
 std::optional<SliceOf> trace_slice(const ir::Value* v, int64_t opset) {
   const ir::Node* p = v->producer();
-  while (p && (is_op(p, "Squeeze") || is_op(p, "Unsqueeze") || is_op(p, "Reshape") ||
-               is_op(p, "Flatten")) &&
-         p->input(0) && !p->input(0)->is_constant())
+  while (p && ops::is_reshape(*p) && !p->input(0)->is_constant())
     p = p->input(0)->producer();
   if (!p) return std::nullopt;
   return slice_of(*p, opset);
@@ -230,9 +229,7 @@ class Batcher {
         by_source;
     std::vector<std::tuple<const ir::Value*, int64_t, Shape, int>> order;
     for (const auto& n : g_.nodes()) {
-      if (!(is_op(n.get(), "Gather") || is_op(n.get(), "Slice") || is_op(n.get(), "Squeeze") ||
-            is_op(n.get(), "Unsqueeze") || is_op(n.get(), "Reshape") ||
-            is_op(n.get(), "Flatten")))
+      if (!(is_op(n.get(), "Gather") || is_op(n.get(), "Slice") || ops::is_reshape(*n)))
         continue;
       ir::Value* v = n->output(0);
       if (!batchable_shape(v) || v->is_constant()) continue;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actrt/log.h"
+#include "ops/op_traits.h"
 #include "passes/pass_util.h"
 
 namespace actrt::passes {
@@ -38,11 +39,8 @@ std::string zero_point_ok(const ir::Node& n) {
   return "";
 }
 
-bool is_view(const ir::Node* n) {
-  for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"})
-    if (is_op(n, op)) return true;
-  return false;
-}
+// A view or Transpose: the same values, so the same scale (ops/op_traits.h).
+bool keeps_values(const ir::Node* n) { return n && ops::keeps_values(*n); }
 
 using Uses = std::unordered_map<const ir::Value*, std::vector<ir::Node*>>;
 
@@ -59,7 +57,7 @@ bool int8_reader(const ir::Graph& g, const Uses& uses, const ir::Node* r, const 
   if (r->input(0) != v) return false;
   if (is_op(r, "Conv") || is_op(r, "MatMul") || is_op(r, "Gemm"))
     return r->input(1) && r->input(1)->is_constant();
-  if (!is_view(r) || !r->output(0) || g.is_graph_output(r->output(0))) return false;
+  if (!keeps_values(r) || !r->output(0) || g.is_graph_output(r->output(0))) return false;
   auto it = uses.find(r->output(0));
   if (it == uses.end() || it->second.empty()) return false;
   for (const ir::Node* u : it->second)
@@ -140,7 +138,7 @@ Result<QdqFold> fold_qdq(ir::Graph& graph) {
   RETURN_IF_ERROR(graph.topological_sort());
   // Views keep values, hence the scale.
   for (const auto& n : graph.nodes()) {
-    if (!is_view(n.get()) || !n->input(0) || !n->output(0)) continue;
+    if (!keeps_values(n.get()) || !n->input(0) || !n->output(0)) continue;
     auto it = out.scales.find(n->input(0)->name());
     if (it != out.scales.end()) out.scales.emplace(n->output(0)->name(), it->second);
   }

@@ -1,22 +1,14 @@
 #include "passes/hoist_activation_over_reshape.h"
 
+#include "ops/op_traits.h"
 #include "passes/pass_util.h"
 
 namespace actrt::passes {
 
 namespace {
-using detail::is_op;
-
 bool is_unary_activation(const ir::Node* n) {
-  for (const char* op : {"Relu", "Sigmoid", "Tanh", "Gelu", "Erf", "Softsign"})
-    if (is_op(n, op)) return n->inputs().size() == 1 && n->outputs().size() == 1;
-  return false;
-}
-
-bool is_view(const ir::Node* n) {
-  for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze"})
-    if (is_op(n, op)) return n->outputs().size() == 1;
-  return false;
+  return ops::has_trait(*n, ops::OpTrait::kActivation) && n->inputs().size() == 1 &&
+         n->outputs().size() == 1;
 }
 }  // namespace
 
@@ -30,7 +22,7 @@ Result<PassReport> hoist_activation_over_reshape(ir::Graph& graph) {
   for (ir::Node* act : acts) {
     ir::Value* viewed = act->input(0);
     ir::Node* view = viewed ? viewed->producer() : nullptr;
-    if (!view || !is_view(view) || !detail::has_single_consumer(graph, uses, viewed)) continue;
+    if (!view || !ops::is_reshape(*view) || !detail::has_single_consumer(graph, uses, viewed)) continue;
     ir::Value* x = view->input(0);
     ir::Value* y = act->output(0);
     if (!x || x->is_constant() || !x->has_shape() || x->dtype() != viewed->dtype()) continue;

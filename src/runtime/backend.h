@@ -66,6 +66,10 @@ class Backend {
   virtual std::string current_target() const = 0;
   // Whether a plan built for `plan_target` runs here; the error names both targets.
   virtual Status check_target(std::string_view plan_target) const = 0;
+  // Version of the backend-specific encodings a plan stores for this backend (fused-op codes and
+  // attributes, tactics): bump it whenever compile() writes, or a context reads, any of them
+  // differently. Engine files carry it; loading refuses another version (backend_contract.h).
+  virtual int contract_version() const = 0;
   // "" when the backend can run `node` (before fusion), else the reason.
   virtual std::string unsupported_reason(const ir::Node& node) const = 0;
   // The backend's kernel table in priority order (runtime/kernel_table.h).

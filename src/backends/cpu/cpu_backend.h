@@ -25,7 +25,7 @@
 // create_context(plan, options): CpuContext (cpu_context.h) builds the steps, inserting layout
 // reorders only at boundaries between oneDNN kernels (blocked layouts such as nChw16c stay
 // between consecutive convs and pools) and plain kernels; one arena sized by the memory planner
-// (memory_planner.h); threads = options.threads, else plan.metadata["threads"], else all cores.
+// (runtime/memory_planner.h); threads = options.threads, else plan.metadata["threads"], else all cores.
 // Threading is OpenMP, the runtime Debian's oneDNN is built with (DNNL_CPU_RUNTIME OMP), so our
 // kernels and oneDNN's share one thread team.
 #pragma once
@@ -40,6 +40,8 @@ class CpuBackend final : public runtime::Backend {
   Status available() const override { return ok_status(); }
   std::string current_target() const override;
   Status check_target(std::string_view plan_target) const override;
+  // 1: the fused-op attributes of fused_ops.h as they are (EltwiseOp codes 0-4).
+  int contract_version() const override { return 1; }
   std::string unsupported_reason(const ir::Node& node) const override;
   Status compile(runtime::Plan& plan, const BuilderConfig& config) const override;
   Result<std::unique_ptr<runtime::ExecutionContext>> create_context(

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "backends/cpu/kernels.h"
+#include "runtime/feed_check.h"
 
 namespace actrt::cpu {
 
@@ -13,9 +14,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-std::string describe_tensor(DataType t, const Shape& s) {
-  return std::string(dtype_name(t)) + " " + shape_to_string(s);
 }
 }  // namespace
 
@@ -40,6 +38,7 @@ Result<std::unique_ptr<CpuContext>> CpuContext::create(const runtime::Plan& plan
     const int slot = define_plain_output(bs, in);
     bs.use_slot(slot, 0);
     ctx->inputs_.push_back({in, slot});
+    ctx->input_specs_.push_back({in->name(), in->dtype(), in->shape()});
   }
   for (const auto& node : g.nodes()) {
     auto it = plan.layers.find(node->name());
@@ -67,15 +66,17 @@ Result<std::unique_ptr<CpuContext>> CpuContext::create(const runtime::Plan& plan
   for (const Io& o : ctx->outputs_)
     if (o.slot >= 0) bs.use_slot(o.slot, end);
 
-  std::vector<BufferRequest> requests;
+  std::vector<runtime::BufferRequest> requests;
   for (Slot& s : bs.slots()) {
     if (s.first < 0) s.first = s.last = 0;
     requests.push_back({s.bytes, s.first, s.last});
   }
-  ctx->memory_plan_ = plan_memory(requests);
+  // Equal sizes: earlier first use first, the order this backend has always planned in.
+  ctx->memory_plan_ =
+      runtime::plan_arena(requests, kArenaAlignment, runtime::SizeTies::kEarlierFirstUse);
   ctx->slots_ = std::move(bs.slots());
   for (size_t i = 0; i < ctx->slots_.size(); ++i) ctx->slots_[i].offset = ctx->memory_plan_.offsets[i];
-  ctx->arena_storage_.assign(ctx->memory_plan_.arena_bytes + kArenaAlignment, 0);
+  ctx->arena_storage_.assign(ctx->memory_plan_.total + kArenaAlignment, 0);
   const auto base = reinterpret_cast<uintptr_t>(ctx->arena_storage_.data());
   ctx->arena_ = ctx->arena_storage_.data() + (kArenaAlignment - base % kArenaAlignment) % kArenaAlignment;
   ctx->steps_ = std::move(bs.steps());
@@ -84,24 +85,9 @@ Result<std::unique_ptr<CpuContext>> CpuContext::create(const runtime::Plan& plan
 }
 
 Status CpuContext::check_and_copy_inputs(const runtime::TensorMap& inputs) {
-  for (const auto& [name, t] : inputs) {
-    bool known = false;
-    for (const Io& in : inputs_) known |= in.value->name() == name;
-    if (!known) {
-      std::string names;
-      for (const Io& in : inputs_) names += (names.empty() ? "" : ", ") + in.value->name();
-      return invalid_argument("unknown input '" + name + "'; the engine's inputs are: " + names);
-    }
-  }
+  RETURN_IF_ERROR(runtime::check_feed(input_specs_, inputs, "CPU engine"));
   for (const Io& in : inputs_) {
-    auto it = inputs.find(in.value->name());
-    const std::string expected = describe_tensor(in.value->dtype(), in.value->shape());
-    if (it == inputs.end())
-      return invalid_argument("missing input '" + in.value->name() + "' (expected " + expected + ")");
-    const Tensor& t = it->second;
-    if (t.dtype() != in.value->dtype() || t.shape() != in.value->shape())
-      return invalid_argument("input '" + in.value->name() + "': expected " + expected +
-                              ", got " + describe_tensor(t.dtype(), t.shape()));
+    const Tensor& t = inputs.at(in.value->name());
     std::memcpy(arena_ + slots_[in.slot].offset, t.raw_data(), t.nbytes());
   }
   return ok_status();

@@ -4,11 +4,15 @@
 #include <memory>
 #include <vector>
 
-#include "backends/cpu/memory_planner.h"
+#include "actrt/network.h"
 #include "backends/cpu/step.h"
 #include "runtime/backend.h"
+#include "runtime/memory_planner.h"
 
 namespace actrt::cpu {
+
+// Alignment of every arena offset (a cache line, and what oneDNN likes for AVX-512 loads).
+inline constexpr size_t kArenaAlignment = 64;
 
 class CpuContext final : public runtime::ExecutionContext {
  public:
@@ -21,7 +25,7 @@ class CpuContext final : public runtime::ExecutionContext {
   Result<std::vector<runtime::LayerTime>> profile(const runtime::TensorMap& inputs) override;
 
   // For tests and `inspect`: the arena size and what it would be without reuse.
-  const MemoryPlan& memory_plan() const { return memory_plan_; }
+  const runtime::ArenaLayout& memory_plan() const { return memory_plan_; }
   size_t step_count() const { return steps_.size(); }
   int threads() const { return threads_; }
 
@@ -36,7 +40,7 @@ class CpuContext final : public runtime::ExecutionContext {
   int threads_ = 1;
   std::vector<std::unique_ptr<Step>> steps_;
   std::vector<Slot> slots_;
-  MemoryPlan memory_plan_;
+  runtime::ArenaLayout memory_plan_;
   std::vector<uint8_t> arena_storage_;
   uint8_t* arena_ = nullptr;
   struct Io {
@@ -44,6 +48,7 @@ class CpuContext final : public runtime::ExecutionContext {
     int slot;  // -1: a constant output
   };
   std::vector<Io> inputs_, outputs_;
+  std::vector<TensorInfo> input_specs_;  // inputs_ as the feed check wants them
   double last_ms_ = 0;
 };
 

@@ -1,9 +1,11 @@
 #include "backends/cpu/fusion.h"
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "backends/cpu/fused_ops.h"
+#include "ops/elementwise_op.h"
 #include "runtime/plan.h"
 #include "passes/fusion_patterns.h"
 #include "passes/graph_rewriter.h"
@@ -143,6 +145,21 @@ int fuse_matmul(Rewriter& rw) {
   return count;
 }
 
+// This backend's code (fused_ops.h, stored in engine files) for what n computes, or nothing when
+// its chains do not run that operation.
+std::optional<EltwiseOp> cpu_eltwise_op(const ir::Node& n) {
+  const auto op = ops::elementwise_op_of(n);
+  if (!op) return std::nullopt;
+  switch (*op) {
+    case ops::ElementwiseOp::kAdd: return EltwiseOp::kAdd;
+    case ops::ElementwiseOp::kSub: return EltwiseOp::kSub;
+    case ops::ElementwiseOp::kMul: return EltwiseOp::kMul;
+    case ops::ElementwiseOp::kDiv: return EltwiseOp::kDiv;
+    case ops::ElementwiseOp::kRelu: return EltwiseOp::kRelu;
+    default: return std::nullopt;
+  }
+}
+
 // Elementwise chains of Add/Sub/Mul/Div/Relu on f32.
 int fuse_eltwise(Rewriter& rw) {
   int created = 0;
@@ -150,15 +167,10 @@ int fuse_eltwise(Rewriter& rw) {
   for (const auto& n : rw.graph().nodes()) nodes.push_back(n.get());
   std::unordered_set<ir::Node*> chains;
   for (ir::Node* n : nodes) {
-    if (rw.removed(n) || !n->domain().empty()) continue;
-    EltwiseOp op;
-    const std::string& t = n->op_type();
-    if (t == "Add") op = EltwiseOp::kAdd;
-    else if (t == "Sub") op = EltwiseOp::kSub;
-    else if (t == "Mul") op = EltwiseOp::kMul;
-    else if (t == "Div") op = EltwiseOp::kDiv;
-    else if (t == "Relu") op = EltwiseOp::kRelu;
-    else continue;
+    if (rw.removed(n)) continue;
+    const std::optional<EltwiseOp> fused_op = cpu_eltwise_op(*n);
+    if (!fused_op) continue;
+    const EltwiseOp op = *fused_op;
     ir::Value* out = n->output(0);
     if (!f32_shaped(out) || out->is_constant()) continue;
     const bool unary = op == EltwiseOp::kRelu;

@@ -3,6 +3,7 @@
 
 #include "backends/cpu/kernels.h"
 #include "backends/reference/executor.h"
+#include "ops/op_traits.h"
 
 namespace actrt::cpu {
 
@@ -87,15 +88,8 @@ Status make_reference_step(BuildState& bs, const ir::Node& node, const std::stri
 }
 
 bool view_accepts(const ir::Node& node) {
-  static const char* kViews[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
-                                 "Dropout"};
-  if (!node.domain().empty()) return false;
-  bool is_view = false;
-  for (const char* v : kViews) is_view |= node.op_type() == v;
-  if (!is_view || !node.input(0) || !node.output(0) || !node.output(0)->has_shape()) return false;
-  // Dropout's optional mask output needs computing.
-  for (size_t i = 1; i < node.outputs().size(); ++i)
-    if (node.outputs()[i]) return false;
+  // ops::is_view leaves out a Dropout whose mask output needs computing.
+  if (!ops::is_view(node) || !node.output(0)->has_shape()) return false;
   return node.input(0)->dtype() == node.output(0)->dtype() &&
          shape_numel(node.input(0)->shape()) == shape_numel(node.output(0)->shape());
 }

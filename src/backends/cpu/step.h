@@ -2,7 +2,7 @@
 //
 // A context runs a flat list of Steps (one per graph node, plus the layout reorders between
 // oneDNN kernels and plain-layout kernels). Every non-constant tensor lives in a Slot: a byte
-// range of the context's single arena, placed by the memory planner (memory_planner.h) from the
+// range of the context's single arena, placed by the memory planner (runtime/memory_planner.h) from the
 // steps that use it. A value may be held in several layouts at once (its producer's, e.g.
 // oneDNN's nChw16c, and a plain row-major copy made for a plain consumer); BuildState keeps
 // one Placement per (value, layout) and inserts the reorder step the first time a layout is

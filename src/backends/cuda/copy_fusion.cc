@@ -9,6 +9,7 @@
 #include "backends/cuda/kernels.h"
 #include "runtime/plan.h"
 #include "ops/movement_params.h"
+#include "ops/op_traits.h"
 #include "passes/graph_rewriter.h"
 
 namespace actrt::cuda {
@@ -95,10 +96,7 @@ bool is_plain(const ir::Node* n, const char* op) {
   return n && n->domain().empty() && n->op_type() == op;
 }
 
-bool is_reshape_like(const ir::Node* n) {
-  return is_plain(n, "Reshape") || is_plain(n, "Flatten") || is_plain(n, "Squeeze") ||
-         is_plain(n, "Unsqueeze");
-}
+bool is_reshape_like(const ir::Node* n) { return n && ops::is_reshape(*n); }
 
 std::vector<int64_t> transpose_perm(const ir::Node* n) {
   const size_t rank = n->input(0)->shape().size();

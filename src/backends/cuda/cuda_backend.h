@@ -26,6 +26,7 @@ class CudaBackend final : public runtime::Backend {
   Status available() const override;
   std::string current_target() const override;
   Status check_target(std::string_view plan_target) const override;
+  int contract_version() const override { return 1; }  // EltOp codes, copy pieces, tactics
   std::string unsupported_reason(const ir::Node& node) const override;
   std::vector<runtime::KernelInfo> kernels() const override;
   Status compile(runtime::Plan& plan, const BuilderConfig& config) const override;

@@ -9,6 +9,7 @@
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/matmul_addend.h"
 #include "core/half.h"
+#include "ops/elementwise_op.h"
 #include "runtime/plan.h"
 #include "passes/fusion_patterns.h"
 #include "passes/graph_rewriter.h"
@@ -209,25 +210,19 @@ int fuse_layer_norm(Rewriter& rw) {
   return count;
 }
 
+// ops::ElementwiseOp's numbers are this backend's EltOp codes (kernels.h), which engine files
+// store; these catch a group that grew or moved on one side only.
+static_assert(static_cast<int>(ops::ElementwiseOp::kAdd) == static_cast<int>(EltOp::kAdd) &&
+              static_cast<int>(ops::ElementwiseOp::kMax) == static_cast<int>(EltOp::kMax) &&
+              static_cast<int>(ops::ElementwiseOp::kRelu) == static_cast<int>(EltOp::kRelu) &&
+              static_cast<int>(ops::ElementwiseOp::kGeluTanh) == static_cast<int>(EltOp::kGeluTanh));
+
 std::optional<EltOp> elt_op_of(const ir::Node* n) {
-  if (!n->domain().empty()) return std::nullopt;
-  static const std::unordered_map<std::string, EltOp> kOps = {
-      {"Add", EltOp::kAdd},   {"Sub", EltOp::kSub},         {"Mul", EltOp::kMul},
-      {"Div", EltOp::kDiv},   {"Pow", EltOp::kPow},         {"Relu", EltOp::kRelu},
-      {"Neg", EltOp::kNeg},   {"Abs", EltOp::kAbs},         {"Exp", EltOp::kExp},
-      {"Log", EltOp::kLog},   {"Sqrt", EltOp::kSqrt},       {"Reciprocal", EltOp::kReciprocal},
-      {"Tanh", EltOp::kTanh}, {"Sigmoid", EltOp::kSigmoid}, {"Erf", EltOp::kErf},
-      {"Sin", EltOp::kSin},   {"Cos", EltOp::kCos},         {"Gelu", EltOp::kGeluErf},
-  };
-  auto it = kOps.find(n->op_type());
-  if (it == kOps.end()) return std::nullopt;
-  if (it->second == EltOp::kGeluErf) {
-    auto approx = n->attr_string("approximate", "none");
-    if (!approx.ok()) return std::nullopt;
-    if (approx.value() == "tanh") return EltOp::kGeluTanh;
-  }
-  // Min / Max are variadic in ONNX; two inputs only here.
-  return it->second;
+  const auto op = ops::elementwise_op_of(*n);
+  // Min / Max are variadic in ONNX: not fused here.
+  if (!op || *op == ops::ElementwiseOp::kMin || *op == ops::ElementwiseOp::kMax)
+    return std::nullopt;
+  return static_cast<EltOp>(static_cast<int>(*op));
 }
 
 int fuse_eltwise(Rewriter& rw) {

@@ -5,6 +5,7 @@
 
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/int8_lowering.h"
+#include "ops/op_traits.h"
 #include "runtime/plan.h"
 #include "passes/graph_rewriter.h"
 
@@ -16,10 +17,8 @@ bool is_fused(const ir::Node* n, const char* op) {
   return n && n->domain() == runtime::kFusedDomain && n->op_type() == op;
 }
 
-bool is_view(const ir::Node* n) {
-  return n && n->domain().empty() && (n->op_type() == "Reshape" || n->op_type() == "Flatten" ||
-                                      n->op_type() == "Squeeze" || n->op_type() == "Unsqueeze");
-}
+// Shape-only views (ops/op_traits.h): the same elements in the same order.
+bool is_view(const ir::Node* n) { return n && ops::is_reshape(*n); }
 
 // The value a chain of views starts from (the same elements in the same order).
 const ir::Value* view_root(const ir::Value* v) {

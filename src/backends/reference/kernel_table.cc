@@ -7,7 +7,7 @@ namespace actrt::reference {
 
 namespace {
 constexpr std::pair<std::string_view, KernelFn> kKernels[] = {
-#define ACTRT_OP(name, quant) {#name, &ref_##name},
+#define ACTRT_OP(name, quant, traits) {#name, &ref_##name},
 #include "ops/ops.def"
 #undef ACTRT_OP
 };

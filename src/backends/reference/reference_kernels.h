@@ -33,7 +33,7 @@ struct KernelArgs {
 using KernelFn = Status (*)(const KernelArgs&);
 
 // Declarations generated from ops.def.
-#define ACTRT_OP(name, quant) Status ref_##name(const KernelArgs&);
+#define ACTRT_OP(name, quant, traits) Status ref_##name(const KernelArgs&);
 #include "ops/ops.def"
 #undef ACTRT_OP
 

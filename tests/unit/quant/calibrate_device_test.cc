@@ -107,6 +107,7 @@ class FakeBackend : public runtime::Backend {
   Status available() const override { return ok_status(); }
   std::string current_target() const override { return "fake"; }
   Status check_target(std::string_view) const override { return ok_status(); }
+  int contract_version() const override { return 1; }
   std::string unsupported_reason(const ir::Node&) const override { return ""; }
   Status compile(runtime::Plan&, const BuilderConfig&) const override { return ok_status(); }
   Result<std::unique_ptr<runtime::ExecutionContext>> create_context(
