@@ -1,8 +1,9 @@
-// Fallback steps: any op through its reference kernel, and zero-copy views.
+// Fallback steps: any op of ops.def through its reference kernel, and zero-copy views.
 #include <cstring>
 
 #include "backends/cpu/kernels.h"
 #include "backends/reference/executor.h"
+#include "ops/op_registry.h"
 
 namespace actrt::cpu {
 
@@ -86,18 +87,28 @@ Status make_reference_step(BuildState& bs, const ir::Node& node, const std::stri
   return ok_status();
 }
 
-bool view_accepts(const ir::Node& node) {
+Status reference_accepts(const ir::Node& node) {
+  if (!node.domain().empty()) return unsupported("fused op: no reference kernel");
+  if (!ops::find_op(node.domain(), node.op_type()))
+    return unsupported("op '" + node.op_type() + "' is not in actrt's op list (ops.def)");
+  return ok_status();
+}
+
+Status view_accepts(const ir::Node& node) {
   static const char* kViews[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
                                  "Dropout"};
-  if (!node.domain().empty()) return false;
   bool is_view = false;
-  for (const char* v : kViews) is_view |= node.op_type() == v;
-  if (!is_view || !node.input(0) || !node.output(0) || !node.output(0)->has_shape()) return false;
+  for (const char* v : kViews) is_view |= node.domain().empty() && node.op_type() == v;
+  if (!is_view) return unsupported("not a view op (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout)");
+  if (!node.input(0) || !node.output(0) || !node.output(0)->has_shape())
+    return unsupported("no input or no output shape");
   // Dropout's optional mask output needs computing.
   for (size_t i = 1; i < node.outputs().size(); ++i)
-    if (node.outputs()[i]) return false;
-  return node.input(0)->dtype() == node.output(0)->dtype() &&
-         shape_numel(node.input(0)->shape()) == shape_numel(node.output(0)->shape());
+    if (node.outputs()[i]) return unsupported("a second output (Dropout's mask) needs computing");
+  if (node.input(0)->dtype() != node.output(0)->dtype() ||
+      shape_numel(node.input(0)->shape()) != shape_numel(node.output(0)->shape()))
+    return unsupported("input and output differ in dtype or element count");
+  return ok_status();
 }
 
 // A view shares the plain slot of its input: no copy, and the memory planner sees the slot
