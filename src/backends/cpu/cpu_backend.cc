@@ -5,12 +5,9 @@
 #include <thread>
 
 #include "backends/cpu/cpu_context.h"
-#include "backends/cpu/fusion.h"
-#include "backends/cpu/int8_lowering.h"
+#include "backends/cpu/cpu_passes.h"
 #include "backends/cpu/isa.h"
 #include "backends/cpu/kernels.h"
-#include "passes/fold_qdq.h"
-#include "quant/int8_intent.h"
 
 namespace actrt::cpu {
 
@@ -77,16 +74,16 @@ Status CpuBackend::compile(runtime::Plan& plan, const BuilderConfig& config) con
                        "--backend cuda); use fp32 or int8 here");
   // Which fused nodes run INT8 (quant/int8_intent.h): overrides, the planner's per-node
   // precisions (INT8 builds, by unfused node name, taken before they are replaced by this
-  // backend's choices), and explicit quantization: Q/DQ pairs become activation scales (the
-  // model's own win over calibrated ones), kept in the engine with the others.
-  quant::Int8Intent intent;
-  intent.overrides = &config.layer_precisions;
-  for (const auto& [name, choice] : plan.layers) intent.planned[name] = choice.precision;
-  ASSIGN_OR_RETURN(passes::QdqFold qdq, passes::fold_qdq(*plan.graph));
-  for (const auto& [tensor, scale] : qdq.scales) plan.int8_scales[tensor] = scale;
-  intent.qdq_scales = qdq.scales;
-  ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cpu(*plan.graph));
-  ASSIGN_OR_RETURN(Int8Lowering int8, lower_int8(*plan.graph, intent, plan.int8_scales));
+  // backend's choices), and explicit quantization (fold_qdq adds the model's scales).
+  CpuCompileState state(plan, config);
+  state.intent.overrides = &config.layer_precisions;
+  for (const auto& [name, choice] : plan.layers) state.intent.planned[name] = choice.precision;
+  RETURN_IF_ERROR(passes::run_backend_passes(BackendKind::kCpu, cpu_passes(), state, *plan.graph,
+                                             config.disabled_passes)
+                      .status());
+  const passes::QdqFold& qdq = state.qdq;
+  const FusionStats& stats = state.fusion;
+  const Int8Lowering& int8 = state.int8;
   plan.backend = BackendKind::kCpu;
   plan.target = current_target();
   ASSIGN_OR_RETURN(const KernelAssignment assigned, assign_kernels(plan));

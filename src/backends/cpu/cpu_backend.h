@@ -4,7 +4,9 @@
 // movement there).
 //
 // compile(plan, config)
-//   Rewrites plan.graph with the CPU fusions of fusion.h (ops in fused_ops.h, domain "actrt"):
+//   Rewrites plan.graph with the CPU's registered passes (cpu_passes.h: fold_qdq, fuse_for_cpu,
+//   lower_int8_layers; the verifier runs after each, --disable-pass skips them), among them the
+//   CPU fusions of fusion.h (ops in fused_ops.h, domain "actrt"):
 //   Conv(+bias)(+residual Add)(+Relu), Gemm/MatMul(+bias)(+Relu), MatMul-Softmax-MatMul
 //   attention, and Add/Sub/Mul/Div/Relu chains. Every node gets plan.layers[name] = {kernel,
 //   precision}, with the kernel picked by kernel_registry.cc's table (the same table
