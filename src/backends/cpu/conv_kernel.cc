@@ -85,6 +85,10 @@ Status conv_accepts(const ir::Node& node) {
       w->shape().size() != 4)
     return unsupported("weights are not a constant 4-D f32 tensor");
   if (node.input(2) && !node.input(2)->is_constant()) return unsupported("bias is not constant");
+  return conv_rest_accepts(node);
+}
+
+Status conv_rest_accepts(const ir::Node& node) {
   if (node.input(3) && (!is_f32(node.input(3)) || node.input(3)->is_constant()))
     return unsupported("residual input is not a runtime f32 tensor");
   if (!explicit_padding(node)) return unsupported("auto_pad is not explicit padding");

@@ -39,14 +39,8 @@ Status int8_conv_accepts(const ir::Node& node) {
                         node.input(2)->constant().dtype() != DataType::kFloat32 ||
                         node.input(2)->constant().numel() != w->shape()[0]))
     return unsupported("bias is not a constant f32 vector of one value per output channel");
-  if (node.input(3) && (!is_f32(node.input(3)) || node.input(3)->is_constant()))
-    return unsupported("residual input is not a runtime f32 tensor");
   // The scales are checked when the step is made, so that a bad one is reported by name.
-  if (!explicit_padding(node)) return unsupported("auto_pad is not explicit padding");
-  if (Status s = conv_params(node, false).status(); !s.ok())
-    return unsupported("convolution attributes: " + s.message());
-  if (!is_f32(node.output(0))) return unsupported("output is not f32");
-  return ok_status();
+  return conv_rest_accepts(node);
 }
 
 Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

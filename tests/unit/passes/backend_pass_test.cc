@@ -109,29 +109,36 @@ std::unique_ptr<ir::Graph> tiny_graph() {
   return g;
 }
 
-TEST(BackendPasses, VerificationFailureNamesThePass) {
-  auto g = tiny_graph();
+// A test backend: a valid graph, its state, and the runner over a test table.
+struct TestBackend {
+  std::unique_ptr<ir::Graph> graph = tiny_graph();
   TestState state;
-  state.graph = g.get();
+  Result<std::vector<PassRunRecord>> run(std::span<const BackendPass<TestState>> table,
+                                         const std::vector<std::string>& disabled = {}) {
+    state.graph = graph.get();
+    return run_backend_passes(BackendKind::kCpu, table, state, *graph, disabled);
+  }
+};
+
+TEST(BackendPasses, VerificationFailureNamesThePass) {
+  TestBackend be;
   constexpr BackendPass<TestState> kTable[] = {
       {"harmless", "does nothing", harmless},
       {"break_graph", "reads a value nothing produces", break_graph},
       {"harmless_after", "never reached", harmless},
   };
-  auto r = run_backend_passes<TestState>(BackendKind::kCpu, kTable, state, *g, {});
+  auto r = be.run(kTable);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("graph invalid after cpu backend pass break_graph"),
             std::string::npos)
       << r.status().message();
-  EXPECT_EQ(state.ran, (std::vector<std::string>{"harmless", "break_graph"}));
+  EXPECT_EQ(be.state.ran, (std::vector<std::string>{"harmless", "break_graph"}));
 }
 
 TEST(BackendPasses, PassErrorNamesThePass) {
-  auto g = tiny_graph();
-  TestState state;
-  state.graph = g.get();
+  TestBackend be;
   constexpr BackendPass<TestState> kTable[] = {{"failing", "always fails", failing}};
-  auto r = run_backend_passes<TestState>(BackendKind::kCpu, kTable, state, *g, {});
+  auto r = be.run(kTable);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(r.status().to_string().find("cpu backend pass failing"), std::string::npos)
@@ -139,17 +146,15 @@ TEST(BackendPasses, PassErrorNamesThePass) {
 }
 
 TEST(BackendPasses, DisabledPassesAreSkippedAndRecordsFollowTheTable) {
-  auto g = tiny_graph();
-  TestState state;
-  state.graph = g.get();
+  TestBackend be;
   // The test table reuses a registered name so that --disable-pass accepts it.
   constexpr BackendPass<TestState> kTable[] = {
       {"fuse_for_cpu", "stands in for a registered pass", break_graph},
       {"harmless", "does nothing", harmless},
   };
-  auto r = run_backend_passes<TestState>(BackendKind::kCpu, kTable, state, *g, {"fuse_for_cpu"});
+  auto r = be.run(kTable, {"fuse_for_cpu"});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  EXPECT_EQ(state.ran, (std::vector<std::string>{"harmless"}));
+  EXPECT_EQ(be.state.ran, (std::vector<std::string>{"harmless"}));
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].name, "harmless");
 }
