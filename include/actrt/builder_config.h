@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actrt/precision.h"
 #include "actrt/tensor.h"
@@ -35,6 +36,11 @@ struct BuilderConfig {
   bool deterministic = false;
   // GPU: file to read/write kernel timing results so that rebuilds are fast ("" = none).
   std::string timing_cache_path;
+  // Backend passes to skip by name (`actrt inspect MODEL --list-passes --backend B` lists them;
+  // the CLI's --disable-pass fills this and NetworkOptions::disabled_passes alike). Graph pass
+  // names are allowed and ignored here; unknown names and passes the backend needs for correct
+  // results are refused by the build.
+  std::vector<std::string> disabled_passes;
 };
 
 }  // namespace actrt

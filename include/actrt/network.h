@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "actrt/precision.h"
 #include "actrt/status.h"
 #include "actrt/tensor.h"
 
@@ -28,7 +29,8 @@ struct NetworkOptions {
   // Run the optimization passes (constant folding, dead code, fusions). Off: the graph as
   // imported, with shapes inferred.
   bool optimize = true;
-  // Pass names to skip (see `actrt inspect --list-passes`).
+  // Pass names to skip (see `actrt inspect --list-passes`). Backend pass names are accepted
+  // and left to the build (BuilderConfig::disabled_passes); unknown names are refused.
   std::vector<std::string> disabled_passes;
 };
 
@@ -37,6 +39,18 @@ struct TensorInfo {
   DataType dtype = DataType::kUndefined;
   Shape shape;
 };
+
+// One optimization pass, for `actrt inspect MODEL --list-passes [--backend B]`.
+struct PassDescription {
+  std::string name;         // what --disable-pass takes
+  std::string description;  // one line
+  std::string stage;        // "graph" (on import, any backend) or the backend's name ("cuda")
+  bool required = false;    // the backend computes wrong results without it: not disableable
+};
+
+// The graph passes (default-pipeline order of first use), then `backend`'s passes in the order
+// its compile() runs them (none when that backend is not compiled into this actrt).
+std::vector<PassDescription> list_passes(BackendKind backend);
 
 // What a pass did to the graph.
 struct PassRecord {

@@ -25,6 +25,23 @@ std::string precisions_of(const BuilderConfig& c) {
   return s;
 }
 
+// Layers on a host-fallback kernel of the backend's table (a kernel may record NAME or
+// NAME.<op>, e.g. "reference.Slice"), for the build summary.
+int host_fallback_layers(const runtime::Backend& backend, const runtime::Plan& plan) {
+  int count = 0;
+  const std::vector<runtime::KernelInfo> kernels = backend.kernels();
+  for (const auto& [layer, choice] : plan.layers)
+    for (const runtime::KernelInfo& k : kernels) {
+      const std::string_view name(k.name);
+      if (!k.host_fallback || choice.kernel.compare(0, name.size(), name) != 0) continue;
+      if (choice.kernel.size() == name.size() || choice.kernel[name.size()] == '.') {
+        ++count;
+        break;
+      }
+    }
+  return count;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
@@ -91,9 +108,12 @@ Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const 
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int fallback = host_fallback_layers(*backend, *plan);
   log_info("Built " + std::string(backend_name(config.backend)) + " engine (" +
            precisions_of(config) + ") with " + std::to_string(plan->graph->node_count()) +
-           " layers in " + std::to_string(seconds).substr(0, 5) + " s");
+           " layers" +
+           (fallback ? " (" + std::to_string(fallback) + " on the host fallback kernels)" : "") +
+           " in " + std::to_string(seconds).substr(0, 5) + " s");
   return plan;
 }
 

@@ -5,6 +5,7 @@
 
 #include "actrt/log.h"
 #include "ir/verifier.h"
+#include "passes/backend_pass.h"
 #include "passes/batch_shared_branches.h"
 #include "passes/eliminate_dead.h"
 #include "passes/eliminate_identity.h"
@@ -74,10 +75,12 @@ std::span<const std::string_view> default_pipeline() { return kDefaultPipeline; 
 
 Result<PassManager> PassManager::from_names(const std::vector<std::string>& names,
                                             const PipelineOptions& options) {
+  // Backend passes may be named too: the same --disable-pass list reaches the backend's
+  // compile() (passes/backend_pass.h), which skips them there.
   for (const std::string& d : options.disabled)
-    if (!find_pass(d))
+    if (!find_pass(d) && !is_backend_pass(d))
       return invalid_argument("unknown pass '" + d + "' to disable; the passes are: " +
-                              known_names());
+                              known_pass_names());
   std::vector<const PassInfo*> pipeline;
   for (const std::string& n : names) {
     const PassInfo* p = find_pass(n);

@@ -2,7 +2,8 @@
 //
 // all_passes() is the one list of passes (name, description, function): the CLI's
 // --disable-pass and --list-passes, the default pipeline and the tests all read it, so a new
-// pass is one registry line plus its own file.
+// pass is one registry line plus its own file. Backend passes (a backend's own rewrites, run in
+// its compile()) are registered and run by backend_pass.h.
 //
 // The default pipeline is
 //   fold_constants -> eliminate_identity -> simplify_gather_of_concat -> eliminate_dead ->
@@ -34,7 +35,8 @@ const PassInfo* find_pass(std::string_view name);
 std::span<const std::string_view> default_pipeline();
 
 struct PipelineOptions {
-  // Pass names to skip; a name not in all_passes() is an error that lists the known names.
+  // Pass names to skip; a name neither in all_passes() nor a backend pass (backend_pass.h) is
+  // an error that lists the known names. Backend pass names are skipped by the backend.
   std::vector<std::string> disabled;
   // Rounds of the whole pipeline at most; it stops earlier once a round changes nothing.
   int max_iterations = 8;

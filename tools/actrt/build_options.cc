@@ -26,6 +26,7 @@ Result<BuilderConfig> builder_config_from(const ArgParser& p) {
   c.fp16 = p.has("fp16");
   c.bf16 = p.has("bf16");
   c.int8 = p.has("int8");
+  c.disabled_passes = p.get_all("disable-pass");  // backend passes (add_model_options)
   ASSIGN_OR_RETURN(int64_t threads, p.get_int("threads", 0));
   if (threads < 0) return invalid_argument("--threads must be >= 0");
   c.threads = static_cast<int>(threads);

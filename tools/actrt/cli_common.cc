@@ -31,7 +31,8 @@ void add_model_options(ArgParser& parser) {
   parser.option("shapes", "NAME:DIMS,...",
                 "concrete input shapes for symbolic dimensions, e.g. qpos:1x6,image:1x3x3x480x640");
   parser.flag("no-optimize", "skip the optimization passes (shapes are still inferred)");
-  parser.multi_option("disable-pass", "NAME", "skip one optimization pass by name");
+  parser.multi_option("disable-pass", "NAME",
+                      "skip one graph or backend pass by name (`actrt inspect MODEL --list-passes`)");
 }
 
 Result<NetworkOptions> network_options_from(const ArgParser& parser) {

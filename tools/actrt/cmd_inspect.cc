@@ -211,6 +211,28 @@ int inspect_engine(const std::string& path, const std::string& format) {
   return 0;
 }
 
+// --list-passes: the graph passes and the backend's, with what --disable-pass accepts.
+int print_pass_list(const std::string& backend_option) {
+  auto backend = backend_from_name(backend_option);
+  if (!backend)
+    return fail(invalid_argument("--backend must be cpu or cuda, got '" + backend_option + "'"));
+  const std::vector<PassDescription> list = list_passes(*backend);
+  std::string stage;
+  for (const PassDescription& p : list) {
+    if (p.stage != stage) {
+      stage = p.stage;
+      std::printf("%s%s passes (in order):\n", stage == "graph" ? "" : "\n",
+                  stage == "graph" ? "Graph" : ("Backend " + stage).c_str());
+    }
+    std::printf("  %-30s %s%s\n", p.name.c_str(), p.description.c_str(),
+                p.required ? " [required]" : "");
+  }
+  if (stage == "graph")
+    std::printf("\nBackend %s: not compiled into this actrt, no passes to list\n",
+                backend_option.c_str());
+  return 0;
+}
+
 int run_inspect(const std::vector<std::string>& args) {
   ArgParser p("actrt inspect MODEL|ENGINE [options]",
               "Shows a model's inputs and outputs, op counts before and after optimization, "
@@ -221,14 +243,19 @@ int run_inspect(const std::vector<std::string>& args) {
               {"actrt inspect models/act-tiny/act-tiny.onnx",
                "actrt inspect act-fp16.engine --format json",
                "actrt inspect act.onnx --shapes qpos:1x6,image:1x3x3x480x640 --format json",
-               "actrt inspect act.onnx --dump-graph"});
+               "actrt inspect act.onnx --dump-graph",
+               "actrt inspect act.onnx --list-passes --backend cuda"});
   p.positional("MODEL", "an ONNX model (.onnx) or an engine file");
   p.group("Model loading");
   add_model_options(p);
   p.group("Output");
   p.option("format", "text|json", "output format", "text");
   p.flag("dump-graph", "print the optimized graph, one line per node");
+  p.flag("list-passes",
+         "list the graph passes and the --backend's passes (names for --disable-pass) and exit");
+  p.option("backend", "cpu|cuda", "the backend whose passes --list-passes shows", "cpu");
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
+  if (p.has("list-passes")) return print_pass_list(p.get("backend"));
   const std::string format = p.get("format");
   if (format != "text" && format != "json") return fail(invalid_argument("--format must be text or json"));
   // An unreadable file falls through to the ONNX importer, which says what is wrong with it.

@@ -196,23 +196,26 @@ class AttentionStep final : public Step {
 
 }  // namespace
 
-bool attention_accepts(const ir::Node& node) {
-  if (node.domain() != "actrt" || node.op_type() != kFusedAttention) return false;
+Status attention_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, runtime::kFusedDomain, kFusedAttention));
   const ir::Value* q = node.input(0);
   const ir::Value* k = node.input(1);
   const ir::Value* v = node.input(2);
-  if (!is_f32(q) || !is_f32(k) || !is_f32(v) || !is_f32(node.output(0))) return false;
+  if (!is_f32(q) || !is_f32(k) || !is_f32(v) || !is_f32(node.output(0)))
+    return unsupported("Q, K, V or the output is not f32 with a shape");
   const Shape &qs = q->shape(), &ks = k->shape(), &vs = v->shape();
   const size_t r = qs.size();
-  if (r < 2 || ks.size() != r || vs.size() != r) return false;
+  if (r < 2 || ks.size() != r || vs.size() != r)
+    return unsupported("Q, K and V are not of one rank >= 2");
   for (size_t i = 0; i + 2 < r; ++i)
-    if (ks[i] != qs[i] || vs[i] != qs[i]) return false;
+    if (ks[i] != qs[i] || vs[i] != qs[i]) return unsupported("Q, K and V differ in batch dimensions");
   auto kt = node.attr_int("k_transposed", 0);
-  if (!kt.ok()) return false;
+  if (!kt.ok()) return unsupported("k_transposed: " + kt.status().message());
   const int64_t d = qs[r - 1];
   const int64_t sk = kt.value() ? ks[r - 1] : ks[r - 2];
   const int64_t kd = kt.value() ? ks[r - 2] : ks[r - 1];
-  return kd == d && vs[r - 2] == sk;
+  if (kd != d || vs[r - 2] != sk) return unsupported("K's or V's sizes do not match Q's");
+  return ok_status();
 }
 
 Status make_attention_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

@@ -76,16 +76,26 @@ class PoolStep final : public Step {
 
 }  // namespace
 
-bool conv_accepts(const ir::Node& node) {
-  if (node.domain() != "actrt" || node.op_type() != kFusedConv) return false;
+Status conv_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, runtime::kFusedDomain, kFusedConv));
   const ir::Value* x = node.input(0);
   const ir::Value* w = node.input(1);
-  if (!is_f32(x) || !w || !w->is_constant() || x->shape().size() != 4 ||
-      w->constant().dtype() != DataType::kFloat32 || w->shape().size() != 4)
-    return false;
-  if (node.input(2) && !node.input(2)->is_constant()) return false;
-  if (node.input(3) && (!is_f32(node.input(3)) || node.input(3)->is_constant())) return false;
-  return explicit_padding(node) && conv_params(node, false).ok() && is_f32(node.output(0));
+  if (!is_f32(x) || x->shape().size() != 4) return unsupported("input is not a 4-D f32 tensor");
+  if (!w || !w->is_constant() || w->constant().dtype() != DataType::kFloat32 ||
+      w->shape().size() != 4)
+    return unsupported("weights are not a constant 4-D f32 tensor");
+  if (node.input(2) && !node.input(2)->is_constant()) return unsupported("bias is not constant");
+  return conv_rest_accepts(node);
+}
+
+Status conv_rest_accepts(const ir::Node& node) {
+  if (node.input(3) && (!is_f32(node.input(3)) || node.input(3)->is_constant()))
+    return unsupported("residual input is not a runtime f32 tensor");
+  if (!explicit_padding(node)) return unsupported("auto_pad is not explicit padding");
+  if (Status s = conv_params(node, false).status(); !s.ok())
+    return unsupported("convolution attributes: " + s.message());
+  if (!is_f32(node.output(0))) return unsupported("output is not f32");
+  return ok_status();
 }
 
 Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {
@@ -158,15 +168,18 @@ Status make_conv_step(BuildState& bs, const ir::Node& node, const std::string& k
   return ok_status();
 }
 
-bool pool_accepts(const ir::Node& node) {
-  if (!node.domain().empty() || node.op_type() != "MaxPool") return false;
+Status pool_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, "", "MaxPool"));
   if (!is_f32(node.input(0)) || node.input(0)->shape().size() != 4 || !is_f32(node.output(0)))
-    return false;
-  if (node.outputs().size() > 1 && node.outputs()[1]) return false;  // indices output
+    return unsupported("input or output is not a 4-D f32 tensor");
+  if (node.outputs().size() > 1 && node.outputs()[1]) return unsupported("has an Indices output");
   auto p = conv_params(node, true);
-  if (!p.ok() || p->dilates != memory::dims{0, 0}) return false;
+  if (!p.ok()) return unsupported("pooling attributes: " + p.status().message());
+  if (p->dilates != memory::dims{0, 0}) return unsupported("dilated pooling");
   auto order = node.attr_int("storage_order", 0);
-  return explicit_padding(node) && order.ok() && order.value() == 0;
+  if (!order.ok() || order.value() != 0) return unsupported("storage_order is not 0");
+  if (!explicit_padding(node)) return unsupported("auto_pad is not explicit padding");
+  return ok_status();
 }
 
 Status make_pool_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

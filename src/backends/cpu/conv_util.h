@@ -20,6 +20,10 @@ Result<Conv2dParams> conv_params(const ir::Node& node, bool is_pool);
 // auto_pad is NOTSET or VALID (explicit pads); SAME_* is not lowered.
 bool explicit_padding(const ir::Node& node);
 
+// The checks FusedConv and Int8Conv share after input, weights and bias: the residual input
+// (a runtime f32 tensor if present), explicit padding, valid attributes, an f32 output.
+Status conv_rest_accepts(const ir::Node& node);
+
 // Whether `node` is the last reader of v: no node after it in graph order (the order steps are
 // built and run in) reads v. ResNet's skip input is read by the block's first conv and then by
 // the residual sum of its last conv, which may then overwrite it in place.

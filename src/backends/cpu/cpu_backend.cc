@@ -5,14 +5,9 @@
 #include <thread>
 
 #include "backends/cpu/cpu_context.h"
-#include "backends/cpu/fused_ops.h"
-#include "backends/cpu/fusion.h"
-#include "backends/cpu/int8_lowering.h"
+#include "backends/cpu/cpu_passes.h"
 #include "backends/cpu/isa.h"
 #include "backends/cpu/kernels.h"
-#include "ops/op_registry.h"
-#include "passes/fold_qdq.h"
-#include "quant/int8_intent.h"
 
 namespace actrt::cpu {
 
@@ -39,16 +34,17 @@ Status CpuBackend::check_target(std::string_view plan_target) const {
 }
 
 std::string CpuBackend::unsupported_reason(const ir::Node& node) const {
-  if (node.domain() == runtime::kFusedDomain) {
-    for (const char* op :
-         {kFusedConv, kFusedMatMul, kFusedAttention, kFusedEltwise, kInt8Conv, kInt8MatMul})
-      if (node.op_type() == op) return "";
-    return "fused op '" + node.op_type() + "' is not a CPU backend op";
-  }
-  if (ops::find_op(node.domain(), node.op_type())) return "";
-  return "op '" + node.op_type() + "'" +
-         (node.domain().empty() ? "" : " (domain '" + node.domain() + "')") +
-         " is not in actrt's op list (ops.def)";
+  Result<const CpuKernel*> kernel = choose_kernel(node);
+  if (kernel.ok()) return "";
+  // Callers prefix the node; first_accepting's message starts with it.
+  std::string reason = kernel.status().message();
+  const std::string prefix = node.describe() + ": ";
+  if (reason.rfind(prefix, 0) == 0) reason.erase(0, prefix.size());
+  return reason;
+}
+
+std::vector<runtime::KernelInfo> CpuBackend::kernels() const {
+  return runtime::kernel_infos(cpu_kernels());
 }
 
 Status CpuBackend::compile(runtime::Plan& plan, const BuilderConfig& config) const {
@@ -78,26 +74,20 @@ Status CpuBackend::compile(runtime::Plan& plan, const BuilderConfig& config) con
                        "--backend cuda); use fp32 or int8 here");
   // Which fused nodes run INT8 (quant/int8_intent.h): overrides, the planner's per-node
   // precisions (INT8 builds, by unfused node name, taken before they are replaced by this
-  // backend's choices), and explicit quantization: Q/DQ pairs become activation scales (the
-  // model's own win over calibrated ones), kept in the engine with the others.
-  quant::Int8Intent intent;
-  intent.overrides = &config.layer_precisions;
-  for (const auto& [name, choice] : plan.layers) intent.planned[name] = choice.precision;
-  ASSIGN_OR_RETURN(passes::QdqFold qdq, passes::fold_qdq(*plan.graph));
-  for (const auto& [tensor, scale] : qdq.scales) plan.int8_scales[tensor] = scale;
-  intent.qdq_scales = qdq.scales;
-  ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cpu(*plan.graph));
-  ASSIGN_OR_RETURN(Int8Lowering int8, lower_int8(*plan.graph, intent, plan.int8_scales));
+  // backend's choices), and explicit quantization (fold_qdq adds the model's scales).
+  CpuCompileState state(plan, config);
+  state.intent.overrides = &config.layer_precisions;
+  for (const auto& [name, choice] : plan.layers) state.intent.planned[name] = choice.precision;
+  RETURN_IF_ERROR(passes::run_backend_passes(BackendKind::kCpu, cpu_passes(), state, *plan.graph,
+                                             config.disabled_passes)
+                      .status());
+  const passes::QdqFold& qdq = state.qdq;
+  const FusionStats& stats = state.fusion;
+  const Int8Lowering& int8 = state.int8;
   plan.backend = BackendKind::kCpu;
   plan.target = current_target();
-  plan.layers.clear();
-  int int8_layers = 0;
-  for (const auto& n : plan.graph->nodes()) {
-    const std::string kernel = choose_kernel(*n);
-    const bool is_int8 = is_int8_kernel(kernel);
-    int8_layers += is_int8;
-    plan.layers[n->name()] = runtime::LayerChoice{kernel, is_int8 ? Precision::kInt8 : Precision::kFp32};
-  }
+  ASSIGN_OR_RETURN(const KernelAssignment assigned, assign_kernels(plan));
+  const int int8_layers = assigned.int8_layers;
   if (config.int8 || qdq.pairs > 0) {
     log_info("CPU backend: " + std::to_string(int8_layers) + " layers run INT8 (" +
              std::to_string(int8.conv) + " convolutions, " + std::to_string(int8.matmul) +

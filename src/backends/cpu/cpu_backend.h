@@ -4,11 +4,15 @@
 // movement there).
 //
 // compile(plan, config)
-//   Rewrites plan.graph with the CPU fusions of fusion.h (ops in fused_ops.h, domain "actrt"):
+//   Rewrites plan.graph with the CPU's registered passes (cpu_passes.h: fold_qdq, fuse_for_cpu,
+//   lower_int8_layers; the verifier runs after each, --disable-pass skips them), among them the
+//   CPU fusions of fusion.h (ops in fused_ops.h, domain "actrt"):
 //   Conv(+bias)(+residual Add)(+Relu), Gemm/MatMul(+bias)(+Relu), MatMul-Softmax-MatMul
 //   attention, and Add/Sub/Mul/Div/Relu chains. Every node gets plan.layers[name] = {kernel,
-//   precision}, with the kernel picked by kernel_registry.cc's one priority list (the same list
-//   create_context() builds from). config.threads is recorded in plan.metadata["threads"].
+//   precision}, with the kernel picked by kernel_registry.cc's table (the same table
+//   create_context() builds from); a node of the compiled graph that no kernel accepts fails the
+//   build, every such node listed with each kernel's reason. The table's last row is the
+//   reference fallback ("reference.<op>"), which runs any op of ops.def on scalar kernels. config.threads is recorded in plan.metadata["threads"].
 //
 // Weights stay FP32 constants in the graph, in ONNX layout. They are packed into oneDNN's
 // preferred blocked layouts (which depend on the exact CPU: AVX2 vs AVX-512 blocking) when a
@@ -42,7 +46,10 @@ class CpuBackend final : public runtime::Backend {
   Status check_target(std::string_view plan_target) const override;
   // 1: the fused-op attributes of fused_ops.h as they are (EltwiseOp codes 0-4).
   int contract_version() const override { return 1; }
+  // From the kernel table (kernels.h): "" when some kernel accepts the node, else every
+  // kernel's reason.
   std::string unsupported_reason(const ir::Node& node) const override;
+  std::vector<runtime::KernelInfo> kernels() const override;
   Status compile(runtime::Plan& plan, const BuilderConfig& config) const override;
   Result<std::unique_ptr<runtime::ExecutionContext>> create_context(
       const runtime::Plan& plan, const runtime::ContextOptions& options) const override;

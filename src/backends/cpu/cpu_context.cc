@@ -42,7 +42,13 @@ Result<std::unique_ptr<CpuContext>> CpuContext::create(const runtime::Plan& plan
   }
   for (const auto& node : g.nodes()) {
     auto it = plan.layers.find(node->name());
-    const std::string kernel = it != plan.layers.end() ? it->second.kernel : choose_kernel(*node);
+    std::string kernel;
+    if (it != plan.layers.end()) {
+      kernel = it->second.kernel;
+    } else {
+      ASSIGN_OR_RETURN(const CpuKernel* chosen, choose_kernel(*node));
+      kernel = layer_kernel_name(*chosen, *node);
+    }
     // A plan's precision must be the one its kernel computes in: INT8 exactly for the s8
     // kernels (the Int8* nodes), FP32 for everything else.
     if (it != plan.layers.end()) {

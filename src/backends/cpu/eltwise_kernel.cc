@@ -124,18 +124,24 @@ std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
 
 }  // namespace
 
-bool eltwise_accepts(const ir::Node& node) {
-  if (node.domain() != "actrt" || node.op_type() != kFusedEltwise) return false;
-  if (node.inputs().size() > 16 || !is_f32(node.output(0))) return false;
+Status eltwise_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, runtime::kFusedDomain, kFusedEltwise));
+  if (node.inputs().size() > 16) return unsupported("more than 16 inputs");
+  if (!is_f32(node.output(0))) return unsupported("output is not f32 with a shape");
   const Shape& out = node.output(0)->shape();
   for (const ir::Value* v : node.inputs()) {
-    if (!is_f32(v) || v->shape().size() > out.size()) return false;
+    if (!is_f32(v) || v->shape().size() > out.size())
+      return unsupported("an input is not f32 of rank <= the output's");
     for (size_t k = 0; k < v->shape().size(); ++k) {
       const int64_t d = v->shape()[v->shape().size() - 1 - k];
-      if (d != 1 && d != out[out.size() - 1 - k]) return false;
+      if (d != 1 && d != out[out.size() - 1 - k])
+        return unsupported("input '" + v->name() + "' does not broadcast to the output");
     }
   }
-  return node.input(0) && node.input(0)->shape() == out && node.has_attribute("ops");
+  if (!node.input(0) || node.input(0)->shape() != out)
+    return unsupported("the first input is not of the output's shape");
+  if (!node.has_attribute("ops")) return unsupported("no 'ops' attribute");
+  return ok_status();
 }
 
 Status make_eltwise_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

@@ -27,20 +27,20 @@ namespace actrt::cpu {
 using dnnl::memory;
 using tag = memory::format_tag;
 
-bool int8_conv_accepts(const ir::Node& node) {
-  if (node.domain() != "actrt" || node.op_type() != kInt8Conv) return false;
+Status int8_conv_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, runtime::kFusedDomain, kInt8Conv));
   const ir::Value* x = node.input(0);
   const ir::Value* w = node.input(1);
-  if (!is_f32(x) || x->is_constant() || x->shape().size() != 4 || !w || !w->is_constant() ||
-      w->constant().dtype() != DataType::kInt8 || w->shape().size() != 4)
-    return false;
+  if (!is_f32(x) || x->is_constant() || x->shape().size() != 4)
+    return unsupported("input is not a runtime 4-D f32 tensor");
+  if (!w || !w->is_constant() || w->constant().dtype() != DataType::kInt8 || w->shape().size() != 4)
+    return unsupported("weights are not a constant 4-D int8 tensor");
   if (node.input(2) && (!node.input(2)->is_constant() ||
                         node.input(2)->constant().dtype() != DataType::kFloat32 ||
                         node.input(2)->constant().numel() != w->shape()[0]))
-    return false;
-  if (node.input(3) && (!is_f32(node.input(3)) || node.input(3)->is_constant())) return false;
+    return unsupported("bias is not a constant f32 vector of one value per output channel");
   // The scales are checked when the step is made, so that a bad one is reported by name.
-  return explicit_padding(node) && conv_params(node, false).ok() && is_f32(node.output(0));
+  return conv_rest_accepts(node);
 }
 
 Status make_int8_conv_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

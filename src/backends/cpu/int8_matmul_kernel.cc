@@ -16,25 +16,25 @@ namespace actrt::cpu {
 using dnnl::memory;
 using tag = memory::format_tag;
 
-bool int8_matmul_accepts(const ir::Node& node) {
-  if (node.domain() != "actrt" || node.op_type() != kInt8MatMul) return false;
+Status int8_matmul_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, runtime::kFusedDomain, kInt8MatMul));
   const ir::Value* a = node.input(0);
   const ir::Value* b = node.input(1);
-  if (!is_f32(a) || a->is_constant() || !b || !b->is_constant() ||
-      b->constant().dtype() != DataType::kInt8 || b->shape().size() != 2 ||
-      !is_f32(node.output(0)))
-    return false;
+  if (!is_f32(a) || a->is_constant() || !is_f32(node.output(0)))
+    return unsupported("A or the output is not a runtime f32 tensor");
+  if (!b || !b->is_constant() || b->constant().dtype() != DataType::kInt8 || b->shape().size() != 2)
+    return unsupported("B is not a constant 2-D int8 tensor");
   if (node.input(2) && (!node.input(2)->is_constant() ||
                         node.input(2)->constant().dtype() != DataType::kFloat32))
-    return false;
+    return unsupported("bias is not a constant f32 tensor");
   auto trans_b = node.attr_int("trans_b", 0);
-  if (!trans_b.ok()) return false;
+  if (!trans_b.ok()) return unsupported("trans_b: " + trans_b.status().message());
   const int64_t k = trans_b.value() ? b->shape()[1] : b->shape()[0];
   const int64_t n = trans_b.value() ? b->shape()[0] : b->shape()[1];
-  if (a->shape().back() != k) return false;
+  if (a->shape().back() != k) return unsupported("A's last dimension is not B's K");
   if (const ir::Value* c = node.input(2); c && c->constant().numel() != n && c->constant().numel() != 1)
-    return false;
-  return true;  // the scales are checked when the step is made, so that a bad one is named
+    return unsupported("bias has neither N nor 1 elements");
+  return ok_status();  // the scales are checked when the step is made, so that a bad one is named
 }
 
 Status make_int8_matmul_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

@@ -33,22 +33,26 @@ bool runtime_matmul_shapes_ok(const Shape& a, const Shape& b, const Shape& y) {
 
 }  // namespace
 
-bool matmul_accepts(const ir::Node& node) {
-  if (node.domain() == "actrt" && node.op_type() == kFusedMatMul) {
-    const ir::Value* a = node.input(0);
-    const ir::Value* b = node.input(1);
-    return is_f32(a) && !a->is_constant() && b && b->is_constant() &&
-           b->constant().dtype() == DataType::kFloat32 && b->shape().size() == 2 &&
-           is_f32(node.output(0)) && (!node.input(2) || node.input(2)->is_constant());
+Status matmul_accepts(const ir::Node& node) {
+  const ir::Value* a = node.input(0);
+  const ir::Value* b = node.input(1);
+  if (node.domain() == runtime::kFusedDomain && node.op_type() == kFusedMatMul) {
+    if (!is_f32(a) || a->is_constant() || !is_f32(node.output(0)))
+      return unsupported("A or the output is not a runtime f32 tensor");
+    if (!b || !b->is_constant() || b->constant().dtype() != DataType::kFloat32 ||
+        b->shape().size() != 2)
+      return unsupported("weights are not a constant 2-D f32 tensor");
+    if (node.input(2) && !node.input(2)->is_constant()) return unsupported("bias is not constant");
+    return ok_status();
   }
   if (node.domain().empty() && node.op_type() == "MatMul") {
-    const ir::Value* a = node.input(0);
-    const ir::Value* b = node.input(1);
-    return is_f32(a) && is_f32(b) && !a->is_constant() && !b->is_constant() &&
-           is_f32(node.output(0)) &&
-           runtime_matmul_shapes_ok(a->shape(), b->shape(), node.output(0)->shape());
+    if (!is_f32(a) || !is_f32(b) || a->is_constant() || b->is_constant() || !is_f32(node.output(0)))
+      return unsupported("A, B or the output is not a runtime f32 tensor");
+    if (!runtime_matmul_shapes_ok(a->shape(), b->shape(), node.output(0)->shape()))
+      return unsupported("shapes are not [batch..., M, K] x [batch... or 1..., K, N]");
+    return ok_status();
   }
-  return false;
+  return unsupported("not an actrt FusedMatMul or an ONNX MatMul");
 }
 
 Status make_matmul_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

@@ -123,15 +123,18 @@ int64_t normalize(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : 
 
 }  // namespace
 
-bool transpose_accepts(const ir::Node& node) {
-  if (!node.domain().empty() || node.op_type() != "Transpose") return false;
+Status transpose_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, "", "Transpose"));
   const ir::Value* x = node.input(0);
   const ir::Value* y = node.output(0);
-  if (!x || !y || !x->has_shape() || !y->has_shape() || x->is_constant() || x->shape().empty() ||
-      dtype_size(x->dtype()) == 0 || x->dtype() == DataType::kBool)
-    return false;
+  if (!x || !y || !x->has_shape() || !y->has_shape() || x->is_constant() || x->shape().empty())
+    return unsupported("input is not a runtime tensor of rank >= 1 with shapes known");
+  if (dtype_size(x->dtype()) == 0 || x->dtype() == DataType::kBool)
+    return unsupported("dtype " + std::string(dtype_name(x->dtype())) + " is not byte-sized data");
   auto perm = node.attr_ints("perm", {});
-  return perm.ok() && (perm->empty() || perm->size() == x->shape().size());
+  if (!perm.ok() || (!perm->empty() && perm->size() != x->shape().size()))
+    return unsupported("perm is not a permutation of the input's axes");
+  return ok_status();
 }
 
 Status make_transpose_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {
@@ -168,15 +171,17 @@ Status make_transpose_step(BuildState& bs, const ir::Node& node, const std::stri
   return ok_status();
 }
 
-bool concat_accepts(const ir::Node& node) {
-  if (!node.domain().empty() || node.op_type() != "Concat") return false;
+Status concat_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, "", "Concat"));
   const ir::Value* y = node.output(0);
-  if (!y || !y->has_shape() || y->shape().empty() || dtype_size(y->dtype()) == 0) return false;
+  if (!y || !y->has_shape() || y->shape().empty() || dtype_size(y->dtype()) == 0)
+    return unsupported("output has no shape of rank >= 1 or no sized dtype");
   for (const ir::Value* v : node.inputs())
     if (!v || !v->has_shape() || v->dtype() != y->dtype() || v->shape().size() != y->shape().size())
-      return false;
+      return unsupported("an input is missing or differs from the output in dtype or rank");
   auto axis = node.attr_int("axis", 0);
-  return axis.ok() && node.has_attribute("axis");
+  if (!axis.ok() || !node.has_attribute("axis")) return unsupported("no integer 'axis' attribute");
+  return ok_status();
 }
 
 Status make_concat_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {
@@ -212,22 +217,23 @@ Status make_concat_step(BuildState& bs, const ir::Node& node, const std::string&
 
 namespace actrt::cpu {
 
-bool gather_accepts(const ir::Node& node) {
-  if (!node.domain().empty() || node.op_type() != "Gather") return false;
+Status gather_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, "", "Gather"));
   const ir::Value* x = node.input(0);
   const ir::Value* idx = node.input(1);
   const ir::Value* y = node.output(0);
   if (!x || !idx || !y || !x->has_shape() || !y->has_shape() || x->is_constant() ||
-      !idx->is_constant() || x->shape().empty() || dtype_size(x->dtype()) == 0)
-    return false;
+      x->shape().empty() || dtype_size(x->dtype()) == 0)
+    return unsupported("data is not a runtime tensor of rank >= 1 with shapes known");
+  if (!idx->is_constant()) return unsupported("indices are not constant");
   auto axis = node.attr_int("axis", 0);
-  if (!axis.ok()) return false;
+  if (!axis.ok()) return unsupported("axis: " + axis.status().message());
   const int64_t rank = static_cast<int64_t>(x->shape().size());
   const int64_t a = normalize(axis.value(), rank);
-  if (a < 0 || a >= rank) return false;
+  if (a < 0 || a >= rank) return unsupported("axis is out of range");
   for (int64_t i : idx->constant().to_int64_vector())
-    if (i < -x->shape()[a] || i >= x->shape()[a]) return false;
-  return true;
+    if (i < -x->shape()[a] || i >= x->shape()[a]) return unsupported("an index is out of range");
+  return ok_status();
 }
 
 Status make_gather_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

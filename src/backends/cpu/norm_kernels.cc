@@ -74,19 +74,22 @@ bool constant_row(const ir::Value* v, int64_t cols) {
 
 }  // namespace
 
-bool layernorm_accepts(const ir::Node& node) {
-  if (!node.domain().empty() || node.op_type() != "LayerNormalization") return false;
+Status layernorm_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, "", "LayerNormalization"));
   const ir::Value* x = node.input(0);
-  if (!is_f32(x) || x->is_constant() || !is_f32(node.output(0))) return false;
+  if (!is_f32(x) || x->is_constant() || !is_f32(node.output(0)))
+    return unsupported("input or output is not a runtime f32 tensor");
   for (size_t i = 1; i < node.outputs().size(); ++i)
-    if (node.outputs()[i]) return false;  // Mean / InvStdDev outputs: reference kernel
+    if (node.outputs()[i]) return unsupported("Mean / InvStdDev outputs are used");
   const int64_t rank = static_cast<int64_t>(x->shape().size());
   const int64_t axis = norm_axis(node, -1, rank);
-  if (axis < 0) return false;
+  if (axis < 0) return unsupported("axis is out of range");
   int64_t cols = 1;
   for (int64_t i = axis; i < rank; ++i) cols *= x->shape()[i];
-  return cols > 0 && constant_row(node.input(1), cols) &&
-         (!node.input(2) || constant_row(node.input(2), cols));
+  if (cols <= 0) return unsupported("normalized size is 0");
+  if (!constant_row(node.input(1), cols) || (node.input(2) && !constant_row(node.input(2), cols)))
+    return unsupported("scale or bias is not a constant f32 row of the normalized size");
+  return ok_status();
 }
 
 Status make_layernorm_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {
@@ -111,18 +114,19 @@ Status make_layernorm_step(BuildState& bs, const ir::Node& node, const std::stri
   return ok_status();
 }
 
-bool softmax_accepts(const ir::Node& node) {
-  if (!node.domain().empty() || node.op_type() != "Softmax") return false;
+Status softmax_accepts(const ir::Node& node) {
+  RETURN_IF_ERROR(expect_op(node, "", "Softmax"));
   const ir::Value* x = node.input(0);
   if (!is_f32(x) || x->is_constant() || !is_f32(node.output(0)) || x->shape().empty())
-    return false;
+    return unsupported("input or output is not a runtime f32 tensor of rank >= 1");
   const int64_t rank = static_cast<int64_t>(x->shape().size());
   // Opset < 13 flattens from `axis` (default 1) to 2-D; that is the last axis only when the
   // axis is the last one. Opset >= 13: default -1.
   // A node does not know its graph's opset, so a missing axis (whose default depends on it)
   // goes to the reference kernel; exporters write the axis.
-  if (!node.has_attribute("axis")) return false;
-  return norm_axis(node, -1, rank) == rank - 1;
+  if (!node.has_attribute("axis")) return unsupported("no axis attribute (its default depends on the opset)");
+  if (norm_axis(node, -1, rank) != rank - 1) return unsupported("axis is not the last one");
+  return ok_status();
 }
 
 Status make_softmax_step(BuildState& bs, const ir::Node& node, const std::string& kernel) {

@@ -1,8 +1,9 @@
-// Fallback steps: any op through its reference kernel, and zero-copy views.
+// Fallback steps: any op of ops.def through its reference kernel, and zero-copy views.
 #include <cstring>
 
 #include "backends/cpu/kernels.h"
 #include "backends/reference/executor.h"
+#include "ops/op_registry.h"
 #include "ops/op_traits.h"
 
 namespace actrt::cpu {
@@ -87,11 +88,21 @@ Status make_reference_step(BuildState& bs, const ir::Node& node, const std::stri
   return ok_status();
 }
 
-bool view_accepts(const ir::Node& node) {
+Status reference_accepts(const ir::Node& node) {
+  if (!node.domain().empty()) return unsupported("fused op: no reference kernel");
+  if (!ops::find_op(node.domain(), node.op_type()))
+    return unsupported("op '" + node.op_type() + "' is not in actrt's op list (ops.def)");
+  return ok_status();
+}
+
+Status view_accepts(const ir::Node& node) {
   // ops::is_view leaves out a Dropout whose mask output needs computing.
-  if (!ops::is_view(node) || !node.output(0)->has_shape()) return false;
-  return node.input(0)->dtype() == node.output(0)->dtype() &&
-         shape_numel(node.input(0)->shape()) == shape_numel(node.output(0)->shape());
+  if (!ops::is_view(node)) return unsupported("not a view op (ops.def trait kView), or a Dropout with its mask");
+  if (!node.output(0)->has_shape()) return unsupported("no output shape");
+  if (node.input(0)->dtype() != node.output(0)->dtype() ||
+      shape_numel(node.input(0)->shape()) != shape_numel(node.output(0)->shape()))
+    return unsupported("input and output differ in dtype or element count");
+  return ok_status();
 }
 
 // A view shares the plain slot of its input: no copy, and the memory planner sees the slot

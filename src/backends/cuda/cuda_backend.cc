@@ -9,22 +9,19 @@
 #include <vector>
 
 #include "actrt/log.h"
-#include "backends/cuda/attention_layout.h"
-#include "backends/cuda/bf16_lowering.h"
 #include "backends/cuda/context.h"
 #include "backends/cuda/conv_choice.h"
-#include "backends/cuda/copy_fusion.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_ops.h"
-#include "backends/cuda/eltwise_chain.h"
+#include "backends/cuda/cuda_passes.h"
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/int8_lowering.h"
 #include "backends/cuda/kernel_table.h"
 #include "backends/cuda/matmul.h"
-#include "backends/cuda/qkv_merge.h"
 #include "backends/cuda/rerun_check.h"
 #include "backends/cuda/tactic_cache.h"
 #include "backends/cuda/winograd.h"
+#include "ops/op_registry.h"
 #include "passes/fold_qdq.h"
 #include "quant/int8_intent.h"
 
@@ -181,53 +178,20 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, runtim
   const auto start = std::chrono::steady_clock::now();
   // Which convolutions run INT8: the precisions quant::prepare_int8 planned for the unfused
   // nodes, and the convolutions whose input an explicitly quantized model (Q/DQ pairs) rounds
-  // to int8: fold_qdq turns those pairs into activation scales, kept in the engine (the
-  // model's own scales win over calibrated ones), as on the CPU backend.
-  quant::Int8Intent intent;
-  std::map<std::string, Precision> overrides = config.layer_precisions;
+  // to int8 (fold_qdq), as on the CPU backend. The graph rewrites are the registered passes of
+  // cuda_passes.h.
+  CudaCompileState state(plan, config);
+  state.overrides = config.layer_precisions;
   for (const std::string& name : keep_float)
-    overrides[name] = config.fp16 ? Precision::kFp16 : Precision::kFp32;
-  intent.overrides = &overrides;
-  for (const auto& [name, choice] : plan.layers) intent.planned[name] = choice.precision;
-  // (Only models with Q/DQ pairs are touched, so other graphs compile exactly as before.)
-  passes::QdqFold qdq;
-  if (std::any_of(plan.graph->nodes().begin(), plan.graph->nodes().end(),
-                  [](const auto& n) { return n->domain().empty() && n->op_type() == "QuantizeLinear"; })) {
-    ASSIGN_OR_RETURN(qdq, passes::fold_qdq(*plan.graph));
-  }
-  for (const auto& [tensor, scale] : qdq.scales) plan.int8_scales[tensor] = scale;
-  intent.qdq_scales = qdq.scales;
-  ASSIGN_OR_RETURN(FusionStats stats, fuse_for_cuda(*plan.graph));
-  intent.value_origin = &stats.nhwc_origin;
-  CudaInt8Lowering int8;
-  if (config.int8 || qdq.pairs > 0) {
-    // Matrix products go INT8 only when asked for by name (--layer-precisions NAME:int8) or
-    // by the model's Q/DQ pairs, not by the INT8 planner: at ACT's sizes an INT8 product with
-    // its separate dequantize kernel was not shown faster than FP16's fused epilogue yet.
-    quant::Int8Intent explicit_only = intent;
-    explicit_only.planned.clear();
-    ASSIGN_OR_RETURN(int8, lower_int8_layers(*plan.graph, intent, plan.int8_scales,
-                                             stats.nhwc_origin, explicit_only));
-    log_info("CUDA backend: " + std::to_string(int8.conv) + " convolutions run INT8 (" +
-             std::to_string(int8.chained) + " pass int8 to the next, " +
-             std::to_string(int8.quantize) + " quantize kernels" +
-             (qdq.pairs ? ", scales of " + std::to_string(qdq.pairs) + " Q/DQ pairs of the model"
-                        : std::string()) +
-             "), " + std::to_string(int8.matmul) + " matrix products INT8; the other products, " +
-             "attention and normalizations stay " + (config.fp16 ? "FP16" : "FP32"));
-    for (const std::string& s : int8.skipped) log_verbose("CUDA backend: not INT8: " + s);
-  }
-  int folded_transposes = 0, merged_projections = 0;
-  if (config.fp16) {
-    RETURN_IF_ERROR(convert_to_fp16(*plan.graph));
-    ASSIGN_OR_RETURN(folded_transposes, fold_attention_layouts(*plan.graph));
-    ASSIGN_OR_RETURN(merged_projections, merge_qkv_projections(*plan.graph));
-  }
-  ASSIGN_OR_RETURN(int folded_eltwise_io, fold_eltwise_io(*plan.graph));
-  ASSIGN_OR_RETURN(int folded_copies, fold_copy_chains(*plan.graph));
-  ASSIGN_OR_RETURN(const int bf16_matmuls,
-                   lower_bf16_matmuls(*plan.graph,
-                                      bf16_matmul_names(*plan.graph, overrides, config.bf16)));
+    state.overrides[name] = config.fp16 ? Precision::kFp16 : Precision::kFp32;
+  state.intent.overrides = &state.overrides;
+  for (const auto& [name, choice] : plan.layers) state.intent.planned[name] = choice.precision;
+  RETURN_IF_ERROR(passes::run_backend_passes(BackendKind::kCuda, cuda_passes(), state,
+                                             *plan.graph, config.disabled_passes)
+                      .status());
+  const passes::QdqFold& qdq = state.qdq;
+  const FusionStats& stats = state.fusion;
+  const CudaInt8Lowering& int8 = state.int8;
   plan.backend = BackendKind::kCuda;
   plan.target = backend.current_target();
   plan.layers.clear();
@@ -257,10 +221,10 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, runtim
   plan.metadata["cuda.fused_layer_norm"] = std::to_string(stats.layer_norm);
   plan.metadata["cuda.fused_eltwise"] = std::to_string(stats.eltwise);
   plan.metadata["cuda.layout_transposes"] = std::to_string(stats.layout_transposes);
-  plan.metadata["cuda.attention_transposes_folded"] = std::to_string(folded_transposes);
-  plan.metadata["cuda.eltwise_io_folded"] = std::to_string(folded_eltwise_io);
-  plan.metadata["cuda.qkv_gemms_merged"] = std::to_string(merged_projections);
-  plan.metadata["cuda.copy_nodes_folded"] = std::to_string(folded_copies);
+  plan.metadata["cuda.attention_transposes_folded"] = std::to_string(state.folded_transposes);
+  plan.metadata["cuda.eltwise_io_folded"] = std::to_string(state.folded_eltwise_io);
+  plan.metadata["cuda.qkv_gemms_merged"] = std::to_string(state.merged_projections);
+  plan.metadata["cuda.copy_nodes_folded"] = std::to_string(state.folded_copies);
   if (config.int8 || qdq.pairs > 0) {
     plan.metadata["cuda.qdq_pairs_folded"] = std::to_string(qdq.pairs);
     plan.metadata["cuda.int8_conv"] = std::to_string(int8.conv);
@@ -269,7 +233,8 @@ Result<std::vector<std::string>> compile_once(const CudaBackend& backend, runtim
     plan.metadata["cuda.int8_quantize"] = std::to_string(int8.quantize);
   }
   plan.metadata["cuda.winograd_conv"] = std::to_string(winograd);
-  if (config.bf16 || bf16_matmuls) plan.metadata["cuda.bf16_matmul"] = std::to_string(bf16_matmuls);
+  if (config.bf16 || state.bf16_matmuls)
+    plan.metadata["cuda.bf16_matmul"] = std::to_string(state.bf16_matmuls);
   plan.metadata["cuda.conv_tactics"] = config.deterministic ? "heuristic" : "timed";
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -4,8 +4,9 @@
 // movement). Any other node runs on the host with the reference kernel, inside the same CUDA
 // graph (cudaLaunchHostFunc), so every graph runs.
 //
-// compile(plan, config): fusion.h's rewrites (+ NHWC layout), FP16 conversion when
-//   config.fp16, conv algorithm choice (timed unless config.deterministic; stored in each
+// compile(plan, config): the registered CUDA passes (cuda_passes.h: fusion.h's rewrites + NHWC
+//   layout, INT8 lowering, FP16 conversion when config.fp16, layout and copy folds; verified
+//   after each, --disable-pass skips them), then conv algorithm choice (timed unless config.deterministic; stored in each
 //   CudaConv's `algo` attribute so the engine file carries it), cuBLASLt candidate choice
 //   (timed unless deterministic; CudaMatMul's `lt_algo`), both looked up in and recorded to
 //   options.timing_cache (tactic_cache.h), plan.layers, plan.target.
