@@ -8,8 +8,9 @@
 #include <numeric>
 #include <set>
 
-#include "core/json_reader.h"
-#include "core/json_writer.h"
+#include <fmt/format.h>
+
+#include "core/json.h"
 #include "data/file_io.h"
 #include "data/hdf5.h"
 
@@ -27,10 +28,10 @@ uint64_t splitmix64(uint64_t& state) {
 }
 
 // "a string", "an array", "null": for messages about what a statistics file holds.
-std::string a_json_kind(JsonValue::Kind kind) {
-  const std::string name(json_kind_name(kind));
-  if (kind == JsonValue::Kind::kNull) return name;
-  return (kind == JsonValue::Kind::kArray || kind == JsonValue::Kind::kObject ? "an " : "a ") + name;
+std::string a_json_kind(const Json& value) {
+  const std::string name(json_kind_name(value));
+  if (value.is_null()) return name;
+  return (value.is_array() || value.is_object() ? "an " : "a ") + name;
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -100,27 +101,28 @@ NormStats compute_norm_stats(const std::vector<float>& qpos, const std::vector<f
 
 Result<NormStats> load_norm_stats(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, read_file_text(path));
-  Result<JsonValue> parsed = parse_json(text, path);
+  Result<Json> parsed = parse_json(text, path);
   // A bad statistics file is the caller's argument (exit code 2), like every other check here.
   if (!parsed.ok()) return invalid_argument(parsed.status().message());
-  const JsonValue& root = parsed.value();
+  const Json& root = parsed.value();
   if (!root.is_object())
     return invalid_argument(path + ": expected a JSON object with qpos_mean, qpos_std, action_mean, action_std; found " +
-                            a_json_kind(root.kind()));
+                            a_json_kind(root));
   NormStats s;
   const std::pair<const char*, std::vector<float>*> fields[] = {
       {"qpos_mean", &s.qpos_mean}, {"qpos_std", &s.qpos_std}, {"action_mean", &s.action_mean}, {"action_std", &s.action_std}};
   for (const auto& [name, out] : fields) {
-    const JsonValue* v = root.find(name);
-    if (!v) return invalid_argument(path + ": key '" + name + "' is missing");
-    if (!v->is_array() || v->items().empty())
-      return invalid_argument(path + ": '" + name + "' must be a non-empty array of numbers, found " +
-                              a_json_kind(v->kind()));
-    for (size_t i = 0; i < v->items().size(); ++i) {
-      if (!v->items()[i].is_number())
-        return invalid_argument(path + ": '" + name + "'[" + std::to_string(i) + "] is " +
-                                a_json_kind(v->items()[i].kind()) + ", expected a number");
-      out->push_back(static_cast<float>(v->items()[i].as_double()));
+    const auto it = root.find(name);
+    if (it == root.end()) return invalid_argument(fmt::format("{}: key '{}' is missing", path, name));
+    const Json& v = *it;
+    if (!v.is_array() || v.empty())
+      return invalid_argument(fmt::format("{}: '{}' must be a non-empty array of numbers, found {}", path,
+                                          name, a_json_kind(v)));
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_number())
+        return invalid_argument(
+            fmt::format("{}: '{}'[{}] is {}, expected a number", path, name, i, a_json_kind(v[i])));
+      out->push_back(static_cast<float>(v[i].get<double>()));
     }
   }
   RETURN_IF_ERROR(check_stats(s, static_cast<int64_t>(s.qpos_mean.size()), path));
@@ -129,22 +131,21 @@ Result<NormStats> load_norm_stats(const std::string& path) {
 
 Status save_norm_stats(const std::string& path, const NormStats& stats) {
   RETURN_IF_ERROR(check_stats(stats, static_cast<int64_t>(stats.qpos_mean.size()), path));
-  JsonValue root = JsonValue::make_object();
   auto arr = [](const std::vector<float>& v) {
-    JsonValue a = JsonValue::make_array();
+    Json a = Json::array();
     // Through float's own shortest form, so 0.1f is written as 0.1, not 0.10000000149011612.
     for (float x : v) {
       char buf[32];
       auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), x);
-      a.push_back(JsonValue::make_number(std::strtod(std::string(buf, p).c_str(), nullptr)));
+      a.push_back(std::strtod(std::string(buf, p).c_str(), nullptr));
     }
     return a;
   };
-  root.set("qpos_mean", arr(stats.qpos_mean));
-  root.set("qpos_std", arr(stats.qpos_std));
-  root.set("action_mean", arr(stats.action_mean));
-  root.set("action_std", arr(stats.action_std));
-  const std::string text = write_json(root);
+  const Json root = {{"qpos_mean", arr(stats.qpos_mean)},
+                     {"qpos_std", arr(stats.qpos_std)},
+                     {"action_mean", arr(stats.action_mean)},
+                     {"action_std", arr(stats.action_std)}};
+  const std::string text = dump_json(root) + "\n";
   return write_file_atomic(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }
 

@@ -11,7 +11,7 @@
 
 #include "actrt/engine.h"
 #include "actrt/log.h"
-#include "core/json_reader.h"
+#include "core/json.h"
 #include "data/npz.h"
 
 namespace actrt::cli::compare_cli {
@@ -130,14 +130,18 @@ Result<TorchRunResult> run_torch(const std::vector<TensorMap>& feeds, const Torc
     result.actions.push_back(std::move(t));
   }
   ASSIGN_OR_RETURN(std::string text, bytes_from_path(timings));
-  Result<JsonValue> json = parse_json(text, timings);
+  Result<Json> json = parse_json(text, timings);
   if (!json.ok()) return invalid_argument(json.status().message());
-  const JsonValue* lat = json->find("latency_ms");
-  if (!lat || !lat->is_array() || lat->items().empty())
-    return invalid_argument(timings + ": no 'latency_ms' list");
-  for (const JsonValue& v : lat->items()) result.latency_ms.push_back(v.as_double());
-  if (const JsonValue* d = json->find("description"); d && d->is_string())
-    result.description = d->as_string();
+  const Json lat = json->is_object() ? json->value("latency_ms", Json()) : Json();
+  if (!lat.is_array() || lat.empty()) return invalid_argument(timings + ": no 'latency_ms' list");
+  for (const Json& v : lat) {
+    if (!v.is_number())
+      return invalid_argument(timings + ": 'latency_ms' holds a " + std::string(json_kind_name(v)) +
+                              ", expected numbers");
+    result.latency_ms.push_back(v.get<double>());
+  }
+  if (const Json d = json->value("description", Json()); d.is_string())
+    result.description = d.get<std::string>();
   return result;
 }
 
