@@ -92,8 +92,8 @@ Result<RunResults> Comparator::run(const std::vector<Runner*>& runners, const Da
   std::vector<uint64_t> feed_hashes;  // from the first runner
   for (size_t r = 0; r < runners.size(); ++r) {
     Runner* runner = runners[r];
-    if (runner == nullptr) return invalid_argument("Comparator::run: runner " + std::to_string(r) +
-                                                   " is null");
+    if (runner == nullptr)
+      return invalid_argument(fmt::format("Comparator::run: runner {} is null", r));
     const std::string where = "runner '" + runner->name() + "'";
     // Activate only if the caller did not; RunnerActivation deactivates at the end of the turn.
     std::optional<RunnerActivation> activation;
@@ -106,24 +106,25 @@ Result<RunResults> Comparator::run(const std::vector<Runner*>& runners, const Da
     for (int w = 0; w < options.warm_up_runs; ++w) {
       ASSIGN_OR_RETURN(TensorMap feed, loader.get(0));
       Result<TensorMap> out = runner->infer(feed);
-      if (!out.ok()) return out.status().with_context(where + ", warm-up run " + std::to_string(w));
+      if (!out.ok()) return out.status().with_context(fmt::format("{}, warm-up run {}", where, w));
     }
 
     RunnerResults rr;
     rr.runner_name = runner->name();
     for (size_t i = 0; i < iterations; ++i) {
       Result<TensorMap> feed = loader.get(i);
-      if (!feed.ok()) return feed.status().with_context("data loader item " + std::to_string(i));
+      if (!feed.ok()) return feed.status().with_context(fmt::format("data loader item {}", i));
       const uint64_t h = hash_feed(*feed);
       if (r == 0) {
         feed_hashes.push_back(h);
       } else if (feed_hashes[i] != h) {
-        return internal_error("Comparator::run: data loader item " + std::to_string(i) +
-                              " differs between runner '" + runners[0]->name() + "' and " + where +
-                              "; a DataLoader must return the same data for the same index");
+        return internal_error(
+            fmt::format("Comparator::run: data loader item {} differs between runner '{}' and {}; "
+                        "a DataLoader must return the same data for the same index",
+                        i, runners[0]->name(), where));
       }
       Result<TensorMap> out = runner->infer(*feed);
-      if (!out.ok()) return out.status().with_context(where + ", iteration " + std::to_string(i));
+      if (!out.ok()) return out.status().with_context(fmt::format("{}, iteration {}", where, i));
       IterationResult ir;
       for (const auto& [name, t] : *out) ir.outputs.emplace(name, t.clone());
       ir.runtime_ms = runner->last_inference_time_ms();
@@ -153,9 +154,8 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
   AccuracyResult acc;
   for (auto [ia, ib] : pairs) {
     if (ia >= n || ib >= n)
-      return invalid_argument("compare_accuracy: runner pair (" + std::to_string(ia) + ", " +
-                              std::to_string(ib) + ") out of range; there are " +
-                              std::to_string(n) + " runners");
+      return invalid_argument(fmt::format(
+          "compare_accuracy: runner pair ({}, {}) out of range; there are {} runners", ia, ib, n));
     const RunnerResults& a = results.runners[ia];
     const RunnerResults& b = results.runners[ib];
     PairComparison pc;
@@ -164,16 +164,16 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
     pc.name_a = a.runner_name;
     pc.name_b = b.runner_name;
     if (a.iterations.size() != b.iterations.size())
-      log_warning("Runner '" + a.runner_name + "' has " + std::to_string(a.iterations.size()) +
-                  " iterations but '" + b.runner_name + "' has " +
-                  std::to_string(b.iterations.size()) + "; comparing the first " +
-                  std::to_string(std::min(a.iterations.size(), b.iterations.size())));
+      log_warning(
+          fmt::format("Runner '{}' has {} iterations but '{}' has {}; comparing the first {}",
+                      a.runner_name, a.iterations.size(), b.runner_name, b.iterations.size(),
+                      std::min(a.iterations.size(), b.iterations.size())));
     const size_t iters = std::min(a.iterations.size(), b.iterations.size());
     std::map<std::string, OutputSummary> summaries;
     for (size_t it = 0; it < iters; ++it) {
       if (options.log)
-        log_info("Comparing Output of " + a.runner_name + " vs. " + b.runner_name +
-                 " | Iteration: " + std::to_string(it));
+        log_info(fmt::format("Comparing Output of {} vs. {} | Iteration: {}", a.runner_name,
+                             b.runner_name, it));
       IterationComparison ic;
       ic.iteration = it;
       const TensorMap& oa = a.iterations[it].outputs;
@@ -233,14 +233,15 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
         ic.outputs.push_back(std::move(oc));
       }
       if (oa.empty())
-        log_warning("Runner '" + a.runner_name + "' produced no outputs in iteration " +
-                    std::to_string(it));
+        log_warning(
+            fmt::format("Runner '{}' produced no outputs in iteration {}", a.runner_name, it));
       if (options.log) {
         std::vector<std::string> bad;
         for (const auto& oc : ic.outputs)
           if (!oc.passed) bad.push_back(oc.output);
         if (bad.empty()) {
-          log_info("    PASSED | All outputs matched | Outputs: " + std::to_string(ic.outputs.size()));
+          log_info(
+              fmt::format("    PASSED | All outputs matched | Outputs: {}", ic.outputs.size()));
         } else {
           std::string list;
           for (const auto& s : bad) list += (list.empty() ? "'" : ", '") + s + "'";

@@ -7,6 +7,8 @@
 // plus host overhead (our contexts do not time H2D and D2H separately). Warm-up first (the first
 // CUDA infer runs eagerly and the second captures the CUDA graph: both stay out of the numbers),
 // then at least --iterations AND at least --duration seconds, as trtexec does.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -76,9 +78,8 @@ Result<ProfileSummary> run_profile(runtime::ExecutionContext& context, const Eng
   for (int r = 0; r < runs; ++r) {
     ASSIGN_OR_RETURN(auto times, context.profile(feed));
     if (!all.empty() && times.size() != all.front().size())
-      return internal_error("profile: run " + std::to_string(r) + " reported " +
-                            std::to_string(times.size()) + " layers, the first " +
-                            std::to_string(all.front().size()));
+      return internal_error(fmt::format("profile: run {} reported {} layers, the first {}", r,
+                                        times.size(), all.front().size()));
     all.push_back(std::move(times));
   }
   std::map<std::string, LayerInfo> info;
@@ -301,7 +302,7 @@ Result<int> run_bench(const std::vector<std::string>& args) {
     ASSIGN_OR_RETURN(engine, engine_from_network(net, config));
     r.built = true;
     r.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    log_info("Built " + source + " in " + std::to_string(r.build_s) + " s");
+    log_info(fmt::format("Built {} in {:f} s", source, r.build_s));
   }
   r.backend = std::string(backend_name(engine->backend()));
   r.gpu = engine->backend() == BackendKind::kCuda;
@@ -330,9 +331,8 @@ Result<int> run_bench(const std::vector<std::string>& args) {
     compute_ms.push_back(context->last_compute_ms());
     return ms;
   };
-  log_info("Warm-up " + std::to_string(timing.warmup_ms) + " ms, then >= " +
-           std::to_string(timing.min_iterations) + " iterations and >= " +
-           std::to_string(timing.min_seconds) + " s");
+  log_info(fmt::format("Warm-up {:f} ms, then >= {} iterations and >= {:f} s", timing.warmup_ms,
+                       timing.min_iterations, timing.min_seconds));
   ASSIGN_OR_RETURN(auto run, compare::run_timing_loop(infer_once, timing));
   r.warmup_iterations = run.warmup_iterations;
   r.wall_s = run.wall_seconds;

@@ -2,6 +2,8 @@
 // reuses) an engine per variant, runs every variant and optionally PyTorch on the same evaluation
 // samples from ACT episodes, and reports accuracy against the dataset's actions, agreement with
 // the FP32 engine, latency, engine size and build time (compare_report.h has the file layouts).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -261,10 +263,11 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   eo.evaluation_samples = samples.value();
   eo.chunk = chunk;
   ASSIGN_OR_RETURN(auto set, compare::load_act_evaluation(*episodes, names, eo));
-  log_info("Evaluation: " + std::to_string(set.evaluation.size()) + " samples from " +
-           std::to_string(episodes->num_episodes()) + " episodes in " + p.get("data") + " (cameras from " +
-           cameras_source + "); " +
-           std::to_string(set.calibration.size()) + " other samples reserved for int8 calibration");
+  log_info(
+      fmt::format("Evaluation: {} samples from {} episodes in {} (cameras from {}); {} other "
+                  "samples reserved for int8 calibration",
+                  set.evaluation.size(), episodes->num_episodes(), p.get("data"), cameras_source,
+                  set.calibration.size()));
 
   // fp32 is the reference of every "vs fp32" column: run it even when not asked for.
   if (std::find(variants.begin(), variants.end(), Variant::kFp32) == variants.end()) {
@@ -330,7 +333,7 @@ Result<int> run_compare(const std::vector<std::string>& args) {
     row.engine_cached = built->cached;
     row.engine_path = built->engine_path;
     row.reason = precision_note(*built->engine, v);
-    log_info(row.name + ": running " + std::to_string(set.feeds.size()) + " samples");
+    log_info(fmt::format("{}: running {} samples", row.name, set.feeds.size()));
     auto run = run_variant(built->engine, row.name, set.feeds, action_out->name,
                            static_cast<int>(threads.value()), repeat.value());
     Status s = run.ok() ? fill_accuracy(row, run->outputs, set, fp32_ok ? &fp32_outputs : nullptr)

@@ -1,5 +1,7 @@
 // actrt quantize MODEL (--calib-data PATH | --calib-random | --calibration-cache FILE) -o OUT:
 // calibrate and write a Q/DQ ONNX model (explicit quantization for ONNX Runtime / TensorRT 11).
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "actrt/log.h"
@@ -70,9 +72,10 @@ Result<int> run_quantize(const std::vector<std::string>& raw_args) {
   if (!stats.kept_float.empty()) {
     std::string names;
     for (const std::string& n : stats.kept_float) names += (names.empty() ? "" : ", ") + n;
-    log_info(std::to_string(stats.kept_float.size()) +
-             " products of two activations (attention) left in floating point, as INT8 builds "
-             "run them: " + names);
+    log_info(
+        fmt::format("{} products of two activations (attention) left in floating point, as INT8 "
+                    "builds run them: {}",
+                    stats.kept_float.size(), names));
   }
   for (const std::string& s : stats.skipped) log_warning("not quantized: " + s);
   std::printf("Wrote %s: %d layers quantized (%d activation Q/DQ pairs, %d int8 weights)%s\n",

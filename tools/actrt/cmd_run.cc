@@ -1,4 +1,6 @@
 // actrt run MODEL: run one or more runners on identical inputs and compare them (polygraphy run).
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "actrt/engine.h"
@@ -92,8 +94,8 @@ Result<int> run_run(const std::vector<std::string>& args) {
   if (p.has("save-outputs")) {
     const auto& first = results.runners.front();
     RETURN_IF_ERROR(data::write_npz(p.get("save-outputs"), first.iterations.back().outputs));
-    log_info("Saved outputs of runner '" + first.runner_name + "' (item " +
-             std::to_string(first.iterations.size() - 1) + ") to " + p.get("save-outputs"));
+    log_info(fmt::format("Saved outputs of runner '{}' (item {}) to {}", first.runner_name,
+                         first.iterations.size() - 1, p.get("save-outputs")));
   }
   if (runners.size() < 2) {
     log_info("One runner: nothing to compare");

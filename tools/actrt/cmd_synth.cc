@@ -1,5 +1,7 @@
 // actrt synth: writes synthetic ACT episodes (a scripted arm grasping a block) in ACT's HDF5
 // layout, for calibration and accuracy work without a robot. See src/data/synth.h, docs/data.md.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -76,9 +78,8 @@ Result<int> run_synth(const std::vector<std::string>& args) {
   o.width = size->second;
 
   const auto start = std::chrono::steady_clock::now();
-  Status st = data::synthesize_episodes(o, [&](int64_t e) {
-    log_verbose("wrote " + o.out_dir + "/episode_" + std::to_string(e) + ".hdf5");
-  });
+  Status st = data::synthesize_episodes(
+      o, [&](int64_t e) { log_verbose(fmt::format("wrote {}/episode_{}.hdf5", o.out_dir, e)); });
   if (!st.ok()) {
     log_error(st.message());
     return st.code() == StatusCode::kInvalidArgument ? 2 : 1;

@@ -1,5 +1,6 @@
 #include "compare_torch.h"
 
+#include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,17 +108,17 @@ Result<TorchRunResult> run_torch(const std::vector<TensorMap>& feeds, const Torc
   const int rc = std::system(cmd.c_str());
   if (rc != 0) {
     const std::string tail = tail_of(log_path);
-    return unsupported("the PyTorch helper failed (" + python + " " + script + ", exit status " +
-                       std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : rc) + ")" +
-                       (tail.empty() ? std::string() : ": " + tail));
+    return unsupported(fmt::format("the PyTorch helper failed ({} {}, exit status {}){}", python,
+                                   script, WIFEXITED(rc) ? WEXITSTATUS(rc) : rc,
+                                   tail.empty() ? std::string() : ": " + tail));
   }
   ASSIGN_OR_RETURN(auto out, data::read_npz(outputs));
   auto it = out.find("actions");
   if (it == out.end()) return invalid_argument(outputs + ": no 'actions' array");
   const Tensor& actions = it->second;
   if (actions.rank() < 2 || actions.shape()[0] != static_cast<int64_t>(feeds.size()))
-    return invalid_argument(outputs + ": 'actions' has shape " + shape_to_string(actions.shape()) +
-                            ", expected " + std::to_string(feeds.size()) + " samples first");
+    return invalid_argument(fmt::format("{}: 'actions' has shape {}, expected {} samples first",
+                                        outputs, shape_to_string(actions.shape()), feeds.size()));
   const Tensor f32 = actions.to_float32();
   Shape one = actions.shape();
   one[0] = 1;

@@ -1,5 +1,7 @@
 #include "compare_variants.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -149,8 +151,8 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
         out.build_seconds = secs.get<double>();
         out.engine_bytes = static_cast<int64_t>(fs::file_size(out.engine_path, ec));
         out.cached = true;
-        log_info(variant_name(v) + ": reusing " + out.engine_path + " (built in " +
-                 std::to_string(out.build_seconds) + " s)");
+        log_info(fmt::format("{}: reusing {} (built in {:f} s)", variant_name(v), out.engine_path,
+                             out.build_seconds));
         return out;
       }
     }
