@@ -109,8 +109,7 @@ class HeaderParser {
 
  private:
   std::string expected(const std::string& what) const {
-    return "malformed header: expected " + what + " at header character " + std::to_string(pos_) +
-           " in \"" + std::string(s_) + "\"";
+    return fmt::format("malformed header: expected {} at header character {} in \"{}\"", what, pos_, s_);
   }
   void skip_ws() {
     while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;

@@ -65,7 +65,7 @@ Result<CalibrationCache> parse_calibration_cache(std::string_view text, const st
     pos = end + 1;
     ++line_no;
     const std::string_view line = trim(raw);
-    const std::string where = source + ": line " + std::to_string(line_no);
+    const std::string where = fmt::format("{}: line {}", source, line_no);
     if (!have_header) {
       // TRT-<digits>-<algorithm>
       static constexpr std::string_view kExpected =

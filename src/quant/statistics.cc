@@ -28,7 +28,7 @@ std::string fixed(double v) {
 }
 
 std::string pass_label(int pass, bool histograms) {
-  return "Calibration pass " + std::to_string(pass) + "/" + (histograms ? "2" : "1");
+  return fmt::format("Calibration pass {}/{}", pass, histograms ? 2 : 1);
 }
 
 // One pass over the samples with the reference executor; `observe` sees every activation of
@@ -114,7 +114,7 @@ Status run_device_pass(runtime::ActivationStatsRunner& runner, const ir::Graph& 
 
 }  // namespace
 
-std::string sample_where(size_t i) { return "calibration sample " + std::to_string(i); }
+std::string sample_where(size_t i) { return fmt::format("calibration sample {}", i); }
 
 Status check_feed(const ir::Graph& graph, const TensorMap& feed, size_t i) {
   for (const ir::Value* in : graph.inputs()) {
