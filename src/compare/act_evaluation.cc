@@ -1,5 +1,7 @@
 #include "compare/act_evaluation.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
 
@@ -25,8 +27,9 @@ Result<ActEvaluationSet> load_act_evaluation(const data::ActEpisodes& episodes,
                                              const ActEvaluationOptions& options) {
   if (options.chunk < 1) return invalid_argument("ACT evaluation: chunk must be >= 1");
   if (options.evaluation_samples < 1)
-    return invalid_argument("ACT evaluation: at least one evaluation sample is needed, got " +
-                            std::to_string(options.evaluation_samples));
+    return invalid_argument(
+        fmt::format("ACT evaluation: at least one evaluation sample is needed, got {}",
+                    options.evaluation_samples));
   ASSIGN_OR_RETURN(data::SampleSplit split,
                    episodes.split(options.seed, options.calibration_samples, options.evaluation_samples));
   ActEvaluationSet set;
@@ -45,15 +48,14 @@ Result<ActEvaluationSet> load_act_evaluation(const data::ActEpisodes& episodes,
 
 Result<TensorMap> TensorMapLoader::get(size_t i) const {
   if (i >= items_.size())
-    return invalid_argument("item " + std::to_string(i) + " out of range (" +
-                            std::to_string(items_.size()) + " items)");
+    return invalid_argument(fmt::format("item {} out of range ({} items)", i, items_.size()));
   return items_[i];
 }
 
 Result<TensorMap> ActCalibrationLoader::get(size_t i) const {
   if (i >= refs_.size())
-    return invalid_argument("calibration sample " + std::to_string(i) + " out of range (" +
-                            std::to_string(refs_.size()) + " samples)");
+    return invalid_argument(
+        fmt::format("calibration sample {} out of range ({} samples)", i, refs_.size()));
   ASSIGN_OR_RETURN(data::ActSample s, episodes_->sample(refs_[i].episode, refs_[i].t, 1));
   return TensorMap{{names_.qpos, s.qpos}, {names_.image, s.image}};
 }
@@ -61,8 +63,8 @@ Result<TensorMap> ActCalibrationLoader::get(size_t i) const {
 Result<ChunkAccuracy> chunk_accuracy(const std::vector<Tensor>& predictions,
                                      const ActEvaluationSet& set) {
   if (predictions.size() != set.action.size())
-    return invalid_argument("chunk_accuracy: " + std::to_string(predictions.size()) +
-                            " predictions for " + std::to_string(set.action.size()) + " samples");
+    return invalid_argument(fmt::format("chunk_accuracy: {} predictions for {} samples",
+                                        predictions.size(), set.action.size()));
   const int64_t chunk = set.chunk;
   const int64_t dim = static_cast<int64_t>(set.stats.action_std.size());
   std::vector<double> sum(chunk, 0), sum_robot(chunk, 0);
@@ -71,10 +73,10 @@ Result<ChunkAccuracy> chunk_accuracy(const std::vector<Tensor>& predictions,
     const Tensor pred = predictions[i].to_float32();
     const Tensor& gt = set.action[i];
     if (pred.numel() != chunk * dim || gt.numel() != chunk * dim || set.is_pad[i].numel() != chunk)
-      return invalid_argument("chunk_accuracy: sample " + std::to_string(i) + ": prediction " +
-                              shape_to_string(pred.shape()) + " does not fit the ground truth " +
-                              shape_to_string(gt.shape()) + " (chunk " + std::to_string(chunk) +
-                              ", action dim " + std::to_string(dim) + ")");
+      return invalid_argument(
+          fmt::format("chunk_accuracy: sample {}: prediction {} does not fit the ground truth {} "
+                      "(chunk {}, action dim {})",
+                      i, shape_to_string(pred.shape()), shape_to_string(gt.shape()), chunk, dim));
     const float* p = pred.data<float>();
     const float* g = gt.data<float>();
     const bool* pad = set.is_pad[i].data<bool>();
@@ -106,16 +108,15 @@ Result<ChunkAccuracy> chunk_accuracy(const std::vector<Tensor>& predictions,
 
 Result<PairError> pair_error(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
   if (a.size() != b.size())
-    return invalid_argument("pair_error: " + std::to_string(a.size()) + " versus " +
-                            std::to_string(b.size()) + " tensors");
+    return invalid_argument(fmt::format("pair_error: {} versus {} tensors", a.size(), b.size()));
   PairError e;
   double sum = 0;
   int64_t n = 0;
   for (size_t i = 0; i < a.size(); ++i) {
     const Tensor x = a[i].to_float32(), y = b[i].to_float32();
     if (x.numel() != y.numel())
-      return invalid_argument("pair_error: item " + std::to_string(i) + ": " +
-                              shape_to_string(x.shape()) + " versus " + shape_to_string(y.shape()));
+      return invalid_argument(fmt::format("pair_error: item {}: {} versus {}", i,
+                                          shape_to_string(x.shape()), shape_to_string(y.shape())));
     const float* px = x.data<float>();
     const float* py = y.data<float>();
     for (int64_t j = 0; j < x.numel(); ++j) {

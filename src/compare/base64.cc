@@ -1,5 +1,7 @@
 #include "compare/base64.h"
 
+#include <fmt/format.h>
+
 namespace actrt::compare {
 
 namespace {
@@ -40,8 +42,7 @@ std::string base64_encode(std::span<const uint8_t> bytes) {
 
 Result<std::vector<uint8_t>> base64_decode(std::string_view text) {
   if (text.size() % 4 != 0)
-    return invalid_model("base64: length " + std::to_string(text.size()) +
-                         " is not a multiple of 4");
+    return invalid_model(fmt::format("base64: length {} is not a multiple of 4", text.size()));
   std::vector<uint8_t> out;
   out.reserve(text.size() / 4 * 3);
   for (size_t i = 0; i < text.size(); i += 4) {
@@ -57,7 +58,7 @@ Result<std::vector<uint8_t>> base64_decode(std::string_view text) {
       } else {
         d = decode_char(c);
         if (d < 0 || pad > 0)
-          return invalid_model("base64: invalid character at offset " + std::to_string(i + k));
+          return invalid_model(fmt::format("base64: invalid character at offset {}", i + k));
       }
       v = (v << 6) | static_cast<uint32_t>(d);
     }

@@ -6,10 +6,11 @@
 #include <map>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "actrt/log.h"
 #include "compare/base64.h"
-#include "core/json_reader.h"
-#include "core/json_writer.h"
+#include "core/json.h"
 #include "data/file_io.h"
 #include "data/npz.h"
 
@@ -91,8 +92,8 @@ Result<RunResults> Comparator::run(const std::vector<Runner*>& runners, const Da
   std::vector<uint64_t> feed_hashes;  // from the first runner
   for (size_t r = 0; r < runners.size(); ++r) {
     Runner* runner = runners[r];
-    if (runner == nullptr) return invalid_argument("Comparator::run: runner " + std::to_string(r) +
-                                                   " is null");
+    if (runner == nullptr)
+      return invalid_argument(fmt::format("Comparator::run: runner {} is null", r));
     const std::string where = "runner '" + runner->name() + "'";
     // Activate only if the caller did not; RunnerActivation deactivates at the end of the turn.
     std::optional<RunnerActivation> activation;
@@ -105,24 +106,25 @@ Result<RunResults> Comparator::run(const std::vector<Runner*>& runners, const Da
     for (int w = 0; w < options.warm_up_runs; ++w) {
       ASSIGN_OR_RETURN(TensorMap feed, loader.get(0));
       Result<TensorMap> out = runner->infer(feed);
-      if (!out.ok()) return out.status().with_context(where + ", warm-up run " + std::to_string(w));
+      if (!out.ok()) return out.status().with_context(fmt::format("{}, warm-up run {}", where, w));
     }
 
     RunnerResults rr;
     rr.runner_name = runner->name();
     for (size_t i = 0; i < iterations; ++i) {
       Result<TensorMap> feed = loader.get(i);
-      if (!feed.ok()) return feed.status().with_context("data loader item " + std::to_string(i));
+      if (!feed.ok()) return feed.status().with_context(fmt::format("data loader item {}", i));
       const uint64_t h = hash_feed(*feed);
       if (r == 0) {
         feed_hashes.push_back(h);
       } else if (feed_hashes[i] != h) {
-        return internal_error("Comparator::run: data loader item " + std::to_string(i) +
-                              " differs between runner '" + runners[0]->name() + "' and " + where +
-                              "; a DataLoader must return the same data for the same index");
+        return internal_error(
+            fmt::format("Comparator::run: data loader item {} differs between runner '{}' and {}; "
+                        "a DataLoader must return the same data for the same index",
+                        i, runners[0]->name(), where));
       }
       Result<TensorMap> out = runner->infer(*feed);
-      if (!out.ok()) return out.status().with_context(where + ", iteration " + std::to_string(i));
+      if (!out.ok()) return out.status().with_context(fmt::format("{}, iteration {}", where, i));
       IterationResult ir;
       for (const auto& [name, t] : *out) ir.outputs.emplace(name, t.clone());
       ir.runtime_ms = runner->last_inference_time_ms();
@@ -152,9 +154,8 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
   AccuracyResult acc;
   for (auto [ia, ib] : pairs) {
     if (ia >= n || ib >= n)
-      return invalid_argument("compare_accuracy: runner pair (" + std::to_string(ia) + ", " +
-                              std::to_string(ib) + ") out of range; there are " +
-                              std::to_string(n) + " runners");
+      return invalid_argument(fmt::format(
+          "compare_accuracy: runner pair ({}, {}) out of range; there are {} runners", ia, ib, n));
     const RunnerResults& a = results.runners[ia];
     const RunnerResults& b = results.runners[ib];
     PairComparison pc;
@@ -163,16 +164,16 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
     pc.name_a = a.runner_name;
     pc.name_b = b.runner_name;
     if (a.iterations.size() != b.iterations.size())
-      log_warning("Runner '" + a.runner_name + "' has " + std::to_string(a.iterations.size()) +
-                  " iterations but '" + b.runner_name + "' has " +
-                  std::to_string(b.iterations.size()) + "; comparing the first " +
-                  std::to_string(std::min(a.iterations.size(), b.iterations.size())));
+      log_warning(
+          fmt::format("Runner '{}' has {} iterations but '{}' has {}; comparing the first {}",
+                      a.runner_name, a.iterations.size(), b.runner_name, b.iterations.size(),
+                      std::min(a.iterations.size(), b.iterations.size())));
     const size_t iters = std::min(a.iterations.size(), b.iterations.size());
     std::map<std::string, OutputSummary> summaries;
     for (size_t it = 0; it < iters; ++it) {
       if (options.log)
-        log_info("Comparing Output of " + a.runner_name + " vs. " + b.runner_name +
-                 " | Iteration: " + std::to_string(it));
+        log_info(fmt::format("Comparing Output of {} vs. {} | Iteration: {}", a.runner_name,
+                             b.runner_name, it));
       IterationComparison ic;
       ic.iteration = it;
       const TensorMap& oa = a.iterations[it].outputs;
@@ -232,14 +233,15 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
         ic.outputs.push_back(std::move(oc));
       }
       if (oa.empty())
-        log_warning("Runner '" + a.runner_name + "' produced no outputs in iteration " +
-                    std::to_string(it));
+        log_warning(
+            fmt::format("Runner '{}' produced no outputs in iteration {}", a.runner_name, it));
       if (options.log) {
         std::vector<std::string> bad;
         for (const auto& oc : ic.outputs)
           if (!oc.passed) bad.push_back(oc.output);
         if (bad.empty()) {
-          log_info("    PASSED | All outputs matched | Outputs: " + std::to_string(ic.outputs.size()));
+          log_info(
+              fmt::format("    PASSED | All outputs matched | Outputs: {}", ic.outputs.size()));
         } else {
           std::string list;
           for (const auto& s : bad) list += (list.empty() ? "'" : ", '") + s + "'";
@@ -277,74 +279,64 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
 // ---- JSON ----
 
 Result<std::string> run_results_to_json(const RunResults& results) {
-  JsonWriter w(4);  // Polygraphy's json.dumps(indent=4)
-  w.begin_object();
-  w.key("lst");
-  w.begin_array();
+  Json lst = Json::array();
   for (const RunnerResults& rr : results.runners) {
-    w.begin_array();
-    w.value(rr.runner_name);
-    w.begin_array();
+    Json iterations = Json::array();
     for (size_t i = 0; i < rr.iterations.size(); ++i) {
       const IterationResult& ir = rr.iterations[i];
-      w.begin_object();
-      w.key("outputs");
-      w.begin_object();
+      Json outputs = Json::object();
       for (const auto& [name, t] : ir.outputs) {
         const Tensor& saved = t.dtype() == DataType::kBFloat16 ? t.to_float32() : t;
         Result<std::vector<uint8_t>> npy = data::serialize_npy(saved, name);
         if (!npy.ok())
-          return npy.status().with_context("runner '" + rr.runner_name + "', iteration " +
-                                           std::to_string(i) + ", output '" + name + "'");
-        w.key(name);
-        w.begin_object();
-        w.key("values");
-        w.begin_object();
-        w.field("array", base64_encode(*npy));
-        w.field("polygraphy_class", "ndarray");
-        w.end_object();
-        w.field("polygraphy_class", "LazyArray");
-        w.end_object();
+          return npy.status().with_context(
+              fmt::format("runner '{}', iteration {}, output '{}'", rr.runner_name, i, name));
+        outputs[name] = {{"values", {{"array", base64_encode(*npy)}, {"polygraphy_class", "ndarray"}}},
+                         {"polygraphy_class", "LazyArray"}};
       }
-      w.end_object();
-      w.field("runtime", ir.runtime_ms / 1000.0);  // Polygraphy stores seconds
-      w.field("runner_name", rr.runner_name);
-      w.field("polygraphy_class", "IterationResult");
-      w.end_object();
+      iterations.push_back({{"outputs", std::move(outputs)},
+                            {"runtime", ir.runtime_ms / 1000.0},  // Polygraphy stores seconds
+                            {"runner_name", rr.runner_name},
+                            {"polygraphy_class", "IterationResult"}});
     }
-    w.end_array();
-    w.end_array();
+    lst.push_back(Json::array({rr.runner_name, std::move(iterations)}));
   }
-  w.end_array();
-  w.field("polygraphy_class", "RunResults");
-  w.end_object();
-  return w.str() + "\n";
+  const Json doc = {{"lst", std::move(lst)}, {"polygraphy_class", "RunResults"}};
+  return dump_json(doc, 4) + "\n";  // Polygraphy's json.dumps(indent=4)
 }
 
 namespace {
 
-Status expect_kind(const JsonValue* v, JsonValue::Kind kind, const std::string& where) {
+// `v` (the member `where` names) must exist and be of `kind`.
+Status expect_kind(const Json* v, Json::value_t kind, const std::string& where) {
   if (v == nullptr) return invalid_model(where + ": missing");
-  if (v->kind() != kind)
-    return invalid_model(where + ": expected " + std::string(json_kind_name(kind)) + ", found " +
-                         std::string(json_kind_name(v->kind())));
+  if (v->type() != kind)
+    return invalid_model(fmt::format("{}: expected {}, found {}", where, json_kind_name(Json(kind)),
+                                     json_kind_name(*v)));
   return ok_status();
 }
 
-Result<Tensor> decode_array(const JsonValue& v, const std::string& where, std::string_view source,
+// Object member by key; nullptr when absent or `v` is not an object.
+const Json* find(const Json& v, std::string_view key) {
+  if (!v.is_object()) return nullptr;
+  const auto it = v.find(key);
+  return it == v.end() ? nullptr : &*it;
+}
+
+Result<Tensor> decode_array(const Json& v, const std::string& where, std::string_view source,
                             const std::string& name) {
-  const JsonValue* node = &v;
-  RETURN_IF_ERROR(expect_kind(node, JsonValue::Kind::kObject, where));
+  const Json* node = &v;
+  RETURN_IF_ERROR(expect_kind(node, Json::value_t::object, where));
   // Unwrap LazyArray {"values": ...} (also its old alias LazyNumpyArray).
-  if (const JsonValue* inner = node->find("values")) node = inner;
-  RETURN_IF_ERROR(expect_kind(node, JsonValue::Kind::kObject, where + ".values"));
-  const JsonValue* cls = node->find("polygraphy_class");
-  if (cls && cls->is_string() && cls->as_string() != "ndarray")
-    return unsupported(where + ": array of class '" + cls->as_string() +
+  if (const Json* inner = find(*node, "values")) node = inner;
+  RETURN_IF_ERROR(expect_kind(node, Json::value_t::object, where + ".values"));
+  const Json* cls = find(*node, "polygraphy_class");
+  if (cls && cls->is_string() && cls->get<std::string>() != "ndarray")
+    return unsupported(where + ": array of class '" + cls->get<std::string>() +
                        "' (only NumPy ndarrays are supported)");
-  const JsonValue* arr = node->find("array");
-  RETURN_IF_ERROR(expect_kind(arr, JsonValue::Kind::kString, where + ".array"));
-  Result<std::vector<uint8_t>> bytes = base64_decode(arr->as_string());
+  const Json* arr = find(*node, "array");
+  RETURN_IF_ERROR(expect_kind(arr, Json::value_t::string, where + ".array"));
+  Result<std::vector<uint8_t>> bytes = base64_decode(arr->get_ref<const std::string&>());
   if (!bytes.ok()) return bytes.status().with_context(where);
   return data::parse_npy(*bytes, std::string(source), name);
 }
@@ -352,44 +344,44 @@ Result<Tensor> decode_array(const JsonValue& v, const std::string& where, std::s
 }  // namespace
 
 Result<RunResults> run_results_from_json(std::string_view text, std::string_view source) {
-  ASSIGN_OR_RETURN(JsonValue doc, parse_json(text, source));
+  ASSIGN_OR_RETURN(const Json doc, parse_json(text, source));
   const std::string src(source);
-  RETURN_IF_ERROR(expect_kind(&doc, JsonValue::Kind::kObject, src + ": top level"));
-  if (const JsonValue* cls = doc.find("polygraphy_class");
-      cls && cls->is_string() && cls->as_string() != "RunResults")
+  RETURN_IF_ERROR(expect_kind(&doc, Json::value_t::object, src + ": top level"));
+  if (const Json* cls = find(doc, "polygraphy_class");
+      cls && cls->is_string() && cls->get<std::string>() != "RunResults")
     return invalid_model(src + ": expected a RunResults file, found polygraphy_class '" +
-                         cls->as_string() + "'");
-  const JsonValue* lst = doc.find("lst");
-  RETURN_IF_ERROR(expect_kind(lst, JsonValue::Kind::kArray, src + ": 'lst'"));
+                         cls->get<std::string>() + "'");
+  const Json* lst = find(doc, "lst");
+  RETURN_IF_ERROR(expect_kind(lst, Json::value_t::array, src + ": 'lst'"));
   RunResults results;
-  for (size_t r = 0; r < lst->items().size(); ++r) {
-    const JsonValue& entry = lst->items()[r];
-    const std::string where = src + ": lst[" + std::to_string(r) + "]";
-    RETURN_IF_ERROR(expect_kind(&entry, JsonValue::Kind::kArray, where));
-    if (entry.items().size() != 2)
-      return invalid_model(where + ": expected [runner_name, [iterations]], found " +
-                           std::to_string(entry.items().size()) + " elements");
-    RETURN_IF_ERROR(expect_kind(&entry.items()[0], JsonValue::Kind::kString, where + "[0]"));
-    RETURN_IF_ERROR(expect_kind(&entry.items()[1], JsonValue::Kind::kArray, where + "[1]"));
+  for (size_t r = 0; r < lst->size(); ++r) {
+    const Json& entry = (*lst)[r];
+    const std::string where = fmt::format("{}: lst[{}]", src, r);
+    RETURN_IF_ERROR(expect_kind(&entry, Json::value_t::array, where));
+    if (entry.size() != 2)
+      return invalid_model(fmt::format("{}: expected [runner_name, [iterations]], found {} elements",
+                                       where, entry.size()));
+    RETURN_IF_ERROR(expect_kind(&entry[0], Json::value_t::string, where + "[0]"));
+    RETURN_IF_ERROR(expect_kind(&entry[1], Json::value_t::array, where + "[1]"));
     RunnerResults rr;
-    rr.runner_name = entry.items()[0].as_string();
-    const auto& iters = entry.items()[1].items();
+    rr.runner_name = entry[0].get<std::string>();
+    const Json& iters = entry[1];
     for (size_t i = 0; i < iters.size(); ++i) {
-      const std::string iw = where + "[1][" + std::to_string(i) + "]";
-      RETURN_IF_ERROR(expect_kind(&iters[i], JsonValue::Kind::kObject, iw));
-      const JsonValue* outputs = iters[i].find("outputs");
-      RETURN_IF_ERROR(expect_kind(outputs, JsonValue::Kind::kObject, iw + ".outputs"));
+      const std::string iw = fmt::format("{}[1][{}]", where, i);
+      RETURN_IF_ERROR(expect_kind(&iters[i], Json::value_t::object, iw));
+      const Json* outputs = find(iters[i], "outputs");
+      RETURN_IF_ERROR(expect_kind(outputs, Json::value_t::object, iw + ".outputs"));
       IterationResult ir;
-      for (const auto& [name, v] : outputs->members()) {
+      for (const auto& [name, v] : outputs->items()) {
         ASSIGN_OR_RETURN(Tensor t, decode_array(v, iw + ".outputs." + name, source, name));
         ir.outputs.emplace(name, std::move(t));
       }
-      const JsonValue* runtime = iters[i].find("runtime");
+      const Json* runtime = find(iters[i], "runtime");
       if (runtime && runtime->is_number()) {
-        ir.runtime_ms = runtime->as_double() * 1000.0;
+        ir.runtime_ms = runtime->get<double>() * 1000.0;
       } else if (runtime && !runtime->is_null()) {
         return invalid_model(iw + ".runtime: expected a number (seconds) or null, found " +
-                             std::string(json_kind_name(runtime->kind())));
+                             std::string(json_kind_name(*runtime)));
       }
       rr.iterations.push_back(std::move(ir));
     }

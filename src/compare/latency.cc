@@ -1,5 +1,7 @@
 #include "compare/latency.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,9 +24,8 @@ Result<LatencyStats> compute_latency_stats(std::span<const double> samples) {
   if (samples.empty()) return invalid_argument("latency statistics: no samples");
   for (size_t i = 0; i < samples.size(); ++i)
     if (!std::isfinite(samples[i]) || samples[i] < 0)
-      return invalid_argument("latency statistics: sample " + std::to_string(i) +
-                              " is not a finite non-negative time (" + std::to_string(samples[i]) +
-                              ")");
+      return invalid_argument(fmt::format(
+          "latency statistics: sample {} is not a finite non-negative time ({:f})", i, samples[i]));
   std::vector<double> sorted(samples.begin(), samples.end());
   std::sort(sorted.begin(), sorted.end());
   LatencyStats s;
@@ -87,7 +88,7 @@ Result<TimingRun> run_timing_loop(const std::function<Result<double>()>& infer_o
   while (options.warmup_ms > 0 && now_ms() - warm_start < options.warmup_ms) {
     Result<double> t = infer_once();
     if (!t.ok())
-      return t.status().with_context("warm-up iteration " + std::to_string(run.warmup_iterations));
+      return t.status().with_context(fmt::format("warm-up iteration {}", run.warmup_iterations));
     ++run.warmup_iterations;
   }
   const double timed_start = now_ms();
@@ -97,7 +98,7 @@ Result<TimingRun> run_timing_loop(const std::function<Result<double>()>& infer_o
     const double elapsed_s = (now_ms() - timed_start) / 1000.0;
     if (done >= options.min_iterations && elapsed_s >= options.min_seconds) break;
     Result<double> t = infer_once();
-    if (!t.ok()) return t.status().with_context("timed iteration " + std::to_string(done));
+    if (!t.ok()) return t.status().with_context(fmt::format("timed iteration {}", done));
     run.samples_ms.push_back(*t);
   }
   run.wall_seconds = (now_ms() - timed_start) / 1000.0;

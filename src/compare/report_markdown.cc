@@ -1,5 +1,7 @@
 #include "compare/report_markdown.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -53,9 +55,9 @@ MarkdownTable::MarkdownTable(std::vector<std::string> headers, std::vector<Align
 
 Status MarkdownTable::add_row(std::vector<std::string> cells) {
   if (cells.size() > headers_.size())
-    return invalid_argument("Markdown table row has " + std::to_string(cells.size()) +
-                            " cells but the table has " + std::to_string(headers_.size()) +
-                            " columns");
+    return invalid_argument(
+        fmt::format("Markdown table row has {} cells but the table has {} columns", cells.size(),
+                    headers_.size()));
   cells.resize(headers_.size());
   for (auto& c : cells) c = sanitize_cell(c);
   rows_.push_back(std::move(cells));

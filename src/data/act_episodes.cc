@@ -8,8 +8,9 @@
 #include <numeric>
 #include <set>
 
-#include "core/json_reader.h"
-#include "core/json_writer.h"
+#include <fmt/format.h>
+
+#include "core/json.h"
 #include "data/file_io.h"
 #include "data/hdf5.h"
 
@@ -27,10 +28,10 @@ uint64_t splitmix64(uint64_t& state) {
 }
 
 // "a string", "an array", "null": for messages about what a statistics file holds.
-std::string a_json_kind(JsonValue::Kind kind) {
-  const std::string name(json_kind_name(kind));
-  if (kind == JsonValue::Kind::kNull) return name;
-  return (kind == JsonValue::Kind::kArray || kind == JsonValue::Kind::kObject ? "an " : "a ") + name;
+std::string a_json_kind(const Json& value) {
+  const std::string name(json_kind_name(value));
+  if (value.is_null()) return name;
+  return (value.is_array() || value.is_object() ? "an " : "a ") + name;
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -55,14 +56,15 @@ Status check_stats(const NormStats& s, int64_t dim, const std::string& where) {
       {"qpos_mean", &s.qpos_mean}, {"qpos_std", &s.qpos_std}, {"action_mean", &s.action_mean}, {"action_std", &s.action_std}};
   for (const auto& [name, v] : fields) {
     if (dim >= 0 && static_cast<int64_t>(v->size()) != dim)
-      return invalid_argument(where + ": '" + name + "' has " + std::to_string(v->size()) +
-                              " values, the episodes have state dimension " + std::to_string(dim));
+      return invalid_argument(
+          fmt::format("{}: '{}' has {} values, the episodes have state dimension {}", where, name,
+                      v->size(), dim));
     for (size_t i = 0; i < v->size(); ++i) {
       if (!std::isfinite((*v)[i]))
-        return invalid_argument(where + ": '" + name + "'[" + std::to_string(i) + "] is not finite");
+        return invalid_argument(fmt::format("{}: '{}'[{}] is not finite", where, name, i));
       if (std::string(name).find("std") != std::string::npos && (*v)[i] <= 0)
-        return invalid_argument(where + ": '" + name + "'[" + std::to_string(i) + "] = " + std::to_string((*v)[i]) +
-                                " is not > 0");
+        return invalid_argument(
+            fmt::format("{}: '{}'[{}] = {:f} is not > 0", where, name, i, (*v)[i]));
     }
   }
   return ok_status();
@@ -100,27 +102,28 @@ NormStats compute_norm_stats(const std::vector<float>& qpos, const std::vector<f
 
 Result<NormStats> load_norm_stats(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, read_file_text(path));
-  Result<JsonValue> parsed = parse_json(text, path);
+  Result<Json> parsed = parse_json(text, path);
   // A bad statistics file is the caller's argument (exit code 2), like every other check here.
   if (!parsed.ok()) return invalid_argument(parsed.status().message());
-  const JsonValue& root = parsed.value();
+  const Json& root = parsed.value();
   if (!root.is_object())
     return invalid_argument(path + ": expected a JSON object with qpos_mean, qpos_std, action_mean, action_std; found " +
-                            a_json_kind(root.kind()));
+                            a_json_kind(root));
   NormStats s;
   const std::pair<const char*, std::vector<float>*> fields[] = {
       {"qpos_mean", &s.qpos_mean}, {"qpos_std", &s.qpos_std}, {"action_mean", &s.action_mean}, {"action_std", &s.action_std}};
   for (const auto& [name, out] : fields) {
-    const JsonValue* v = root.find(name);
-    if (!v) return invalid_argument(path + ": key '" + name + "' is missing");
-    if (!v->is_array() || v->items().empty())
-      return invalid_argument(path + ": '" + name + "' must be a non-empty array of numbers, found " +
-                              a_json_kind(v->kind()));
-    for (size_t i = 0; i < v->items().size(); ++i) {
-      if (!v->items()[i].is_number())
-        return invalid_argument(path + ": '" + name + "'[" + std::to_string(i) + "] is " +
-                                a_json_kind(v->items()[i].kind()) + ", expected a number");
-      out->push_back(static_cast<float>(v->items()[i].as_double()));
+    const auto it = root.find(name);
+    if (it == root.end()) return invalid_argument(fmt::format("{}: key '{}' is missing", path, name));
+    const Json& v = *it;
+    if (!v.is_array() || v.empty())
+      return invalid_argument(fmt::format("{}: '{}' must be a non-empty array of numbers, found {}", path,
+                                          name, a_json_kind(v)));
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_number())
+        return invalid_argument(
+            fmt::format("{}: '{}'[{}] is {}, expected a number", path, name, i, a_json_kind(v[i])));
+      out->push_back(static_cast<float>(v[i].get<double>()));
     }
   }
   RETURN_IF_ERROR(check_stats(s, static_cast<int64_t>(s.qpos_mean.size()), path));
@@ -129,37 +132,37 @@ Result<NormStats> load_norm_stats(const std::string& path) {
 
 Status save_norm_stats(const std::string& path, const NormStats& stats) {
   RETURN_IF_ERROR(check_stats(stats, static_cast<int64_t>(stats.qpos_mean.size()), path));
-  JsonValue root = JsonValue::make_object();
   auto arr = [](const std::vector<float>& v) {
-    JsonValue a = JsonValue::make_array();
+    Json a = Json::array();
     // Through float's own shortest form, so 0.1f is written as 0.1, not 0.10000000149011612.
     for (float x : v) {
       char buf[32];
       auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), x);
-      a.push_back(JsonValue::make_number(std::strtod(std::string(buf, p).c_str(), nullptr)));
+      a.push_back(std::strtod(std::string(buf, p).c_str(), nullptr));
     }
     return a;
   };
-  root.set("qpos_mean", arr(stats.qpos_mean));
-  root.set("qpos_std", arr(stats.qpos_std));
-  root.set("action_mean", arr(stats.action_mean));
-  root.set("action_std", arr(stats.action_std));
-  const std::string text = write_json(root);
+  const Json root = {{"qpos_mean", arr(stats.qpos_mean)},
+                     {"qpos_std", arr(stats.qpos_std)},
+                     {"action_mean", arr(stats.action_mean)},
+                     {"action_std", arr(stats.action_std)}};
+  const std::string text = dump_json(root) + "\n";
   return write_file_atomic(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }
 
 Result<SampleSplit> split_samples(int64_t episodes, int64_t steps, uint64_t seed, int64_t n_calibration,
                                   int64_t n_evaluation) {
   if (episodes < 1 || steps < 1)
-    return invalid_argument("split_samples: need at least one episode and one step, got " + std::to_string(episodes) +
-                            " x " + std::to_string(steps));
+    return invalid_argument(fmt::format(
+        "split_samples: need at least one episode and one step, got {} x {}", episodes, steps));
   const int64_t total = episodes * steps;
   if (n_calibration < 0 || n_calibration > total ||
       (n_evaluation >= 0 && n_calibration + n_evaluation > total))
-    return invalid_argument("split_samples: asked for " + std::to_string(n_calibration) + " calibration + " +
-                            (n_evaluation < 0 ? std::string("the rest") : std::to_string(n_evaluation)) +
-                            " evaluation samples, but " + std::to_string(episodes) + " episodes x " +
-                            std::to_string(steps) + " steps have " + std::to_string(total));
+    return invalid_argument(fmt::format(
+        "split_samples: asked for {} calibration + {} evaluation samples, but {} episodes x {} "
+        "steps have {}",
+        n_calibration, n_evaluation < 0 ? std::string("the rest") : std::to_string(n_evaluation),
+        episodes, steps, total));
   std::vector<SampleRef> all(static_cast<size_t>(total));
   for (int64_t i = 0; i < total; ++i) all[static_cast<size_t>(i)] = {i / steps, i % steps};
   uint64_t state = seed;
@@ -242,9 +245,10 @@ Result<ActEpisodes> ActEpisodes::open(const std::string& folder, const std::vect
         if (impl->T < 1 || impl->D < 1)
           return invalid_model(path + ": dataset '" + name + "' is empty (" + shape_to_string(info.dims) + ")");
       } else if (info.dims[0] != impl->T || info.dims[1] != impl->D) {
-        return invalid_model(path + ": dataset '" + name + "' is " + shape_to_string(info.dims) + ", but " +
-                             impl->paths.front() + " has " + std::to_string(impl->T) + "x" + std::to_string(impl->D) +
-                             " (episodes of different lengths or state sizes cannot be stacked, as in ACT)");
+        return invalid_model(fmt::format(
+            "{}: dataset '{}' is {}, but {} has {}x{} (episodes of different lengths or state "
+            "sizes cannot be stacked, as in ACT)",
+            path, name, shape_to_string(info.dims), impl->paths.front(), impl->T, impl->D));
       }
       std::vector<float>& dst = std::string(name) == "/action" ? impl->action : impl->qpos;
       const size_t at = dst.size();
@@ -265,16 +269,17 @@ Result<ActEpisodes> ActEpisodes::open(const std::string& folder, const std::vect
         return invalid_model(path + ": dataset '" + dpath + "' must be (T, H, W, 3) uint8, found " +
                              shape_to_string(info.dims) + " " + info.type_name);
       if (info.dims[0] != impl->T)
-        return invalid_model(path + ": dataset '" + dpath + "' has " + std::to_string(info.dims[0]) +
-                             " frames, but qpos has " + std::to_string(impl->T) + " steps");
+        return invalid_model(fmt::format("{}: dataset '{}' has {} frames, but qpos has {} steps",
+                                         path, dpath, info.dims[0], impl->T));
       if (impl->H == 0) {
         impl->H = info.dims[1];
         impl->W = info.dims[2];
       } else if (info.dims[1] != impl->H || info.dims[2] != impl->W) {
-        return invalid_model(path + ": camera '" + cam + "' is " + std::to_string(info.dims[1]) + "x" +
-                             std::to_string(info.dims[2]) + ", but " + impl->paths.front() + " camera '" + cameras[0] +
-                             "' is " + std::to_string(impl->H) + "x" + std::to_string(impl->W) +
-                             " (all cameras of all episodes must have one size)");
+        return invalid_model(
+            fmt::format("{}: camera '{}' is {}x{}, but {} camera '{}' is {}x{} (all cameras of all "
+                        "episodes must have one size)",
+                        path, cam, info.dims[1], info.dims[2], impl->paths.front(), cameras[0],
+                        impl->H, impl->W));
       }
       cams.push_back(std::move(ds));
     }
@@ -288,12 +293,13 @@ Result<ActEpisodes> ActEpisodes::open(const std::string& folder, const std::vect
 Result<ActSample> ActEpisodes::sample(int64_t e, int64_t t, int64_t chunk) const {
   const Impl& m = *impl_;
   if (e < 0 || e >= num_episodes())
-    return invalid_argument(m.folder + ": episode " + std::to_string(e) + " is out of range (0.." +
-                            std::to_string(num_episodes() - 1) + ")");
+    return invalid_argument(
+        fmt::format("{}: episode {} is out of range (0..{})", m.folder, e, num_episodes() - 1));
   if (t < 0 || t >= m.T)
-    return invalid_argument(m.paths[static_cast<size_t>(e)] + ": timestep " + std::to_string(t) +
-                            " is out of range (0.." + std::to_string(m.T - 1) + ")");
-  if (chunk < 1) return invalid_argument("action chunk length must be >= 1, got " + std::to_string(chunk));
+    return invalid_argument(fmt::format("{}: timestep {} is out of range (0..{})",
+                                        m.paths[static_cast<size_t>(e)], t, m.T - 1));
+  if (chunk < 1)
+    return invalid_argument(fmt::format("action chunk length must be >= 1, got {}", chunk));
   const size_t D = static_cast<size_t>(m.D);
   const NormStats& s = m.stats;
   ActSample out;

@@ -1,5 +1,6 @@
 #include "data/hdf5.h"
 
+#include <fmt/format.h>
 #include <hdf5.h>
 #include <sys/stat.h>
 
@@ -88,8 +89,8 @@ void Handle::reset() {
 Status Dataset::read_rows(int64_t row, int64_t count, DataType as, void* dst) const {
   const std::string w = file_ + ": dataset '" + path_ + "': ";
   if (info_.dims.empty() || row < 0 || count < 0 || row + count > info_.dims[0])
-    return invalid_argument(w + "rows [" + std::to_string(row) + ", " + std::to_string(row + count) +
-                            ") are outside its shape " + shape_to_string(info_.dims));
+    return invalid_argument(fmt::format("{}rows [{}, {}) are outside its shape {}", w, row,
+                                        row + count, shape_to_string(info_.dims)));
   std::vector<hsize_t> start(info_.dims.size(), 0), cnt(info_.dims.begin(), info_.dims.end());
   start[0] = static_cast<hsize_t>(row);
   cnt[0] = static_cast<hsize_t>(count);
@@ -98,16 +99,16 @@ Status Dataset::read_rows(int64_t row, int64_t count, DataType as, void* dst) co
   if (!fspace.valid() || !mspace.valid() ||
       H5Sselect_hyperslab(fspace.id(), H5S_SELECT_SET, start.data(), nullptr, cnt.data(), nullptr) < 0 ||
       H5Dread(h_.id(), mem_type(as), mspace.id(), fspace.id(), H5P_DEFAULT, dst) < 0)
-    return io_error(w + "read of rows [" + std::to_string(row) + ", " + std::to_string(row + count) +
-                    ") failed" + hdf5_reason());
+    return io_error(
+        fmt::format("{}read of rows [{}, {}) failed{}", w, row, row + count, hdf5_reason()));
   return ok_status();
 }
 
 Status Dataset::write_chunk(const std::vector<int64_t>& offset, const void* data, size_t bytes) {
   std::vector<hsize_t> off(offset.begin(), offset.end());
   if (H5Dwrite_chunk(h_.id(), H5P_DEFAULT, 0, off.data(), bytes, data) < 0)
-    return io_error(file_ + ": dataset '" + path_ + "': chunk write at row " +
-                    std::to_string(offset.empty() ? 0 : offset[0]) + " failed" + hdf5_reason());
+    return io_error(fmt::format("{}: dataset '{}': chunk write at row {} failed{}", file_, path_,
+                                offset.empty() ? 0 : offset[0], hdf5_reason()));
   return ok_status();
 }
 

@@ -1,5 +1,6 @@
 #include "data/npz.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <cctype>
@@ -108,8 +109,7 @@ class HeaderParser {
 
  private:
   std::string expected(const std::string& what) const {
-    return "malformed header: expected " + what + " at header character " + std::to_string(pos_) +
-           " in \"" + std::string(s_) + "\"";
+    return fmt::format("malformed header: expected {} at header character {} in \"{}\"", what, pos_, s_);
   }
   void skip_ws() {
     while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
@@ -186,8 +186,8 @@ Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& file
                          const std::string& array, uint64_t base_offset) {
   const std::string w = where(file, array);
   if (bytes.size() < 10)
-    return invalid_model(w + "truncated .npy: " + std::to_string(bytes.size()) +
-                         " bytes, the fixed preamble needs 10" + at(base_offset));
+    return invalid_model(fmt::format("{}truncated .npy: {} bytes, the fixed preamble needs 10{}", w,
+                                     bytes.size(), at(base_offset)));
   if (std::memcmp(bytes.data(), kNpyMagic, 6) != 0)
     return invalid_model(w + "not an .npy array: missing the \\x93NUMPY magic" + at(base_offset));
   const uint8_t major = bytes[6];
@@ -201,14 +201,14 @@ Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& file
     header_len = rd32(bytes.data() + 8);
     header_start = 12;
   } else {
-    return version_mismatch(w + ".npy format version " + std::to_string(major) + "." +
-                            std::to_string(bytes[7]) + " is not supported (1.0, 2.0, 3.0 are)" +
-                            at(base_offset + 6));
+    return version_mismatch(
+        fmt::format("{}.npy format version {}.{} is not supported (1.0, 2.0, 3.0 are){}", w, major,
+                    bytes[7], at(base_offset + 6)));
   }
   if (header_start + header_len > bytes.size())
-    return invalid_model(w + "truncated .npy header: needs " + std::to_string(header_len) +
-                         " bytes from byte " + std::to_string(base_offset + header_start) +
-                         ", the data ends at byte " + std::to_string(base_offset + bytes.size()));
+    return invalid_model(fmt::format(
+        "{}truncated .npy header: needs {} bytes from byte {}, the data ends at byte {}", w,
+        header_len, base_offset + header_start, base_offset + bytes.size()));
   std::string_view header(reinterpret_cast<const char*>(bytes.data() + header_start), header_len);
   HeaderParser::Header h;
   if (auto err = HeaderParser(header).parse(h))
@@ -234,15 +234,14 @@ Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& file
   const uint64_t need = numel * dtype_size(*dtype);
   const uint64_t have = bytes.size() - data_start;
   if (have < need)
-    return invalid_model(w + "truncated data: shape " + shape_to_string(h.shape) + " " + h.descr +
-                         " needs " + std::to_string(need) + " bytes from byte " +
-                         std::to_string(base_offset + data_start) + ", but the data ends at byte " +
-                         std::to_string(base_offset + bytes.size()));
+    return invalid_model(fmt::format(
+        "{}truncated data: shape {} {} needs {} bytes from byte {}, but the data ends at byte {}",
+        w, shape_to_string(h.shape), h.descr, need, base_offset + data_start,
+        base_offset + bytes.size()));
   if (have > need)
-    return invalid_model(w + std::to_string(have - need) +
-                         " unexpected trailing bytes after the data of shape " +
-                         shape_to_string(h.shape) + " " + h.descr +
-                         at(base_offset + data_start + need));
+    return invalid_model(fmt::format(
+        "{}{} unexpected trailing bytes after the data of shape {} {}{}", w, have - need,
+        shape_to_string(h.shape), h.descr, at(base_offset + data_start + need)));
   Tensor t(*dtype, h.shape);
   if (need) std::memcpy(t.raw_data(), bytes.data() + data_start, need);
   if (*dtype == DataType::kBool) {
@@ -310,7 +309,9 @@ Result<TensorMap> read_npz(const std::string& path) {
     return invalid_model(w + "not a ZIP (.npz) archive: no local file header signature at byte 0");
   }
   // Find the EOCD by scanning back over a possible archive comment (at most 65535 bytes).
-  if (size < 22) return invalid_model(w + "truncated: " + std::to_string(size) + " bytes is less than an empty ZIP (22)");
+  if (size < 22)
+    return invalid_model(
+        fmt::format("{}truncated: {} bytes is less than an empty ZIP (22)", w, size));
   int64_t eocd = -1;
   for (int64_t p = static_cast<int64_t>(size) - 22; p >= 0 && p >= static_cast<int64_t>(size) - 22 - 65535; --p) {
     if (rd32(b + p) == 0x06054b50 && p + 22 + rd16(b + p + 20) == static_cast<int64_t>(size)) {
@@ -319,9 +320,10 @@ Result<TensorMap> read_npz(const std::string& path) {
     }
   }
   if (eocd < 0)
-    return invalid_model(w + "truncated or corrupt: no ZIP end-of-central-directory record in the last " +
-                         std::to_string(std::min<uint64_t>(size, 22 + 65535)) + " bytes (file size " +
-                         std::to_string(size) + ")");
+    return invalid_model(
+        fmt::format("{}truncated or corrupt: no ZIP end-of-central-directory record in the last {} "
+                    "bytes (file size {})",
+                    w, std::min<uint64_t>(size, 22 + 65535), size));
   uint64_t entries = rd16(b + eocd + 10);
   uint64_t cd_size = rd32(b + eocd + 12);
   uint64_t cd_offset = rd32(b + eocd + 16);
@@ -337,15 +339,17 @@ Result<TensorMap> read_npz(const std::string& path) {
     cd_offset = rd64(b + z + 48);
   }
   if (cd_offset > size || cd_size > size - cd_offset)
-    return invalid_model(w + "truncated: the central directory (" + std::to_string(cd_size) +
-                         " bytes" + at(cd_offset) + ") extends past the end of the file (size " +
-                         std::to_string(size) + ")");
+    return invalid_model(
+        fmt::format("{}truncated: the central directory ({} bytes{}) extends past the end of the "
+                    "file (size {})",
+                    w, cd_size, at(cd_offset), size));
   TensorMap out;
   uint64_t p = cd_offset;
   for (uint64_t i = 0; i < entries; ++i) {
     if (p + 46 > cd_offset + cd_size || rd32(b + p) != 0x02014b50)
-      return invalid_model(w + "corrupt central directory: entry " + std::to_string(i) + " of " +
-                           std::to_string(entries) + " has no valid header" + at(p));
+      return invalid_model(
+          fmt::format("{}corrupt central directory: entry {} of {} has no valid header{}", w, i,
+                      entries, at(p)));
     const uint16_t flags = rd16(b + p + 8);
     const uint16_t method = rd16(b + p + 10);
     const uint32_t crc = rd32(b + p + 16);
@@ -355,8 +359,8 @@ Result<TensorMap> read_npz(const std::string& path) {
                    comment_len = rd16(b + p + 32);
     uint64_t local = rd32(b + p + 42);
     if (p + 46 + name_len + extra_len + comment_len > cd_offset + cd_size)
-      return invalid_model(w + "corrupt central directory: entry " + std::to_string(i) +
-                           " runs past the directory's end" + at(p));
+      return invalid_model(fmt::format(
+          "{}corrupt central directory: entry {} runs past the directory's end{}", w, i, at(p)));
     std::string name(reinterpret_cast<const char*>(b + p + 46), name_len);
     // ZIP64 extended information: only the fields that are 0xffffffff above, in this order.
     for (uint64_t e = p + 46 + name_len; e + 4 <= p + 46 + name_len + extra_len;) {
@@ -386,15 +390,15 @@ Result<TensorMap> read_npz(const std::string& path) {
       return invalid_model(mw + "no local file header" + at(local));
     const uint64_t data = local + 30 + rd16(b + local + 26) + rd16(b + local + 28);
     if (data > size || comp_size > size - data)
-      return invalid_model(mw + "truncated: " + std::to_string(comp_size) + " bytes of data from byte " +
-                           std::to_string(data) + " run past the end of the file (size " +
-                           std::to_string(size) + ")");
+      return invalid_model(fmt::format(
+          "{}truncated: {} bytes of data from byte {} run past the end of the file (size {})", mw,
+          comp_size, data, size));
     std::span<const uint8_t> member;
     std::vector<uint8_t> inflated;
     if (method == 0) {
       if (comp_size != uncomp_size)
-        return invalid_model(mw + "stored member with compressed size " + std::to_string(comp_size) +
-                             " != size " + std::to_string(uncomp_size) + at(local));
+        return invalid_model(fmt::format("{}stored member with compressed size {} != size {}{}", mw,
+                                         comp_size, uncomp_size, at(local)));
       member = {b + data, comp_size};
     } else if (method == 8) {
       inflated.resize(uncomp_size);
@@ -421,12 +425,12 @@ Result<TensorMap> read_npz(const std::string& path) {
         return invalid_model(mw + "corrupt deflate data (zlib: " + zmsg + ")" + at(data + consumed));
       member = inflated;
     } else {
-      return unsupported(mw + "ZIP compression method " + std::to_string(method) +
-                         " is not supported (0 stored and 8 deflate are)");
+      return unsupported(fmt::format(
+          "{}ZIP compression method {} is not supported (0 stored and 8 deflate are)", mw, method));
     }
     if (crc32_of(member.data(), member.size()) != crc)
-      return invalid_model(mw + "CRC-32 mismatch: the data from byte " + std::to_string(data) +
-                           " is corrupt");
+      return invalid_model(
+          fmt::format("{}CRC-32 mismatch: the data from byte {} is corrupt", mw, data));
     ASSIGN_OR_RETURN(Tensor t, parse_npy(member, path, key, method == 0 ? data : 0));
     if (!out.emplace(key, std::move(t)).second)
       return invalid_model(w + "duplicate member '" + name + "'");

@@ -1,5 +1,7 @@
 #include "data/npz_loader.h"
 
+#include <fmt/format.h>
+
 #include "actrt/log.h"
 #include "data/npz.h"
 
@@ -57,8 +59,8 @@ Result<NpzDataLoader> NpzDataLoader::create(const std::vector<std::string>& path
 
 Result<TensorMap> NpzDataLoader::get(size_t i) const {
   if (i >= items_.size())
-    return invalid_argument("npz inputs: item " + std::to_string(i) + " requested, but there are " +
-                            std::to_string(items_.size()) + " file(s)");
+    return invalid_argument(
+        fmt::format("npz inputs: item {} requested, but there are {} file(s)", i, items_.size()));
   return items_[i];
 }
 

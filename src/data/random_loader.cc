@@ -1,5 +1,7 @@
 #include "data/random_loader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -97,8 +99,8 @@ Status RandomDataOptions::parse_range(std::string_view text) {
   ASSIGN_OR_RETURN(double low, parse_double(values.substr(0, comma), text));
   ASSIGN_OR_RETURN(double high, parse_double(values.substr(comma + 1), text));
   if (low > high)
-    return invalid_argument("input range '" + std::string(text) + "': low " +
-                            std::to_string(low) + " is greater than high " + std::to_string(high));
+    return invalid_argument(
+        fmt::format("input range '{}': low {:f} is greater than high {:f}", text, low, high));
   if (name.empty()) {
     default_range = {low, high};
   } else {
@@ -134,8 +136,8 @@ Result<RandomDataLoader> RandomDataLoader::create(std::vector<TensorInfo> inputs
 
 Result<TensorMap> RandomDataLoader::get(size_t i) const {
   if (i >= options_.iterations)
-    return invalid_argument("random data: item " + std::to_string(i) + " requested, but there are " +
-                            std::to_string(options_.iterations));
+    return invalid_argument(
+        fmt::format("random data: item {} requested, but there are {}", i, options_.iterations));
   TensorMap feed;
   for (const TensorInfo& in : inputs_) {
     auto it = options_.ranges.find(in.name);
@@ -158,10 +160,10 @@ Result<TensorMap> RandomDataLoader::get(size_t i) const {
         const double tmin = static_cast<double>(std::numeric_limits<T>::min());
         const double tmax = static_cast<double>(std::numeric_limits<T>::max());
         if (lo > hi || lo < tmin || hi > tmax || hi - lo > 4294967295.0) {
-          status = invalid_argument("random data: input '" + in.name + "' (" +
-                                    std::string(dtype_name(in.dtype)) + "): range [" +
-                                    std::to_string(range.low) + ", " + std::to_string(range.high) +
-                                    "] holds no integer, exceeds the type or spans more than 2^32");
+          status =
+              invalid_argument(fmt::format("random data: input '{}' ({}): range [{:f}, {:f}] holds "
+                                           "no integer, exceeds the type or spans more than 2^32",
+                                           in.name, dtype_name(in.dtype), range.low, range.high));
           return;
         }
         for (int64_t k = 0; k < n; ++k)

@@ -1,5 +1,9 @@
 #include "data/synth.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -8,9 +12,6 @@
 #include <future>
 #include <set>
 #include <thread>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "data/hdf5.h"
 
@@ -573,14 +574,18 @@ Status write_episode(const SynthOptions& o, int64_t e) {
 
 Status check_synth_options(const SynthOptions& o) {
   if (o.out_dir.empty()) return invalid_argument("synth: the output folder (--out) is empty");
-  if (o.episodes < 1) return invalid_argument("synth: --episodes must be >= 1, got " + std::to_string(o.episodes));
-  if (o.steps < 2) return invalid_argument("synth: --steps must be >= 2, got " + std::to_string(o.steps));
+  if (o.episodes < 1)
+    return invalid_argument(fmt::format("synth: --episodes must be >= 1, got {}", o.episodes));
+  if (o.steps < 2)
+    return invalid_argument(fmt::format("synth: --steps must be >= 2, got {}", o.steps));
   if (o.height < 8 || o.width < 8 || o.height > 4096 || o.width > 4096)
-    return invalid_argument("synth: image size " + std::to_string(o.height) + "x" + std::to_string(o.width) +
-                            " is out of range (8..4096 per side, given as HxW, e.g. 480x640)");
+    return invalid_argument(fmt::format(
+        "synth: image size {}x{} is out of range (8..4096 per side, given as HxW, e.g. 480x640)",
+        o.height, o.width));
   if (o.state_dim < 4 || o.state_dim > 64)
-    return invalid_argument("synth: --state-dim must be in 4..64 (yaw, shoulder, elbow, ..., gripper), got " +
-                            std::to_string(o.state_dim));
+    return invalid_argument(fmt::format(
+        "synth: --state-dim must be in 4..64 (yaw, shoulder, elbow, ..., gripper), got {}",
+        o.state_dim));
   if (o.cameras.empty()) return invalid_argument("synth: the camera list is empty (e.g. --cameras top,left_wrist)");
   std::set<std::string> seen;
   for (const std::string& c : o.cameras) {
@@ -628,7 +633,7 @@ Status synthesize_episodes(const SynthOptions& o, const std::function<void(int64
   for (int64_t e = 0; e < o.episodes && result.ok(); ++e) {
     Status st = write_episode(o, e);
     if (!st.ok()) {
-      result = st.with_context("synth: episode " + std::to_string(e));
+      result = st.with_context(fmt::format("synth: episode {}", e));
       break;
     }
     if (dropper.joinable()) dropper.join();

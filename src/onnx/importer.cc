@@ -1,5 +1,6 @@
 #include "onnx/importer.h"
 
+#include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <onnx/onnx_pb.h>
 
@@ -139,14 +140,14 @@ Status declare_input(ir::Value* v, const onnx::ValueInfoProto& info, const std::
   if (it != overrides.end()) {
     const Shape& given = it->second;
     if (given.size() != shape.size())
-      return invalid_argument(source + ": --shapes gives input '" + info.name() + "' rank " +
-                              std::to_string(given.size()) + " (" + shape_to_string(given) +
-                              ") but the model declares rank " + std::to_string(shape.size()));
+      return invalid_argument(
+          fmt::format("{}: --shapes gives input '{}' rank {} ({}) but the model declares rank {}",
+                      source, info.name(), given.size(), shape_to_string(given), shape.size()));
     for (size_t i = 0; i < shape.size(); ++i)
       if (shape[i] >= 0 && shape[i] != given[i])
-        return invalid_argument(source + ": --shapes gives input '" + info.name() + "' dimension " +
-                                std::to_string(i) + " = " + std::to_string(given[i]) +
-                                ", but the model fixes it to " + std::to_string(shape[i]));
+        return invalid_argument(fmt::format(
+            "{}: --shapes gives input '{}' dimension {} = {}, but the model fixes it to {}", source,
+            info.name(), i, given[i], shape[i]));
     v->set_shape(given);
     return ok_status();
   }
@@ -165,24 +166,26 @@ Result<std::unique_ptr<ir::Graph>> import_bytes(std::string_view bytes, const st
                                                   static_cast<int>(bytes.size()));
     stream.SetTotalBytesLimit(INT_MAX);
     if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
-      return invalid_model(source + ": not a valid ONNX model (protobuf parsing failed after " +
-                           std::to_string(stream.CurrentPosition()) + " of " +
-                           std::to_string(bytes.size()) + " bytes: truncated or not a ModelProto)");
+      return invalid_model(
+          fmt::format("{}: not a valid ONNX model (protobuf parsing failed after {} of {} bytes: "
+                      "truncated or not a ModelProto)",
+                      source, stream.CurrentPosition(), bytes.size()));
   }
   if (!model.has_graph())
     return invalid_model(source + ": the ModelProto has no graph (is this an ONNX model?)");
   if (model.ir_version() < kMinIrVersion || model.ir_version() > kMaxIrVersion)
-    return version_mismatch(source + ": ONNX IR version " + std::to_string(model.ir_version()) +
-                            " is not supported (supported: " + std::to_string(kMinIrVersion) +
-                            " to " + std::to_string(kMaxIrVersion) + ")");
+    return version_mismatch(
+        fmt::format("{}: ONNX IR version {} is not supported (supported: {} to {})", source,
+                    model.ir_version(), kMinIrVersion, kMaxIrVersion));
   int64_t opset = -1;
   for (const auto& o : model.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
   if (opset < 0) opset = kMaxOpset;  // no default-domain ops imported: opset is irrelevant
   if (opset < kMinOpset || opset > kMaxOpset)
-    return version_mismatch(source + ": default-domain opset " + std::to_string(opset) +
-                            " is not supported (supported: " + std::to_string(kMinOpset) + " to " +
-                            std::to_string(kMaxOpset) + "; re-export with opset_version=17)");
+    return version_mismatch(
+        fmt::format("{}: default-domain opset {} is not supported (supported: {} to {}; re-export "
+                    "with opset_version=17)",
+                    source, opset, kMinOpset, kMaxOpset));
 
   const onnx::GraphProto& gp = model.graph();
   auto graph = std::make_unique<ir::Graph>();

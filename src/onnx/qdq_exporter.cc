@@ -1,5 +1,6 @@
 #include "onnx/qdq_exporter.h"
 
+#include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <onnx/onnx_pb.h>
 
@@ -100,9 +101,10 @@ Result<QdqExportStats> write_qdq_model(const std::string& model_path,
   for (const auto& o : model.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
   if (opset < 13)
-    return unsupported(model_path + ": opset " + std::to_string(opset) +
-                       " is too old for per-channel Q/DQ (DequantizeLinear axis needs opset >= 13); "
-                       "re-export the model with opset 13 or newer");
+    return unsupported(
+        fmt::format("{}: opset {} is too old for per-channel Q/DQ (DequantizeLinear axis needs "
+                    "opset >= 13); re-export the model with opset 13 or newer",
+                    model_path, opset));
 
   onnx::GraphProto* g = model.mutable_graph();
   const std::string base_dir = fs::path(model_path).parent_path().string();

@@ -1,5 +1,7 @@
 #include "onnx/tensor_proto.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -42,12 +44,12 @@ Result<std::string> read_external(const onnx::TensorProto& proto, const TensorCo
   const auto file_size = static_cast<int64_t>(fs::file_size(file, ec));
   if (length < 0) length = file_size - offset;
   if (static_cast<size_t>(length) != expected_bytes)
-    return invalid_model(where(ctx) + ": external data length " + std::to_string(length) +
-                         " bytes, but the tensor needs " + std::to_string(expected_bytes));
+    return invalid_model(fmt::format("{}: external data length {} bytes, but the tensor needs {}",
+                                     where(ctx), length, expected_bytes));
   if (offset + length > file_size)
-    return invalid_model(where(ctx) + ": external data file '" + file.string() + "' has " +
-                         std::to_string(file_size) + " bytes, too short for offset " +
-                         std::to_string(offset) + " + length " + std::to_string(length));
+    return invalid_model(
+        fmt::format("{}: external data file '{}' has {} bytes, too short for offset {} + length {}",
+                    where(ctx), file.string(), file_size, offset, length));
   std::ifstream in(file, std::ios::binary);
   in.seekg(offset);
   std::string bytes(static_cast<size_t>(length), '\0');
@@ -78,15 +80,15 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& proto, const TensorCon
   }
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != nbytes)
-      return invalid_model(where(ctx) + ": raw_data has " + std::to_string(proto.raw_data().size()) +
-                           " bytes, expected " + std::to_string(nbytes) + " for " +
-                           std::string(dtype_name(*dtype)) + " " + shape_to_string(shape));
+      return invalid_model(fmt::format("{}: raw_data has {} bytes, expected {} for {} {}",
+                                       where(ctx), proto.raw_data().size(), nbytes,
+                                       dtype_name(*dtype), shape_to_string(shape)));
     if (nbytes) std::memcpy(t.raw_data(), proto.raw_data().data(), nbytes);  // x86: little-endian
     return t;
   }
   auto size_error = [&](const char* field, int64_t got) {
-    return invalid_model(where(ctx) + ": " + field + " has " + std::to_string(got) +
-                         " values, expected " + std::to_string(n));
+    return invalid_model(
+        fmt::format("{}: {} has {} values, expected {}", where(ctx), field, got, n));
   };
   switch (*dtype) {
     case DataType::kFloat32:

@@ -1,8 +1,10 @@
 #include "quant/cache.h"
 
+#include <fmt/format.h>
+
 #include <bit>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -63,7 +65,7 @@ Result<CalibrationCache> parse_calibration_cache(std::string_view text, const st
     pos = end + 1;
     ++line_no;
     const std::string_view line = trim(raw);
-    const std::string where = source + ": line " + std::to_string(line_no);
+    const std::string where = fmt::format("{}: line {}", source, line_no);
     if (!have_header) {
       // TRT-<digits>-<algorithm>
       static constexpr std::string_view kExpected =
@@ -112,12 +114,13 @@ Result<CalibrationCache> parse_calibration_cache(std::string_view text, const st
     }
     const float scale = std::bit_cast<float>(bits);
     if (!std::isfinite(scale) || scale < 0)
-      return invalid_model(where + ": scale of '" + name + "' is " + std::string(hex) + " = " +
-                           std::to_string(scale) + "; a scale must be finite and >= 0");
+      return invalid_model(
+          fmt::format("{}: scale of '{}' is {} = {:f}; a scale must be finite and >= 0", where,
+                      name, hex, scale));
     auto [it, inserted] = line_of.emplace(name, line_no);
     if (!inserted)
-      return invalid_model(where + ": tensor '" + name + "' appears twice (first on line " +
-                           std::to_string(it->second) + ")");
+      return invalid_model(
+          fmt::format("{}: tensor '{}' appears twice (first on line {})", where, name, it->second));
     cache.entries.emplace_back(name, scale);
   }
   if (!have_header) return invalid_model(source + ": empty calibration cache (no header line)");

@@ -1,16 +1,18 @@
 #include "quant/calibrate.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 
 #include "actrt/log.h"
 #include "core/parallel.h"
-#include "runtime/backend.h"
 #include "quant/cache.h"
 #include "quant/calibrators.h"
 #include "quant/observers.h"
 #include "quant/statistics.h"
+#include "runtime/backend.h"
 
 namespace actrt {
 
@@ -38,8 +40,8 @@ bool Calibrator::uses_existing_cache() const {
 Result<std::shared_ptr<Calibrator>> make_calibrator(CalibratorOptions options) {
   if (options.algorithm == CalibrationAlgorithm::kPercentile &&
       !(options.percentile > 0 && options.percentile <= 100))
-    return invalid_argument("percentile must be in (0, 100], got " +
-                            std::to_string(options.percentile));
+    return invalid_argument(
+        fmt::format("percentile must be in (0, 100], got {:f}", options.percentile));
   std::error_code ec;
   if (!options.cache_path.empty() && std::filesystem::is_directory(options.cache_path, ec))
     return invalid_argument("calibration cache '" + options.cache_path + "' is a folder, not a file");
@@ -90,8 +92,9 @@ Result<ScaleList> compute_scales(const ir::Graph& graph, const DataLoader& data,
   size_t samples = data.size();
   if (options.samples > 0) {
     if (options.samples > samples)
-      log_warning("asked for " + std::to_string(options.samples) + " calibration samples, the data "
-                  "has " + std::to_string(samples) + "; using all of them");
+      log_warning(
+          fmt::format("asked for {} calibration samples, the data has {}; using all of them",
+                      options.samples, samples));
     else
       samples = options.samples;
   }
@@ -101,10 +104,9 @@ Result<ScaleList> compute_scales(const ir::Graph& graph, const DataLoader& data,
   const bool histogram = options.algorithm != CalibrationAlgorithm::kMinMax;
   const int passes = histogram ? 2 : 1;
   std::vector<const ir::Value*> tensors = activation_tensors(graph);
-  log_info("Calibrating " + std::to_string(tensors.size()) + " tensors with " +
-           std::string(calibration_algorithm_name(options.algorithm)) + " on " +
-           std::to_string(samples) + " samples (" + std::to_string(passes) + " pass" +
-           (passes > 1 ? "es" : "") + " over the data)");
+  log_info(fmt::format("Calibrating {} tensors with {} on {} samples ({} pass{} over the data)",
+                       tensors.size(), calibration_algorithm_name(options.algorithm), samples,
+                       passes, passes > 1 ? "es" : ""));
   const PassOptions po{samples, histogram, options.show_progress};
   auto runner = device_runner(graph, tensors, options.backend);
   ActivationStats stats;
@@ -136,9 +138,9 @@ Result<ScaleList> compute_scales(const ir::Graph& graph, const DataLoader& data,
         break;
     }
   });
-  log_verbose("Calibration thresholds (" +
-              std::string(calibration_algorithm_name(options.algorithm)) + ") of " +
-              std::to_string(stats.tensors.size()) + " tensors: " + seconds_text(t_thresholds));
+  log_verbose(fmt::format("Calibration thresholds ({}) of {} tensors: {}",
+                          calibration_algorithm_name(options.algorithm), stats.tensors.size(),
+                          seconds_text(t_thresholds)));
   ScaleList scales;
   scales.reserve(stats.tensors.size());
   for (size_t k = 0; k < stats.tensors.size(); ++k)
@@ -156,13 +158,13 @@ size_t report_cache_matches(const ir::Graph& graph, const ScaleList& entries,
     else if (first_unmatched.empty()) first_unmatched = name;
   }
   if (matched < entries.size())
-    log_warning("calibration cache " + source + ": " + std::to_string(matched) + " of " +
-                std::to_string(entries.size()) +
-                " entries name tensors of the model; the others are ignored (first unmatched: '" +
-                first_unmatched + "')");
+    log_warning(
+        fmt::format("calibration cache {}: {} of {} entries name tensors of the model; the others "
+                    "are ignored (first unmatched: '{}')",
+                    source, matched, entries.size(), first_unmatched));
   else
-    log_info("calibration cache " + source + ": all " + std::to_string(matched) +
-             " entries name tensors of the model");
+    log_info(fmt::format("calibration cache {}: all {} entries name tensors of the model", source,
+                         matched));
   return matched;
 }
 
@@ -172,8 +174,8 @@ Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& ca
   CalibrationResult result;
   if (calibrator.uses_existing_cache()) {
     ASSIGN_OR_RETURN(CalibrationCache cache, read_calibration_cache(o.cache_path));
-    log_info("Using calibration cache " + o.cache_path + " (" + cache.header + ", " +
-             std::to_string(cache.entries.size()) + " tensors); skipping calibration");
+    log_info(fmt::format("Using calibration cache {} ({}, {} tensors); skipping calibration",
+                         o.cache_path, cache.header, cache.entries.size()));
     if (cache.algorithm != o.algorithm)
       log_warning("calibration cache " + o.cache_path + " was written by " +
                   std::string(cache_algorithm_name(cache.algorithm)) + ", not " +
@@ -194,8 +196,8 @@ Result<CalibrationResult> calibrate(const ir::Graph& graph, const Calibrator& ca
   result.algorithm = o.algorithm;
   if (!o.cache_path.empty()) {
     RETURN_IF_ERROR(write_calibration_cache(o.cache_path, o.algorithm, result.scales));
-    log_info("Wrote calibration cache " + o.cache_path + " (" +
-             std::to_string(result.scales.size()) + " tensors)");
+    log_info(
+        fmt::format("Wrote calibration cache {} ({} tensors)", o.cache_path, result.scales.size()));
   }
   return result;
 }

@@ -1,5 +1,7 @@
 #include "quant/feed_prefetch.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <system_error>
 
@@ -48,8 +50,8 @@ void FeedPrefetcher::start(size_t i) {
 
 Result<TensorMap> FeedPrefetcher::next() {
   if (!pending_.valid() || next_ >= samples_)
-    return internal_error("calibration feeds: sample " + std::to_string(next_) + " requested of " +
-                          std::to_string(samples_));
+    return internal_error(
+        fmt::format("calibration feeds: sample {} requested of {}", next_, samples_));
   const Clock::time_point t0 = Clock::now();
   Loaded loaded = pending_.get();
   wait_s_ += seconds_since(t0);

@@ -1,5 +1,7 @@
 #include "quant/observers.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -54,26 +56,26 @@ Status check_finite(const Tensor& t, const std::string& where, const std::string
   if (all_finite(x, f.numel())) return ok_status();
   for (int64_t i = 0; i < f.numel(); ++i) {
     if (std::isfinite(x[i])) continue;
-    return invalid_argument(where + ": " + what + " holds " + (std::isnan(x[i]) ? "NaN" : "Inf") +
-                            " at element " + std::to_string(i) +
-                            "; calibration data must be finite");
+    return invalid_argument(
+        fmt::format("{}: {} holds {} at element {}; calibration data must be finite", where, what,
+                    std::isnan(x[i]) ? "NaN" : "Inf", i));
   }
   return ok_status();
 }
 
 Status non_finite_activation(const std::string& where, const std::string& tensor, bool nan,
                              int64_t element) {
-  return invalid_argument(where + ": tensor '" + tensor + "' holds " + (nan ? "NaN" : "Inf") +
-                          " at element " + std::to_string(element) +
-                          " (the model overflows on this sample)");
+  return invalid_argument(
+      fmt::format("{}: tensor '{}' holds {} at element {} (the model overflows on this sample)",
+                  where, tensor, nan ? "NaN" : "Inf", element));
 }
 
 Status above_first_pass_max(const std::string& where, const std::string& tensor, double value,
                             double max) {
   // Pass 2 saw a value pass 1 did not: the model (or the device running it) is not
   // deterministic.
-  return internal_error(where + ": tensor '" + tensor + "' has |x| = " + std::to_string(value) +
-                        " above its first-pass max " + std::to_string(max));
+  return internal_error(fmt::format("{}: tensor '{}' has |x| = {:f} above its first-pass max {:f}",
+                                    where, tensor, value, max));
 }
 
 Status ActivationObserver::observe_max(const ir::Value* v, const Tensor& t,

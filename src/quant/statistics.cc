@@ -1,5 +1,7 @@
 #include "quant/statistics.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -26,7 +28,7 @@ std::string fixed(double v) {
 }
 
 std::string pass_label(int pass, bool histograms) {
-  return "Calibration pass " + std::to_string(pass) + "/" + (histograms ? "2" : "1");
+  return fmt::format("Calibration pass {}/{}", pass, histograms ? 2 : 1);
 }
 
 // One pass over the samples with the reference executor; `observe` sees every activation of
@@ -66,8 +68,8 @@ Status run_host_pass(const ir::Graph& graph, const DataLoader& data, size_t samp
 Status anomaly_status(const runtime::StatsAnomaly& a, const std::vector<const ir::Value*>& tensors,
                       const std::vector<float>& max_abs, const std::string& where) {
   if (a.tensor >= tensors.size())
-    return internal_error(where + ": the device reported an anomaly in tensor #" +
-                          std::to_string(a.tensor) + " of " + std::to_string(tensors.size()));
+    return internal_error(fmt::format("{}: the device reported an anomaly in tensor #{} of {}",
+                                      where, a.tensor, tensors.size()));
   const std::string& name = tensors[a.tensor]->name();
   switch (a.kind) {
     case runtime::StatsAnomaly::Kind::kNaN:
@@ -102,17 +104,17 @@ Status run_device_pass(runtime::ActivationStatsRunner& runner, const ir::Graph& 
     bar.update(i + 1);
   }
   bar.finish();
-  log_verbose(label + ": " + std::to_string(options.samples) + " samples in " +
-              fixed(seconds_since(start)) + " s: on the device " + fixed(device_s) +
-              " s, loading and checking the data " + fixed(feeds.load_seconds()) +
-              " s (on a worker thread, overlapped with the device), waiting for the data " +
-              fixed(feeds.wait_seconds()) + " s");
+  log_verbose(
+      fmt::format("{}: {} samples in {} s: on the device {} s, loading and checking the data {} s "
+                  "(on a worker thread, overlapped with the device), waiting for the data {} s",
+                  label, options.samples, fixed(seconds_since(start)), fixed(device_s),
+                  fixed(feeds.load_seconds()), fixed(feeds.wait_seconds())));
   return ok_status();
 }
 
 }  // namespace
 
-std::string sample_where(size_t i) { return "calibration sample " + std::to_string(i); }
+std::string sample_where(size_t i) { return fmt::format("calibration sample {}", i); }
 
 Status check_feed(const ir::Graph& graph, const TensorMap& feed, size_t i) {
   for (const ir::Value* in : graph.inputs()) {
@@ -173,8 +175,8 @@ Result<ActivationStats> collect_on_device(runtime::ActivationStatsRunner& runner
   RETURN_IF_ERROR(run_device_pass(runner, graph, stats.tensors, data, options, 1, {}));
   ASSIGN_OR_RETURN(stats.max_abs, runner.max_abs());
   if (stats.max_abs.size() != n)
-    return internal_error("device calibration returned " + std::to_string(stats.max_abs.size()) +
-                          " maxima for " + std::to_string(n) + " tensors");
+    return internal_error(fmt::format("device calibration returned {} maxima for {} tensors",
+                                      stats.max_abs.size(), n));
   if (!options.histograms) return stats;
   RETURN_IF_ERROR(runner.start_histograms(stats.max_abs, kHistogramBins));
   RETURN_IF_ERROR(run_device_pass(runner, graph, stats.tensors, data, options, 2, stats.max_abs));
@@ -182,9 +184,9 @@ Result<ActivationStats> collect_on_device(runtime::ActivationStatsRunner& runner
   bool shaped = stats.histograms.size() == n;
   for (size_t k = 0; shaped && k < n; ++k) shaped = stats.histograms[k].size() == kHistogramBins;
   if (!shaped)
-    return internal_error("device calibration returned histograms of the wrong size (" +
-                          std::to_string(stats.histograms.size()) + " for " + std::to_string(n) +
-                          " tensors of " + std::to_string(kHistogramBins) + " bins)");
+    return internal_error(fmt::format(
+        "device calibration returned histograms of the wrong size ({} for {} tensors of {} bins)",
+        stats.histograms.size(), n, kHistogramBins));
   return stats;
 }
 

@@ -1,5 +1,7 @@
 #include "quant/weight_scales.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -10,8 +12,8 @@ namespace {
 // Splits w's shape around `axis`: outer x channels x inner.
 Status split_axis(const Tensor& w, int64_t axis, int64_t& outer, int64_t& channels, int64_t& inner) {
   if (axis < 0 || axis >= w.rank())
-    return invalid_argument("weight of shape " + shape_to_string(w.shape()) +
-                            ": channel axis " + std::to_string(axis) + " is out of range");
+    return invalid_argument(fmt::format("weight of shape {}: channel axis {} is out of range",
+                                        shape_to_string(w.shape()), axis));
   outer = 1;
   inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= w.shape()[static_cast<size_t>(d)];
@@ -44,7 +46,7 @@ Result<std::vector<float>> per_channel_weight_scales(const Tensor& w, int64_t ax
       for (int64_t i = 0; i < inner; ++i) {
         const float a = std::fabs(x[(o * channels + c) * inner + i]);
         if (!std::isfinite(a))
-          return invalid_argument("weight holds NaN or Inf in channel " + std::to_string(c));
+          return invalid_argument(fmt::format("weight holds NaN or Inf in channel {}", c));
         amax[static_cast<size_t>(c)] = std::max(amax[static_cast<size_t>(c)], a);
       }
   std::vector<float> scales(amax.size());
@@ -57,8 +59,8 @@ Result<Tensor> quantize_per_channel(const Tensor& w, int64_t axis, const std::ve
   int64_t outer, channels, inner;
   RETURN_IF_ERROR(split_axis(w, axis, outer, channels, inner));
   if (static_cast<int64_t>(scales.size()) != channels)
-    return invalid_argument("quantize_per_channel: " + std::to_string(scales.size()) +
-                            " scales for " + std::to_string(channels) + " channels");
+    return invalid_argument(
+        fmt::format("quantize_per_channel: {} scales for {} channels", scales.size(), channels));
   const Tensor f = w.to_float32();
   const float* x = f.data<float>();
   Tensor q(DataType::kInt8, w.shape());

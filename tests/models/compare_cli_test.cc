@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "core/json_reader.h"
+#include "core/json.h"
 
 namespace actrt {
 namespace {
@@ -73,43 +73,43 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
 
   auto json = parse_json(read_file(out + "/results.json"), "results.json");
   ASSERT_TRUE(json.ok()) << json.status().to_string();
-  const JsonValue* variants = json->find("variants");
-  ASSERT_TRUE(variants && variants->is_array());
+  ASSERT_TRUE(json->contains("variants") && (*json)["variants"].is_array());
+  const Json& variants = (*json)["variants"];
   std::vector<std::string> names;
-  for (const JsonValue& v : variants->items()) {
-    const JsonValue* name = v.find("name");
-    ASSERT_TRUE(name);
-    names.push_back(name->as_string());
+  for (const Json& v : variants) {
+    ASSERT_TRUE(v.contains("name") && v["name"].is_string());
+    const std::string name = v["name"].get<std::string>();
+    names.push_back(name);
     for (const char* key : {"name", "status", "reason", "l1_to_ground_truth", "l1_to_ground_truth_robot",
                             "l1_per_step", "l1_vs_fp32", "max_abs_vs_fp32", "latency_ms_median",
                             "latency_ms_p99", "speedup_vs_pytorch", "engine_bytes", "build_seconds"})
-      EXPECT_TRUE(v.find(key)) << name->as_string() << " lacks " << key;
-    const std::string status = v.find("status")->as_string();
+      EXPECT_TRUE(v.contains(key)) << name << " lacks " << key;
+    const std::string status = v.value("status", "");
     if (status == "ok") {
-      EXPECT_TRUE(v.find("l1_to_ground_truth")->is_number()) << name->as_string();
-      EXPECT_TRUE(v.find("latency_ms_median")->is_number()) << name->as_string();
-      EXPECT_GT(v.find("engine_bytes")->as_double(), 0) << name->as_string();
-      EXPECT_EQ(v.find("l1_per_step")->items().size(), 20u) << name->as_string();
+      EXPECT_TRUE(v["l1_to_ground_truth"].is_number()) << name;
+      EXPECT_TRUE(v["latency_ms_median"].is_number()) << name;
+      EXPECT_GT(v.value("engine_bytes", 0.0), 0) << name;
+      EXPECT_EQ(v["l1_per_step"].size(), 20u) << name;
     } else {
       // A variant that cannot run is a row with the reason, never a failed command.
-      EXPECT_FALSE(v.find("reason")->as_string().empty()) << name->as_string();
+      EXPECT_FALSE(v.value("reason", "").empty()) << name;
     }
   }
   EXPECT_EQ(names, (std::vector<std::string>{"fp32", "tf32", "int8", "int8-random"}));
   // fp32 is the reference: it runs, and it is 0 against itself.
-  EXPECT_EQ(variants->items()[0].find("status")->as_string(), "ok");
-  EXPECT_EQ(variants->items()[0].find("max_abs_vs_fp32")->as_double(), 0);
+  EXPECT_EQ(variants[0].value("status", ""), "ok");
+  EXPECT_EQ(variants[0].value("max_abs_vs_fp32", -1.0), 0);
   // tf32 is skipped on the CPU, with a note.
-  EXPECT_EQ(variants->items()[1].find("status")->as_string(), "skipped");
+  EXPECT_EQ(variants[1].value("status", ""), "skipped");
 
   // Evaluation and calibration samples never share an (episode, t).
   std::set<std::pair<double, double>> calib;
-  for (const auto& r : json->find("calibration_refs")->items())
-    calib.insert({r.items()[0].as_double(), r.items()[1].as_double()});
+  for (const Json& r : (*json)["calibration_refs"])
+    calib.insert({r[0].get<double>(), r[1].get<double>()});
   ASSERT_EQ(calib.size(), 2u);
-  ASSERT_EQ(json->find("evaluation_refs")->items().size(), 2u);
-  for (const auto& r : json->find("evaluation_refs")->items())
-    EXPECT_EQ(calib.count({r.items()[0].as_double(), r.items()[1].as_double()}), 0u);
+  ASSERT_EQ((*json)["evaluation_refs"].size(), 2u);
+  for (const Json& r : (*json)["evaluation_refs"])
+    EXPECT_EQ(calib.count({r[0].get<double>(), r[1].get<double>()}), 0u);
 
   // Plots: real SVG with the variant labels and axis titles.
   const std::string scatter = read_file(out + "/latency_vs_l1.svg");
@@ -129,7 +129,7 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
   ASSERT_EQ(again.exit_code, 0) << again.output;
   auto json2 = parse_json(read_file(out + "/results.json"), "results.json");
   ASSERT_TRUE(json2.ok());
-  EXPECT_TRUE(json2->find("variants")->items()[0].find("engine_cached")->as_bool());
+  EXPECT_TRUE((*json2)["variants"][0].value("engine_cached", false));
 }
 
 TEST_F(CompareCli, DataFolderWithoutEpisodes) {

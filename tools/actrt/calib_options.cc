@@ -1,5 +1,7 @@
 #include "calib_options.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -63,9 +65,8 @@ Result<std::shared_ptr<const DataLoader>> act_loader(const ArgParser& p, const N
     RETURN_IF_ERROR(eps.use_stats(std::move(stats)));
   }
   ASSIGN_OR_RETURN(data::SampleSplit split, eps.split(seed, samples, 0));
-  log_info("Calibration data: " + std::to_string(split.calibration.size()) + " samples from " +
-           std::to_string(eps.num_episodes()) + " episodes in " + folder + " (seed " +
-           std::to_string(seed) + ")");
+  log_info(fmt::format("Calibration data: {} samples from {} episodes in {} (seed {})",
+                       split.calibration.size(), eps.num_episodes(), folder, seed));
   return std::shared_ptr<const DataLoader>(
       std::make_shared<ActCalibrationLoader>(std::move(eps), std::move(split.calibration), qpos, image));
 }
@@ -105,8 +106,8 @@ Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Ne
   ASSIGN_OR_RETURN(o.percentile, p.get_double("percentile", 99.99));
   ASSIGN_OR_RETURN(int64_t samples, p.get_int("calib-samples", kDefaultSamples));
   if (samples <= 0)
-    return invalid_argument("--calib-samples must be >= 1 (zero samples cannot calibrate), got " +
-                            std::to_string(samples));
+    return invalid_argument(fmt::format(
+        "--calib-samples must be >= 1 (zero samples cannot calibrate), got {}", samples));
   o.samples = static_cast<size_t>(samples);
   o.cache_path = p.get("calibration-cache");
 
@@ -123,8 +124,7 @@ Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Ne
     for (const std::string& r : p.get_all("calib-range")) RETURN_IF_ERROR(ro.parse_range(r));
     ASSIGN_OR_RETURN(data::RandomDataLoader loader, data::RandomDataLoader::create(net.inputs(), ro));
     o.data = std::make_shared<data::RandomDataLoader>(std::move(loader));
-    log_info("Calibration data: " + std::to_string(o.samples) + " random samples (seed " +
-             std::to_string(seed) + ")");
+    log_info(fmt::format("Calibration data: {} random samples (seed {})", o.samples, seed));
   } else if (!data_paths.empty()) {
     std::vector<std::string> npz;
     for (const std::string& path : data_paths) {

@@ -22,11 +22,6 @@ int parse_or_exit(ArgParser& parser, const std::vector<std::string>& args) {
   return -1;
 }
 
-int fail(const Status& status) {
-  log_error(status.to_string());
-  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
-}
-
 void add_model_options(ArgParser& parser) {
   parser.option("shapes", "NAME:DIMS,...",
                 "concrete input shapes for symbolic dimensions, e.g. qpos:1x6,image:1x3x3x480x640");

@@ -13,9 +13,6 @@ namespace actrt::cli {
 // Parses; prints help or the error. Returns -1 to continue, else the exit code to return.
 int parse_or_exit(ArgParser& parser, const std::vector<std::string>& args);
 
-// Logs the status as [E] and returns the exit code for it (1, or 2 for bad arguments).
-int fail(const Status& status);
-
 // --shapes, --no-optimize, --disable-pass: how to load an ONNX model.
 void add_model_options(ArgParser& parser);
 Result<NetworkOptions> network_options_from(const ArgParser& parser);

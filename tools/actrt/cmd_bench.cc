@@ -7,6 +7,8 @@
 // plus host overhead (our contexts do not time H2D and D2H separately). Warm-up first (the first
 // CUDA infer runs eagerly and the second captures the CUDA graph: both stay out of the numbers),
 // then at least --iterations AND at least --duration seconds, as trtexec does.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,7 +24,7 @@
 #include "cli_common.h"
 #include "command.h"
 #include "compare/latency.h"
-#include "core/json_writer.h"
+#include "core/json.h"
 #include "data/random_loader.h"
 
 namespace actrt::cli {
@@ -76,9 +78,8 @@ Result<ProfileSummary> run_profile(runtime::ExecutionContext& context, const Eng
   for (int r = 0; r < runs; ++r) {
     ASSIGN_OR_RETURN(auto times, context.profile(feed));
     if (!all.empty() && times.size() != all.front().size())
-      return internal_error("profile: run " + std::to_string(r) + " reported " +
-                            std::to_string(times.size()) + " layers, the first " +
-                            std::to_string(all.front().size()));
+      return internal_error(fmt::format("profile: run {} reported {} layers, the first {}", r,
+                                        times.size(), all.front().size()));
     all.push_back(std::move(times));
   }
   std::map<std::string, LayerInfo> info;
@@ -107,19 +108,17 @@ Result<ProfileSummary> run_profile(runtime::ExecutionContext& context, const Eng
   return s;
 }
 
-void write_stats(JsonWriter& w, const LatencyStats& s) {
-  w.begin_object();
-  w.field("min", s.min);
-  w.field("max", s.max);
-  w.field("mean", s.mean);
-  w.field("median", s.median);
-  w.field("p90", s.p90);
-  w.field("p95", s.p95);
-  w.field("p99", s.p99);
-  w.field("std_dev", s.std_dev);
-  w.field("coefficient_of_variation", s.coefficient_of_variation);
-  w.field("count", s.count);
-  w.end_object();
+Json stats_json(const LatencyStats& s) {
+  return {{"min", s.min},
+          {"max", s.max},
+          {"mean", s.mean},
+          {"median", s.median},
+          {"p90", s.p90},
+          {"p95", s.p95},
+          {"p99", s.p99},
+          {"std_dev", s.std_dev},
+          {"coefficient_of_variation", s.coefficient_of_variation},
+          {"count", s.count}};
 }
 
 std::vector<const ProfileRow*> sorted_by_time(const ProfileSummary& p) {
@@ -137,66 +136,47 @@ std::vector<std::pair<std::string, ProfileSummary::Group>> groups_by_time(const 
 }
 
 std::string print_json(const BenchResult& r, int top) {
-  JsonWriter w;
-  w.begin_object();
-  w.field("source", r.source);
-  w.field("engine", std::string(r.built ? "built" : "loaded"));
-  if (r.built) w.field("build_s", r.build_s);
-  w.field("backend", r.backend);
-  w.field("target", r.target);
-  w.field("precisions", r.precisions);
-  w.field("threads", r.threads);
-  w.field("warmup_iterations", r.warmup_iterations);
-  w.field("iterations", r.latency.count);
-  w.field("wall_s", r.wall_s);
-  w.field("throughput_qps", r.throughput_qps);
-  w.key("latency_ms");
-  write_stats(w, r.latency);
-  w.key("compute_ms");
-  write_stats(w, r.compute);
-  if (r.gpu) {
-    // H2D + D2H + host overhead: latency minus the context's event-timed compute.
-    w.key("transfer_ms");
-    write_stats(w, r.transfer);
-  }
-  w.field("unstable", r.latency.unstable());
-  if (r.warning) w.field("warning", *r.warning);
+  Json out = {{"source", r.source}, {"engine", r.built ? "built" : "loaded"}};
+  if (r.built) out["build_s"] = r.build_s;
+  out["backend"] = r.backend;
+  out["target"] = r.target;
+  out["precisions"] = r.precisions;
+  out["threads"] = r.threads;
+  out["warmup_iterations"] = r.warmup_iterations;
+  out["iterations"] = r.latency.count;
+  out["wall_s"] = r.wall_s;
+  out["throughput_qps"] = r.throughput_qps;
+  out["latency_ms"] = stats_json(r.latency);
+  out["compute_ms"] = stats_json(r.compute);
+  // H2D + D2H + host overhead: latency minus the context's event-timed compute.
+  if (r.gpu) out["transfer_ms"] = stats_json(r.transfer);
+  out["unstable"] = r.latency.unstable();
+  if (r.warning) out["warning"] = *r.warning;
   if (r.profile) {
     const auto& p = *r.profile;
-    w.key("profile");
-    w.begin_object();
-    w.field("runs", p.runs);
-    w.field("total_ms", p.total_ms);
-    w.key("by_op");
-    w.begin_array();
-    for (const auto& [op, g] : groups_by_time(p)) {
-      w.begin_object();
-      w.field("op_type", op);
-      w.field("layers", g.count);
-      w.field("ms", g.ms);
-      w.field("share", p.total_ms > 0 ? g.ms / p.total_ms : 0.0);
-      w.end_object();
-    }
-    w.end_array();
-    w.key("top_layers");
-    w.begin_array();
+    Json by_op = Json::array();
+    for (const auto& [op, g] : groups_by_time(p))
+      by_op.push_back({{"op_type", op},
+                       {"layers", g.count},
+                       {"ms", g.ms},
+                       {"share", p.total_ms > 0 ? g.ms / p.total_ms : 0.0}});
+    Json top_layers = Json::array();
     int n = 0;
     for (const ProfileRow* row : sorted_by_time(p)) {
       if (top > 0 && n++ >= top) break;
-      w.begin_object();
-      w.field("name", row->name);
-      w.field("op_type", row->op_type);
-      w.field("kernel", row->kernel);
-      w.field("precision", row->precision);
-      w.field("ms", row->ms);
-      w.field("share", p.total_ms > 0 ? row->ms / p.total_ms : 0.0);
-      w.end_object();
+      top_layers.push_back({{"name", row->name},
+                            {"op_type", row->op_type},
+                            {"kernel", row->kernel},
+                            {"precision", row->precision},
+                            {"ms", row->ms},
+                            {"share", p.total_ms > 0 ? row->ms / p.total_ms : 0.0}});
     }
-    w.end_array();
-    w.end_object();
+    out["profile"] = {{"runs", p.runs},
+                      {"total_ms", p.total_ms},
+                      {"by_op", std::move(by_op)},
+                      {"top_layers", std::move(top_layers)}};
   }
-  w.end_object();
-  return w.str();
+  return dump_json(out);
 }
 
 void print_stats_line(const char* label, const LatencyStats& s) {
@@ -244,7 +224,7 @@ void print_text(const BenchResult& r, int top) {
   }
 }
 
-int run_bench(const std::vector<std::string>& args) {
+Result<int> run_bench(const std::vector<std::string>& args) {
   ArgParser p("actrt bench MODEL|ENGINE [options]",
               "Measures an engine's latency and throughput as trtexec does: builds it from an ONNX "
               "model (with the build options) or loads an engine file (recognized by its magic), "
@@ -279,7 +259,7 @@ int run_bench(const std::vector<std::string>& args) {
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
   const std::string format = p.get("format");
   if (format != "text" && format != "json")
-    return fail(invalid_argument("--format must be text or json, got '" + format + "'"));
+    return invalid_argument("--format must be text or json, got '" + format + "'");
 
   compare::TimingOptions timing;
   auto warmup = p.get_double("warmup-ms", 200);
@@ -292,108 +272,86 @@ int run_bench(const std::vector<std::string>& args) {
   for (const Status* s : {&warmup.status(), &iterations.status(), &duration.status(),
                           &max_iterations.status(), &data_seed.status(), &profile_runs.status(),
                           &profile_top.status()})
-    if (!s->ok()) return fail(*s);
+    RETURN_IF_ERROR(*s);
   timing.warmup_ms = *warmup;
   timing.min_iterations = *iterations;
   timing.min_seconds = *duration;
   timing.max_iterations = *max_iterations;
-  if (*iterations < 1) return fail(invalid_argument("--iterations must be >= 1"));
-  if (*profile_runs < 1) return fail(invalid_argument("--profile-runs must be >= 1"));
+  if (*iterations < 1) return invalid_argument("--iterations must be >= 1");
+  if (*profile_runs < 1) return invalid_argument("--profile-runs must be >= 1");
 
-  auto config = builder_config_from(p);
-  if (!config.ok()) return fail(config.status());
+  ASSIGN_OR_RETURN(auto config, builder_config_from(p));
 
   // Engine: load a file that starts with the engine magic, else build from ONNX.
   const std::string source = p.arg("MODEL|ENGINE");
-  auto is_engine = is_engine_file(source);
-  if (!is_engine.ok()) return fail(is_engine.status());  // bench needs the file either way
+  ASSIGN_OR_RETURN(auto is_engine, is_engine_file(source));  // bench needs the file either way
   BenchResult r;
   r.source = source;
   std::shared_ptr<Engine> engine;
-  if (*is_engine) {
+  if (is_engine) {
     if (p.has("fp16") || p.has("tf32") || p.has("int8") || p.get("backend") != "cpu")
       log_warning("build options (--backend/--fp16/--tf32/--int8) are ignored for an engine file: "
                   "it runs as it was built");
-    auto loaded = engine_from_path(source);
-    if (!loaded.ok()) return fail(loaded.status());
-    engine = loaded.value();
+    ASSIGN_OR_RETURN(engine, engine_from_path(source));
   } else {
-    auto options = network_options_from(p);
-    if (!options.ok()) return fail(options.status());
+    ASSIGN_OR_RETURN(auto options, network_options_from(p));
     const auto t0 = std::chrono::steady_clock::now();
-    auto net = network_from_onnx_path(source, options.value());
-    if (!net.ok()) return fail(net.status());
-    auto calibrator = calibrator_from(p, net.value(), config->seed);
-    if (!calibrator.ok()) return fail(calibrator.status());
-    if (calibrator.value()) config->calibrator = calibrator.value();
-    auto built = engine_from_network(net.value(), config.value());
-    if (!built.ok()) return fail(built.status());
-    engine = built.value();
+    ASSIGN_OR_RETURN(auto net, network_from_onnx_path(source, options));
+    ASSIGN_OR_RETURN(auto calibrator, calibrator_from(p, net, config.seed));
+    if (calibrator) config.calibrator = calibrator;
+    ASSIGN_OR_RETURN(engine, engine_from_network(net, config));
     r.built = true;
     r.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    log_info("Built " + source + " in " + std::to_string(r.build_s) + " s");
+    log_info(fmt::format("Built {} in {:f} s", source, r.build_s));
   }
   r.backend = std::string(backend_name(engine->backend()));
   r.gpu = engine->backend() == BackendKind::kCuda;
   r.target = engine->target();
   const auto& meta = engine->metadata();
   if (auto it = meta.find("precisions"); it != meta.end()) r.precisions = it->second;
-  r.threads = config->threads;
+  r.threads = config.threads;
 
-  auto context = create_execution_context(*engine, config->threads);
-  if (!context.ok()) return fail(context.status());
+  ASSIGN_OR_RETURN(auto context, create_execution_context(*engine, config.threads));
 
   // Inputs: one seeded random feed (Polygraphy's loader: item 0 from --data-seed).
   data::RandomDataOptions ro;
   ro.seed = static_cast<uint64_t>(*data_seed);
   for (const auto& range : p.get_all("val-range"))
-    if (Status s = ro.parse_range(range); !s.ok()) return fail(s);
-  auto loader = data::RandomDataLoader::create(engine->inputs(), ro);
-  if (!loader.ok()) return fail(loader.status());
-  auto feed = loader->get(0);
-  if (!feed.ok()) return fail(feed.status());
+    RETURN_IF_ERROR(ro.parse_range(range));
+  ASSIGN_OR_RETURN(auto loader, data::RandomDataLoader::create(engine->inputs(), ro));
+  ASSIGN_OR_RETURN(auto feed, loader.get(0));
 
   std::vector<double> compute_ms;
   runtime::TensorMap outputs;
   auto infer_once = [&]() -> Result<double> {
     const auto t0 = std::chrono::steady_clock::now();
-    RETURN_IF_ERROR((*context)->infer(feed.value(), outputs));
+    RETURN_IF_ERROR(context->infer(feed, outputs));
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    compute_ms.push_back((*context)->last_compute_ms());
+    compute_ms.push_back(context->last_compute_ms());
     return ms;
   };
-  log_info("Warm-up " + std::to_string(timing.warmup_ms) + " ms, then >= " +
-           std::to_string(timing.min_iterations) + " iterations and >= " +
-           std::to_string(timing.min_seconds) + " s");
-  auto run = compare::run_timing_loop(infer_once, timing);
-  if (!run.ok()) return fail(run.status());
-  r.warmup_iterations = run->warmup_iterations;
-  r.wall_s = run->wall_seconds;
-  r.throughput_qps = run->throughput_qps;
+  log_info(fmt::format("Warm-up {:f} ms, then >= {} iterations and >= {:f} s", timing.warmup_ms,
+                       timing.min_iterations, timing.min_seconds));
+  ASSIGN_OR_RETURN(auto run, compare::run_timing_loop(infer_once, timing));
+  r.warmup_iterations = run.warmup_iterations;
+  r.wall_s = run.wall_seconds;
+  r.throughput_qps = run.throughput_qps;
   // The lambda also ran during warm-up: keep the compute times of the timed iterations only.
-  compute_ms.erase(compute_ms.begin(), compute_ms.begin() + run->warmup_iterations);
-  auto latency = compare::compute_latency_stats(run->samples_ms);
-  if (!latency.ok()) return fail(latency.status());
-  r.latency = latency.value();
-  auto compute = compare::compute_latency_stats(compute_ms);
-  if (!compute.ok()) return fail(compute.status());
-  r.compute = compute.value();
+  compute_ms.erase(compute_ms.begin(), compute_ms.begin() + run.warmup_iterations);
+  ASSIGN_OR_RETURN(r.latency, compare::compute_latency_stats(run.samples_ms));
+  ASSIGN_OR_RETURN(r.compute, compare::compute_latency_stats(compute_ms));
   if (r.gpu) {
     std::vector<double> transfer;
-    for (size_t i = 0; i < run->samples_ms.size(); ++i)
-      transfer.push_back(std::max(0.0, run->samples_ms[i] - compute_ms[i]));
-    auto t = compare::compute_latency_stats(transfer);
-    if (!t.ok()) return fail(t.status());
-    r.transfer = t.value();
+    for (size_t i = 0; i < run.samples_ms.size(); ++i)
+      transfer.push_back(std::max(0.0, run.samples_ms[i] - compute_ms[i]));
+    ASSIGN_OR_RETURN(r.transfer, compare::compute_latency_stats(transfer));
   }
   r.warning = compare::stability_warning(r.latency);
   if (r.warning && format == "text") log_warning(*r.warning);
 
   if (p.has("profile")) {
-    auto prof = run_profile(**context, *engine, feed.value(), static_cast<int>(*profile_runs));
-    if (!prof.ok()) return fail(prof.status());
-    r.profile = std::move(prof).value();
+    ASSIGN_OR_RETURN(r.profile, run_profile(*context, *engine, feed, static_cast<int>(*profile_runs)));
   }
 
   const int top = static_cast<int>(*profile_top);

@@ -14,7 +14,7 @@
 namespace actrt::cli {
 namespace {
 
-int run_build(const std::vector<std::string>& args) {
+Result<int> run_build(const std::vector<std::string>& args) {
   ArgParser p("actrt build MODEL --save-engine FILE [options]",
               "Imports and optimizes an ONNX model, builds an engine for a backend and precision, "
               "and saves it. Prints the build time and a per-layer summary.",
@@ -32,29 +32,22 @@ int run_build(const std::vector<std::string>& args) {
   p.flag("force", "overwrite FILE if it exists");
   p.flag("layers", "print every layer (default: a summary by kernel and precision)");
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
-  if (!p.has("save-engine")) return fail(invalid_argument("--save-engine FILE is required"));
+  if (!p.has("save-engine")) return invalid_argument("--save-engine FILE is required");
 
-  auto options = network_options_from(p);
-  if (!options.ok()) return fail(options.status());
-  auto config = builder_config_from(p);
-  if (!config.ok()) return fail(config.status());
+  ASSIGN_OR_RETURN(auto options, network_options_from(p));
+  ASSIGN_OR_RETURN(auto config, builder_config_from(p));
 
   const auto t0 = std::chrono::steady_clock::now();
-  auto net = network_from_onnx_path(p.arg("MODEL"), options.value());
-  if (!net.ok()) return fail(net.status());
-  if (config->int8) {
-    auto calibrator = calibrator_from(p, net.value(), config->seed);
-    if (!calibrator.ok()) return fail(calibrator.status());
-    config->calibrator = calibrator.value();
+  ASSIGN_OR_RETURN(auto net, network_from_onnx_path(p.arg("MODEL"), options));
+  if (config.int8) {
+    ASSIGN_OR_RETURN(config.calibrator, calibrator_from(p, net, config.seed));
   }
-  auto engine = engine_from_network(net.value(), config.value());
-  if (!engine.ok()) return fail(engine.status());
+  ASSIGN_OR_RETURN(auto engine, engine_from_network(net, config));
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  Status saved = save_engine(*engine.value(), p.get("save-engine"), p.has("force"));
-  if (!saved.ok()) return fail(saved);
+  RETURN_IF_ERROR(save_engine(*engine, p.get("save-engine"), p.has("force")));
 
-  print_layer_table(*engine.value(), p.has("layers"));
-  auto bytes = engine.value()->serialize();
+  print_layer_table(*engine, p.has("layers"));
+  auto bytes = engine->serialize();
   std::printf("\nBuilt %s in %.2f s; saved %s (%.2f MB)\n", p.arg("MODEL").c_str(), build_s,
               p.get("save-engine").c_str(),
               bytes.ok() ? static_cast<double>(bytes->size()) / 1e6 : 0.0);

@@ -2,6 +2,8 @@
 // reuses) an engine per variant, runs every variant and optionally PyTorch on the same evaluation
 // samples from ACT episodes, and reports accuracy against the dataset's actions, agreement with
 // the FP32 engine, latency, engine size and build time (compare_report.h has the file layouts).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -18,7 +20,7 @@
 #include "compare_report.h"
 #include "compare_torch.h"
 #include "compare_variants.h"
-#include "core/json_reader.h"
+#include "core/json.h"
 
 namespace actrt::cli {
 namespace {
@@ -58,12 +60,17 @@ Result<std::vector<std::string>> cameras_for(const ArgParser& p, const std::stri
   std::error_code ec;
   if (fs::exists(config, ec)) {
     ASSIGN_OR_RETURN(std::string text, bytes_from_path(config));
-    Result<JsonValue> json = parse_json(text, config);
+    Result<Json> json = parse_json(text, config);
     if (!json.ok()) return invalid_argument(json.status().message());
-    const JsonValue* names = json->find("camera_names");
-    if (names && names->is_array() && !names->items().empty()) {
+    const Json names = json->is_object() ? json->value("camera_names", Json()) : Json();
+    if (names.is_array() && !names.empty()) {
       std::vector<std::string> cams;
-      for (const auto& n : names->items()) cams.push_back(n.as_string());
+      for (const Json& n : names) {
+        if (!n.is_string())
+          return invalid_argument(config + ": camera_names holds a " + std::string(json_kind_name(n)) +
+                                  ", expected strings");
+        cams.push_back(n.get<std::string>());
+      }
       *source = config;
       return cams;
     }
@@ -151,7 +158,7 @@ std::string stats_key(const data::NormStats& s) {
   return k;
 }
 
-int run_compare(const std::vector<std::string>& args) {
+Result<int> run_compare(const std::vector<std::string>& args) {
   ArgParser p("actrt compare MODEL --data DIR --report OUT [options]",
               "Builds (or reuses from OUT/engines) an engine per variant, runs every variant and "
               "optionally PyTorch on the same evaluation samples drawn from ACT episodes, and reports "
@@ -200,15 +207,13 @@ int run_compare(const std::vector<std::string>& args) {
 
   const std::string model = p.arg("MODEL");
   const std::string out_dir = p.get("report");
-  if (out_dir.empty()) return fail(invalid_argument("--report OUT (the report folder) is required"));
-  if (Status s = check_data_dir(p.get("data")); !s.ok()) return fail(s);
+  if (out_dir.empty()) return invalid_argument("--report OUT (the report folder) is required");
+  RETURN_IF_ERROR(check_data_dir(p.get("data")));
   auto backend = backend_from_name(p.get("backend"));
-  if (!backend) return fail(invalid_argument("--backend must be cpu or cuda, got '" + p.get("backend") + "'"));
+  if (!backend) return invalid_argument("--backend must be cpu or cuda, got '" + p.get("backend") + "'");
   std::vector<Variant> variants;
   if (p.has("variants")) {
-    auto v = parse_variants(p.get("variants"));
-    if (!v.ok()) return fail(v.status());
-    variants = v.value();
+    ASSIGN_OR_RETURN(variants, parse_variants(p.get("variants")));
   } else {
     variants = default_variants(*backend);
   }
@@ -218,42 +223,35 @@ int run_compare(const std::vector<std::string>& args) {
   auto threads = p.get_int("threads", 0);
   auto repeat = p.get_int("repeat", kDefaultRepeat);
   for (const auto* r : {&samples, &calib_samples, &seed, &threads, &repeat})
-    if (!r->ok()) return fail(r->status());
-  if (samples.value() < 1) return fail(invalid_argument("--samples must be >= 1"));
-  if (calib_samples.value() < 1) return fail(invalid_argument("--calib-samples must be >= 1"));
-  if (repeat.value() < 1) return fail(invalid_argument("--repeat must be >= 1"));
-  if (threads.value() < 0) return fail(invalid_argument("--threads must be >= 0"));
+    RETURN_IF_ERROR(r->status());
+  if (samples.value() < 1) return invalid_argument("--samples must be >= 1");
+  if (calib_samples.value() < 1) return invalid_argument("--calib-samples must be >= 1");
+  if (repeat.value() < 1) return invalid_argument("--repeat must be >= 1");
+  if (threads.value() < 0) return invalid_argument("--threads must be >= 0");
   std::string cameras_source;
-  auto cameras = cameras_for(p, model, &cameras_source);
-  if (!cameras.ok()) return fail(cameras.status());
+  ASSIGN_OR_RETURN(auto cameras, cameras_for(p, model, &cameras_source));
 
   // Model, inputs and the chunk length.
-  auto net_options = network_options_from(p);
-  if (!net_options.ok()) return fail(net_options.status());
-  auto net = network_from_onnx_path(model, net_options.value());
-  if (!net.ok()) return fail(net.status());
-  auto names = compare::find_act_inputs(net->inputs());
-  if (!names.ok()) return fail(names.status());
-  const auto outputs = net->outputs();
+  ASSIGN_OR_RETURN(auto net_options, network_options_from(p));
+  ASSIGN_OR_RETURN(auto net, network_from_onnx_path(model, net_options));
+  ASSIGN_OR_RETURN(auto names, compare::find_act_inputs(net.inputs()));
+  const auto outputs = net.outputs();
   const TensorInfo* action_out = &outputs.at(0);
   for (const auto& o : outputs)
     if (o.name == "actions") action_out = &o;
   if (action_out->shape.size() < 2 || action_out->shape[action_out->shape.size() - 2] < 1)
-    return fail(invalid_model(model + ": output '" + action_out->name + "' has shape " +
-                              shape_to_string(action_out->shape) + "; expected [1,chunk,state_dim]"));
+    return invalid_model(model + ": output '" + action_out->name + "' has shape " +
+                         shape_to_string(action_out->shape) + "; expected [1,chunk,state_dim]");
   const int64_t chunk = action_out->shape[action_out->shape.size() - 2];
-  auto model_hash = hash_file(model);
-  if (!model_hash.ok()) return fail(model_hash.status());
+  ASSIGN_OR_RETURN(auto model_hash, hash_file(model));
 
   // Episodes, statistics and the split.
-  auto opened = data::ActEpisodes::open(p.get("data"), cameras.value());
-  if (!opened.ok()) return fail(opened.status());
-  auto episodes = std::make_shared<data::ActEpisodes>(std::move(opened).value());
+  ASSIGN_OR_RETURN(auto opened, data::ActEpisodes::open(p.get("data"), cameras));
+  auto episodes = std::make_shared<data::ActEpisodes>(std::move(opened));
   std::string stats_source = "computed from " + p.get("data") + " (get_norm_stats)";
   if (p.has("stats")) {
-    auto stats = data::load_norm_stats(p.get("stats"));
-    if (!stats.ok()) return fail(stats.status());
-    if (Status s = episodes->use_stats(std::move(stats).value()); !s.ok()) return fail(s);
+    ASSIGN_OR_RETURN(auto stats, data::load_norm_stats(p.get("stats")));
+    RETURN_IF_ERROR(episodes->use_stats(std::move(stats)));
     stats_source = p.get("stats");
   } else {
     log_warning("no --stats: normalization statistics are computed from " + p.get("data") +
@@ -264,12 +262,12 @@ int run_compare(const std::vector<std::string>& args) {
   eo.calibration_samples = calib_samples.value();
   eo.evaluation_samples = samples.value();
   eo.chunk = chunk;
-  auto set = compare::load_act_evaluation(*episodes, names.value(), eo);
-  if (!set.ok()) return fail(set.status());
-  log_info("Evaluation: " + std::to_string(set->evaluation.size()) + " samples from " +
-           std::to_string(episodes->num_episodes()) + " episodes in " + p.get("data") + " (cameras from " +
-           cameras_source + "); " +
-           std::to_string(set->calibration.size()) + " other samples reserved for int8 calibration");
+  ASSIGN_OR_RETURN(auto set, compare::load_act_evaluation(*episodes, names, eo));
+  log_info(
+      fmt::format("Evaluation: {} samples from {} episodes in {} (cameras from {}); {} other "
+                  "samples reserved for int8 calibration",
+                  set.evaluation.size(), episodes->num_episodes(), p.get("data"), cameras_source,
+                  set.calibration.size()));
 
   // fp32 is the reference of every "vs fp32" column: run it even when not asked for.
   if (std::find(variants.begin(), variants.end(), Variant::kFp32) == variants.end()) {
@@ -280,8 +278,8 @@ int run_compare(const std::vector<std::string>& args) {
   }
 
   VariantBuildInputs bi;
-  bi.network = &net.value();
-  bi.model_hash = model_hash.value();
+  bi.network = &net;
+  bi.model_hash = model_hash;
   bi.backend = *backend;
   bi.threads = static_cast<int>(threads.value());
   bi.seed = static_cast<uint64_t>(seed.value());
@@ -289,11 +287,11 @@ int run_compare(const std::vector<std::string>& args) {
   bi.rebuild = p.has("rebuild");
   bi.timing_cache_path = p.get("timing-cache");
   if (p.has("timing-cache") && bi.timing_cache_path.empty())
-    return fail(invalid_argument("--timing-cache needs a file name"));
+    return invalid_argument("--timing-cache needs a file name");
   bi.calibration_samples = calib_samples.value();
-  bi.calibration_data = std::make_shared<compare::ActCalibrationLoader>(episodes, set->calibration, names.value());
+  bi.calibration_data = std::make_shared<compare::ActCalibrationLoader>(episodes, set.calibration, names);
   std::string cam_key;
-  for (const auto& c : cameras.value()) cam_key += c + ",";
+  for (const auto& c : cameras) cam_key += c + ",";
   bi.calibration_key = fs::weakly_canonical(p.get("data")).string() + "|" + cam_key + "|" +
                        stats_key(episodes->stats());
 
@@ -302,13 +300,13 @@ int run_compare(const std::vector<std::string>& args) {
   report.backend = std::string(backend_name(*backend));
   report.data_dir = p.get("data");
   report.stats_source = stats_source;
-  report.cameras = cameras.value();
+  report.cameras = cameras;
   report.seed = static_cast<uint64_t>(seed.value());
-  report.evaluation = set->evaluation;
-  report.calibration = set->calibration;
+  report.evaluation = set.evaluation;
+  report.calibration = set.calibration;
   report.latency_method = "host-to-host wall time of infer(), batch 1; " + std::to_string(kWarmUpRuns) +
                           " warm-up runs, then " + std::to_string(repeat.value()) + " timed runs of each of " +
-                          std::to_string(set->evaluation.size()) + " samples; median and p99 (nearest rank)";
+                          std::to_string(set.evaluation.size()) + " samples; median and p99 (nearest rank)";
 
   std::vector<Tensor> fp32_outputs;
   bool fp32_ok = false;
@@ -335,10 +333,10 @@ int run_compare(const std::vector<std::string>& args) {
     row.engine_cached = built->cached;
     row.engine_path = built->engine_path;
     row.reason = precision_note(*built->engine, v);
-    log_info(row.name + ": running " + std::to_string(set->feeds.size()) + " samples");
-    auto run = run_variant(built->engine, row.name, set->feeds, action_out->name,
+    log_info(fmt::format("{}: running {} samples", row.name, set.feeds.size()));
+    auto run = run_variant(built->engine, row.name, set.feeds, action_out->name,
                            static_cast<int>(threads.value()), repeat.value());
-    Status s = run.ok() ? fill_accuracy(row, run->outputs, set.value(), fp32_ok ? &fp32_outputs : nullptr)
+    Status s = run.ok() ? fill_accuracy(row, run->outputs, set, fp32_ok ? &fp32_outputs : nullptr)
                         : run.status();
     if (s.ok()) s = fill_latency(row, run->times_ms);
     if (!s.ok()) {
@@ -365,9 +363,9 @@ int run_compare(const std::vector<std::string>& args) {
     to.backend = *backend;
     to.threads = static_cast<int>(threads.value());
     to.repeat = static_cast<int>(repeat.value());
-    to.qpos_name = names->qpos;
-    to.image_name = names->image;
-    auto tr = run_torch(set->feeds, to);
+    to.qpos_name = names.qpos;
+    to.image_name = names.image;
+    auto tr = run_torch(set.feeds, to);
     if (!tr.ok()) {
       report.pytorch_note = "row left out: " + tr.status().message();
       log_warning("PyTorch " + report.pytorch_note);
@@ -375,7 +373,7 @@ int run_compare(const std::vector<std::string>& args) {
       ReportRow row;
       row.name = "pytorch";
       row.reason = tr->description;
-      Status s = fill_accuracy(row, tr->actions, set.value(), fp32_ok ? &fp32_outputs : nullptr);
+      Status s = fill_accuracy(row, tr->actions, set, fp32_ok ? &fp32_outputs : nullptr);
       if (s.ok()) s = fill_latency(row, tr->latency_ms);
       if (!s.ok()) {
         report.pytorch_note = "row left out: " + s.message();
@@ -394,7 +392,7 @@ int run_compare(const std::vector<std::string>& args) {
   }
 
   std::printf("\n%s\n", report_table(report).c_str());
-  if (Status s = write_report(report, out_dir); !s.ok()) return fail(s);
+  RETURN_IF_ERROR(write_report(report, out_dir));
   std::printf("Report: %s/report.md, results.json, latency_vs_l1.svg, l1_along_chunk.svg\n",
               out_dir.c_str());
   if (!fp32_ok) {

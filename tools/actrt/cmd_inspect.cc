@@ -9,66 +9,35 @@
 #include "bench_context.h"
 #include "cli_common.h"
 #include "command.h"
-#include "core/json_writer.h"
+#include "core/json.h"
 
 namespace actrt::cli {
 namespace {
 
-void write_tensor_list(JsonWriter& w, const std::vector<TensorInfo>& list) {
-  w.begin_array();
-  for (const auto& t : list) {
-    w.begin_object();
-    w.field("name", t.name);
-    w.field("dtype", std::string(dtype_name(t.dtype)));
-    w.key("shape");
-    w.begin_array();
-    for (int64_t d : t.shape) w.value(d);
-    w.end_array();
-    w.end_object();
-  }
-  w.end_array();
-}
-
-void write_counts(JsonWriter& w, const std::map<std::string, int64_t>& counts) {
-  w.begin_object();
-  for (const auto& [k, v] : counts) w.field(k, v);
-  w.end_object();
+Json tensor_list_json(const std::vector<TensorInfo>& list) {
+  Json out = Json::array();
+  for (const auto& t : list)
+    out.push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape}});
+  return out;
 }
 
 std::string print_json(const NetworkSummary& s, bool ok, const std::string& error) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("inputs");
-  write_tensor_list(w, s.inputs);
-  w.key("outputs");
-  write_tensor_list(w, s.outputs);
-  w.key("ops_before");
-  write_counts(w, s.ops_before);
-  w.key("ops_after");
-  write_counts(w, s.ops_after);
-  w.key("unsupported");
-  w.begin_array();
-  for (const auto& u : s.unsupported) w.value(u);
-  w.end_array();
-  w.field("params", s.params);
-  w.field("param_bytes", s.param_bytes);
-  w.field("flops", s.total_flops);
-  w.key("flops_by_op");
-  write_counts(w, s.flops);
-  w.key("passes");
-  w.begin_array();
-  for (const auto& p : s.passes) {
-    w.begin_object();
-    w.field("name", p.name);
-    w.field("nodes_removed", p.nodes_removed);
-    w.field("rewrites", p.rewrites);
-    w.end_object();
-  }
-  w.end_array();
-  w.field("ok", ok);
-  if (!ok) w.field("error", error);
-  w.end_object();
-  return w.str();
+  Json passes = Json::array();
+  for (const auto& p : s.passes)
+    passes.push_back({{"name", p.name}, {"nodes_removed", p.nodes_removed}, {"rewrites", p.rewrites}});
+  Json out = {{"inputs", tensor_list_json(s.inputs)},
+              {"outputs", tensor_list_json(s.outputs)},
+              {"ops_before", s.ops_before},
+              {"ops_after", s.ops_after},
+              {"unsupported", s.unsupported},
+              {"params", s.params},
+              {"param_bytes", s.param_bytes},
+              {"flops", s.total_flops},
+              {"flops_by_op", s.flops},
+              {"passes", std::move(passes)},
+              {"ok", ok}};
+  if (!ok) out["error"] = error;
+  return dump_json(out);
 }
 
 void print_text(const NetworkSummary& s) {
@@ -124,47 +93,31 @@ std::map<std::string, int64_t> layers_per_precision(const std::vector<LayerInfo>
 std::string engine_json(const InspectedEngine& e, const ActivationEstimate& act) {
   const Engine& engine = *e.engine;
   const auto layers = engine.layers();
-  JsonWriter w;
-  w.begin_object();
-  w.field("kind", std::string("engine"));
-  w.field("format_version", static_cast<int64_t>(e.format_version));
-  w.field("producer", e.producer);
-  w.field("file_bytes", static_cast<int64_t>(e.file_bytes));
-  w.field("backend", std::string(backend_name(engine.backend())));
-  w.field("target", engine.target());
-  w.field("runs_here", e.runs_here.empty());
-  if (!e.runs_here.empty()) w.field("runs_here_reason", e.runs_here);
-  w.key("inputs");
-  write_tensor_list(w, engine.inputs());
-  w.key("outputs");
-  write_tensor_list(w, engine.outputs());
-  w.key("metadata");
-  w.begin_object();
-  for (const auto& [k, v] : engine.metadata()) w.field(k, v);
-  w.end_object();
-  w.field("weight_bytes", act.unique_weight_bytes);
-  w.field("weight_bytes_per_use", engine.weight_bytes());
-  w.field("activation_bytes_no_reuse", act.total_bytes);
-  w.field("activation_bytes_peak_live", act.peak_live_bytes);
-  w.key("layers_per_precision");
-  write_counts(w, layers_per_precision(layers));
-  w.key("layers");
-  w.begin_array();
-  for (const auto& l : layers) {
-    w.begin_object();
-    w.field("name", l.name);
-    w.field("op_type", l.op_type);
-    w.field("kernel", l.kernel);
-    w.field("precision", std::string(precision_name(l.precision)));
-    w.key("output_shape");
-    w.begin_array();
-    for (int64_t d : l.output_shape) w.value(d);
-    w.end_array();
-    w.end_object();
-  }
-  w.end_array();
-  w.end_object();
-  return w.str();
+  Json out = {{"kind", "engine"},
+              {"format_version", e.format_version},
+              {"producer", e.producer},
+              {"file_bytes", e.file_bytes},
+              {"backend", backend_name(engine.backend())},
+              {"target", engine.target()},
+              {"runs_here", e.runs_here.empty()}};
+  if (!e.runs_here.empty()) out["runs_here_reason"] = e.runs_here;
+  out["inputs"] = tensor_list_json(engine.inputs());
+  out["outputs"] = tensor_list_json(engine.outputs());
+  out["metadata"] = Json::object();
+  for (const auto& [k, v] : engine.metadata()) out["metadata"][k] = v;
+  out["weight_bytes"] = act.unique_weight_bytes;
+  out["weight_bytes_per_use"] = engine.weight_bytes();
+  out["activation_bytes_no_reuse"] = act.total_bytes;
+  out["activation_bytes_peak_live"] = act.peak_live_bytes;
+  out["layers_per_precision"] = layers_per_precision(layers);
+  out["layers"] = Json::array();
+  for (const auto& l : layers)
+    out["layers"].push_back({{"name", l.name},
+                             {"op_type", l.op_type},
+                             {"kernel", l.kernel},
+                             {"precision", precision_name(l.precision)},
+                             {"output_shape", l.output_shape}});
+  return dump_json(out);
 }
 
 void engine_text(const InspectedEngine& e, const ActivationEstimate& act) {
@@ -202,20 +155,19 @@ void engine_text(const InspectedEngine& e, const ActivationEstimate& act) {
               static_cast<double>(act.peak_live_bytes) / 1e6);
 }
 
-int inspect_engine(const std::string& path, const std::string& format) {
-  auto e = read_engine_for_inspect(path);
-  if (!e.ok()) return fail(e.status());
-  const ActivationEstimate act = estimate_activations(*e->engine);
-  if (format == "json") std::printf("%s\n", engine_json(e.value(), act).c_str());
-  else engine_text(e.value(), act);
-  return 0;
+Status inspect_engine(const std::string& path, const std::string& format) {
+  ASSIGN_OR_RETURN(const InspectedEngine e, read_engine_for_inspect(path));
+  const ActivationEstimate act = estimate_activations(*e.engine);
+  if (format == "json") std::printf("%s\n", engine_json(e, act).c_str());
+  else engine_text(e, act);
+  return ok_status();
 }
 
 // --list-passes: the graph passes and the backend's, with what --disable-pass accepts.
-int print_pass_list(const std::string& backend_option) {
+Result<int> print_pass_list(const std::string& backend_option) {
   auto backend = backend_from_name(backend_option);
   if (!backend)
-    return fail(invalid_argument("--backend must be cpu or cuda, got '" + backend_option + "'"));
+    return invalid_argument("--backend must be cpu or cuda, got '" + backend_option + "'");
   const std::vector<PassDescription> list = list_passes(*backend);
   std::string stage;
   for (const PassDescription& p : list) {
@@ -233,7 +185,7 @@ int print_pass_list(const std::string& backend_option) {
   return 0;
 }
 
-int run_inspect(const std::vector<std::string>& args) {
+Result<int> run_inspect(const std::vector<std::string>& args) {
   ArgParser p("actrt inspect MODEL|ENGINE [options]",
               "Shows a model's inputs and outputs, op counts before and after optimization, "
               "parameters, estimated FLOPs, what each optimization pass removed and any "
@@ -257,19 +209,20 @@ int run_inspect(const std::vector<std::string>& args) {
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
   if (p.has("list-passes")) return print_pass_list(p.get("backend"));
   const std::string format = p.get("format");
-  if (format != "text" && format != "json") return fail(invalid_argument("--format must be text or json"));
+  if (format != "text" && format != "json") return invalid_argument("--format must be text or json");
   // An unreadable file falls through to the ONNX importer, which says what is wrong with it.
-  if (auto is_engine = is_engine_file(p.arg("MODEL")); is_engine.ok() && *is_engine)
-    return inspect_engine(p.arg("MODEL"), format);
+  if (auto is_engine = is_engine_file(p.arg("MODEL")); is_engine.ok() && *is_engine) {
+    RETURN_IF_ERROR(inspect_engine(p.arg("MODEL"), format));
+    return 0;
+  }
 
-  auto options = network_options_from(p);
-  if (!options.ok()) return fail(options.status());
+  ASSIGN_OR_RETURN(const NetworkOptions options, network_options_from(p));
   NetworkSummary partial;
-  auto net = network_from_onnx_path(p.arg("MODEL"), options.value(), &partial);
+  auto net = network_from_onnx_path(p.arg("MODEL"), options, &partial);
   if (!net.ok()) {
     if (format == "json") std::printf("%s\n", print_json(partial, false, net.status().to_string()).c_str());
     else if (!partial.unsupported.empty()) print_text(partial);
-    return fail(net.status());
+    return net.status();
   }
   if (format == "json") {
     std::printf("%s\n", print_json(net->summary(), true, "").c_str());

@@ -1,5 +1,7 @@
 // actrt quantize MODEL (--calib-data PATH | --calib-random | --calibration-cache FILE) -o OUT:
 // calibrate and write a Q/DQ ONNX model (explicit quantization for ONNX Runtime / TensorRT 11).
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "actrt/log.h"
@@ -16,7 +18,7 @@
 namespace actrt::cli {
 namespace {
 
-int run_quantize(const std::vector<std::string>& raw_args) {
+Result<int> run_quantize(const std::vector<std::string>& raw_args) {
   ArgParser p("actrt quantize MODEL (--calib-data PATH | --calib-random | --calibration-cache FILE) "
               "-o OUT.onnx [options]",
               "Calibrates a model (TensorRT semantics: entropy, min-max or percentile on the FP32 "
@@ -39,52 +41,47 @@ int run_quantize(const std::vector<std::string>& raw_args) {
   std::vector<std::string> args;
   for (const std::string& a : raw_args) args.push_back(a == "-o" ? "--output" : a);
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
-  if (!p.has("output")) return fail(invalid_argument("-o OUT.onnx is required"));
+  if (!p.has("output")) return invalid_argument("-o OUT.onnx is required");
   if (p.get_all("calib-data").empty() && !p.has("calib-random") && !p.has("calibration-cache"))
-    return fail(invalid_argument(
-        "scales are needed: give --calib-data PATH, --calib-random or --calibration-cache FILE"));
+    return invalid_argument(
+        "scales are needed: give --calib-data PATH, --calib-random or --calibration-cache FILE");
 
   NetworkOptions options;
   options.optimize = false;  // tensor names must be the ONNX model's own
   if (p.has("shapes")) {
-    auto shapes = onnx_import::parse_shapes_option(p.get("shapes"));
-    if (!shapes.ok()) return fail(shapes.status());
-    options.input_shapes = shapes.value();
+    ASSIGN_OR_RETURN(options.input_shapes, onnx_import::parse_shapes_option(p.get("shapes")));
   }
-  auto seed = p.get_int("seed", 1);
-  if (!seed.ok()) return fail(seed.status());
-  auto net = network_from_onnx_path(p.arg("MODEL"), options);
-  if (!net.ok()) return fail(net.status());
-  auto calibrator = calibrator_from(p, net.value(), static_cast<uint64_t>(seed.value()));
-  if (!calibrator.ok()) return fail(calibrator.status());
-  auto result = quant::calibrate(net->graph(), *calibrator.value());
-  if (!result.ok()) return fail(result.status());
+  ASSIGN_OR_RETURN(auto seed, p.get_int("seed", 1));
+  ASSIGN_OR_RETURN(auto net, network_from_onnx_path(p.arg("MODEL"), options));
+  ASSIGN_OR_RETURN(auto calibrator, calibrator_from(p, net, static_cast<uint64_t>(seed)));
+  ASSIGN_OR_RETURN(auto result, quant::calibrate(net.graph(), *calibrator));
 
   onnx_export::QdqExportOptions eo;
   eo.force = p.has("force");
   eo.description = "Q/DQ inserted by actrt from " +
-                   std::string(quant::cache_algorithm_name(result->algorithm)) +
-                   (result->from_cache ? " calibration cache " + p.get("calibration-cache")
+                   std::string(quant::cache_algorithm_name(result.algorithm)) +
+                   (result.from_cache ? " calibration cache " + p.get("calibration-cache")
                                        : std::string(" calibration")) +
                    ": symmetric int8, per-tensor activations, per-channel weights";
   // As INT8 builds do, the first convolution on each network input stays floating point.
-  eo.keep_float = quant::input_convs(net->graph());
+  eo.keep_float = quant::input_convs(net.graph());
   for (const std::string& n : eo.keep_float)
     log_info("keeping '" + n + "' in floating point (first convolution on a network input)");
-  auto stats = onnx_export::write_qdq_model(p.arg("MODEL"), result->scale_map(), p.get("output"), eo);
-  if (!stats.ok()) return fail(stats.status());
-  if (!stats->kept_float.empty()) {
+  ASSIGN_OR_RETURN(auto stats,
+                   onnx_export::write_qdq_model(p.arg("MODEL"), result.scale_map(), p.get("output"), eo));
+  if (!stats.kept_float.empty()) {
     std::string names;
-    for (const std::string& n : stats->kept_float) names += (names.empty() ? "" : ", ") + n;
-    log_info(std::to_string(stats->kept_float.size()) +
-             " products of two activations (attention) left in floating point, as INT8 builds "
-             "run them: " + names);
+    for (const std::string& n : stats.kept_float) names += (names.empty() ? "" : ", ") + n;
+    log_info(
+        fmt::format("{} products of two activations (attention) left in floating point, as INT8 "
+                    "builds run them: {}",
+                    stats.kept_float.size(), names));
   }
-  for (const std::string& s : stats->skipped) log_warning("not quantized: " + s);
+  for (const std::string& s : stats.skipped) log_warning("not quantized: " + s);
   std::printf("Wrote %s: %d layers quantized (%d activation Q/DQ pairs, %d int8 weights)%s\n",
-              p.get("output").c_str(), stats->quantized_nodes, stats->activations, stats->weights,
-              stats->skipped.empty() ? ""
-                                     : (", " + std::to_string(stats->skipped.size()) +
+              p.get("output").c_str(), stats.quantized_nodes, stats.activations, stats.weights,
+              stats.skipped.empty() ? ""
+                                     : (", " + std::to_string(stats.skipped.size()) +
                                         " inputs left in floating point").c_str());
   return 0;
 }

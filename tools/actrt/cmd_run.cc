@@ -1,4 +1,6 @@
 // actrt run MODEL: run one or more runners on identical inputs and compare them (polygraphy run).
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "actrt/engine.h"
@@ -16,7 +18,7 @@
 namespace actrt::cli {
 namespace {
 
-int run_run(const std::vector<std::string>& args) {
+Result<int> run_run(const std::vector<std::string>& args) {
   ArgParser p("actrt run MODEL [runners] [data] [comparison] [options]",
               "Runs the model through one or more runners on identical inputs, compares every "
               "runner against the reference one (the reference executor when --reference is "
@@ -47,13 +49,10 @@ int run_run(const std::vector<std::string>& args) {
   p.option("save-results", "FILE.json", "all runners' outputs and runtimes (Polygraphy JSON)");
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
 
-  auto options = network_options_from(p);
-  if (!options.ok()) return fail(options.status());
-  auto config = builder_config_from(p);
-  if (!config.ok()) return fail(config.status());
-  auto net = network_from_onnx_path_shared(p.arg("MODEL"), options.value());
-  if (!net.ok()) return fail(net.status());
-  std::shared_ptr<Network> network = net.value();
+  ASSIGN_OR_RETURN(auto options, network_options_from(p));
+  ASSIGN_OR_RETURN(auto config, builder_config_from(p));
+  ASSIGN_OR_RETURN(auto net, network_from_onnx_path_shared(p.arg("MODEL"), options));
+  std::shared_ptr<Network> network = net;
   NetworkLoader network_loader = [network]() -> Result<std::shared_ptr<Network>> { return network; };
 
   std::vector<std::unique_ptr<Runner>> runners;
@@ -61,47 +60,42 @@ int run_run(const std::vector<std::string>& args) {
     runners.push_back(make_engine_runner(EngineFromPath(file), file));
   const bool build_engine = p.has("fp16") || p.has("tf32") || p.has("int8") ||
                             p.get_all("engine").empty() || p.get("backend") != "cpu";
-  if (build_engine) runners.push_back(make_engine_runner(EngineFromNetwork(network_loader, config.value())));
+  if (build_engine) runners.push_back(make_engine_runner(EngineFromNetwork(network_loader, config)));
   const bool with_reference = p.has("reference") || p.get_all("engine").empty();
   if (with_reference) runners.push_back(make_reference_runner(network_loader));
 
   // Data.
   std::unique_ptr<DataLoader> loader;
   if (!p.get_all("load-inputs").empty()) {
-    auto l = data::NpzDataLoader::create(p.get_all("load-inputs"), network->inputs());
-    if (!l.ok()) return fail(l.status());
-    loader = std::make_unique<data::NpzDataLoader>(std::move(l).value());
+    ASSIGN_OR_RETURN(auto l, data::NpzDataLoader::create(p.get_all("load-inputs"), network->inputs()));
+    loader = std::make_unique<data::NpzDataLoader>(std::move(l));
   } else {
     data::RandomDataOptions ro;
     auto iterations = p.get_int("iterations", 1);
     auto seed = p.get_int("data-seed", 1);
-    if (!iterations.ok()) return fail(iterations.status());
-    if (!seed.ok()) return fail(seed.status());
+    RETURN_IF_ERROR(iterations.status());
+    RETURN_IF_ERROR(seed.status());
     ro.iterations = static_cast<size_t>(iterations.value());
     ro.seed = static_cast<uint64_t>(seed.value());
     for (const auto& r : p.get_all("val-range"))
-      if (Status s = ro.parse_range(r); !s.ok()) return fail(s);
-    auto l = data::RandomDataLoader::create(network->inputs(), ro);
-    if (!l.ok()) return fail(l.status());
-    loader = std::make_unique<data::RandomDataLoader>(std::move(l).value());
+      RETURN_IF_ERROR(ro.parse_range(r));
+    ASSIGN_OR_RETURN(auto l, data::RandomDataLoader::create(network->inputs(), ro));
+    loader = std::make_unique<data::RandomDataLoader>(std::move(l));
   }
 
   std::vector<Runner*> raw;
   for (auto& r : runners) raw.push_back(r.get());
   compare::RunOptions run_options;
   run_options.warm_up_runs = 1;
-  auto results = compare::Comparator::run(raw, *loader, run_options);
-  if (!results.ok()) return fail(results.status());
+  ASSIGN_OR_RETURN(auto results, compare::Comparator::run(raw, *loader, run_options));
 
   if (p.has("save-results"))
-    if (Status s = compare::save_run_results(results.value(), p.get("save-results")); !s.ok())
-      return fail(s);
+    RETURN_IF_ERROR(compare::save_run_results(results, p.get("save-results")));
   if (p.has("save-outputs")) {
-    const auto& first = results->runners.front();
-    if (Status s = data::write_npz(p.get("save-outputs"), first.iterations.back().outputs); !s.ok())
-      return fail(s);
-    log_info("Saved outputs of runner '" + first.runner_name + "' (item " +
-             std::to_string(first.iterations.size() - 1) + ") to " + p.get("save-outputs"));
+    const auto& first = results.runners.front();
+    RETURN_IF_ERROR(data::write_npz(p.get("save-outputs"), first.iterations.back().outputs));
+    log_info(fmt::format("Saved outputs of runner '{}' (item {}) to {}", first.runner_name,
+                         first.iterations.size() - 1, p.get("save-outputs")));
   }
   if (runners.size() < 2) {
     log_info("One runner: nothing to compare");
@@ -109,15 +103,12 @@ int run_run(const std::vector<std::string>& args) {
   }
 
   compare::CompareOptions co;
-  if (Status s = co.tolerances.parse_atol(p.get("atol")); !s.ok()) return fail(s);
-  if (Status s = co.tolerances.parse_rtol(p.get("rtol")); !s.ok()) return fail(s);
-  auto stat = compare::parse_error_stat(p.get("check-error-stat"));
-  if (!stat.ok()) return fail(stat.status());
-  co.tolerances.error_stat = stat.value();
+  RETURN_IF_ERROR(co.tolerances.parse_atol(p.get("atol")));
+  RETURN_IF_ERROR(co.tolerances.parse_rtol(p.get("rtol")));
+  ASSIGN_OR_RETURN(co.tolerances.error_stat, compare::parse_error_stat(p.get("check-error-stat")));
   if (with_reference) co.pairs = compare::pairs_against(runners.size() - 1, runners.size());
-  auto accuracy = compare::Comparator::compare_accuracy(results.value(), co);
-  if (!accuracy.ok()) return fail(accuracy.status());
-  const bool passed = accuracy->passed();
+  ASSIGN_OR_RETURN(auto accuracy, compare::Comparator::compare_accuracy(results, co));
+  const bool passed = accuracy.passed();
   std::printf("%s\n", passed ? "PASSED" : "FAILED");
   return passed ? 0 : 1;
 }

@@ -1,5 +1,7 @@
 // actrt synth: writes synthetic ACT episodes (a scripted arm grasping a block) in ACT's HDF5
 // layout, for calibration and accuracy work without a robot. See src/data/synth.h, docs/data.md.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -7,6 +9,7 @@
 
 #include "actrt/log.h"
 #include "args.h"
+#include "cli_common.h"
 #include "command.h"
 #include "data/synth.h"
 
@@ -28,7 +31,7 @@ Result<std::pair<int64_t, int64_t>> parse_size(const std::string& text) {
   }
 }
 
-int run_synth(const std::vector<std::string>& args) {
+Result<int> run_synth(const std::vector<std::string>& args) {
   ArgParser p("actrt synth --out DIR [options]",
               "Writes synthetic ACT episodes episode_0.hdf5 ... in ACT's HDF5 layout: a scripted arm reaches\n"
               "for, grasps and lifts a randomly placed coloured block, seen by simple rendered cameras\n"
@@ -46,16 +49,7 @@ int run_synth(const std::vector<std::string>& args) {
   p.option("size", "HxW", "image height x width", "480x640");
   p.option("state-dim", "D", "joints per step (>= 4: yaw, shoulder, elbow, [wrist pitch, roll, ...], gripper)", "6");
   p.option("seed", "S", "random seed", "0");
-  if (Status st = p.parse(args); !st.ok()) {
-    log_error(st.message());
-    return 2;
-  }
-  if (p.help_requested()) {
-    std::printf("%s", p.help().c_str());
-    return 0;
-  }
-  if (p.has("verbose")) set_log_level(LogLevel::kVerbose);
-  if (p.has("quiet")) set_log_level(LogLevel::kWarning);
+  if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
 
   data::SynthOptions o;
   o.out_dir = p.get("out");
@@ -84,9 +78,8 @@ int run_synth(const std::vector<std::string>& args) {
   o.width = size->second;
 
   const auto start = std::chrono::steady_clock::now();
-  Status st = data::synthesize_episodes(o, [&](int64_t e) {
-    log_verbose("wrote " + o.out_dir + "/episode_" + std::to_string(e) + ".hdf5");
-  });
+  Status st = data::synthesize_episodes(
+      o, [&](int64_t e) { log_verbose(fmt::format("wrote {}/episode_{}.hdf5", o.out_dir, e)); });
   if (!st.ok()) {
     log_error(st.message());
     return st.code() == StatusCode::kInvalidArgument ? 2 : 1;

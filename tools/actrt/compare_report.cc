@@ -5,7 +5,7 @@
 
 #include "compare/report_markdown.h"
 #include "compare/report_svg.h"
-#include "core/json_writer.h"
+#include "core/json.h"
 
 namespace actrt::cli::compare_cli {
 
@@ -19,44 +19,35 @@ std::string opt(const std::optional<double>& v, int digits = 4) {
 }
 
 // JSON has no NaN / Infinity: those (and absent values) are null.
-JsonValue num(const std::optional<double>& v) {
-  return v && std::isfinite(*v) ? JsonValue::make_number(*v) : JsonValue();
+Json num(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? Json(*v) : Json();
 }
 
-JsonValue row_json(const ReportRow& r) {
-  JsonValue o = JsonValue::make_object();
-  o.set("name", JsonValue::make_string(r.name));
-  o.set("status", JsonValue::make_string(r.status));
-  o.set("reason", JsonValue::make_string(r.reason));
-  o.set("l1_to_ground_truth", num(r.l1));
-  o.set("l1_to_ground_truth_robot", num(r.l1_robot));
-  JsonValue steps = JsonValue::make_array();
+Json row_json(const ReportRow& r) {
+  Json steps = Json::array();
   for (double v : r.l1_per_step) steps.push_back(num(v));
-  o.set("l1_per_step", std::move(steps));
-  o.set("l1_vs_fp32", num(r.l1_vs_fp32));
-  o.set("max_abs_vs_fp32", num(r.max_abs_vs_fp32));
-  o.set("latency_ms_median", num(r.latency_median));
-  o.set("latency_ms_p99", num(r.latency_p99));
-  o.set("latency_ms_mean", num(r.latency_mean));
-  o.set("latency_runs", JsonValue::make_number(static_cast<double>(r.latency_runs)));
-  o.set("speedup_vs_pytorch", num(r.speedup_vs_pytorch));
-  o.set("engine_bytes", r.engine_bytes
-                            ? JsonValue::make_number(static_cast<double>(*r.engine_bytes))
-                            : JsonValue());
-  o.set("build_seconds", num(r.build_seconds));
-  o.set("engine_cached", JsonValue::make_bool(r.engine_cached));
-  o.set("engine_path", JsonValue::make_string(r.engine_path));
-  return o;
+  return {{"name", r.name},
+          {"status", r.status},
+          {"reason", r.reason},
+          {"l1_to_ground_truth", num(r.l1)},
+          {"l1_to_ground_truth_robot", num(r.l1_robot)},
+          {"l1_per_step", std::move(steps)},
+          {"l1_vs_fp32", num(r.l1_vs_fp32)},
+          {"max_abs_vs_fp32", num(r.max_abs_vs_fp32)},
+          {"latency_ms_median", num(r.latency_median)},
+          {"latency_ms_p99", num(r.latency_p99)},
+          {"latency_ms_mean", num(r.latency_mean)},
+          {"latency_runs", r.latency_runs},
+          {"speedup_vs_pytorch", num(r.speedup_vs_pytorch)},
+          {"engine_bytes", r.engine_bytes ? Json(*r.engine_bytes) : Json()},
+          {"build_seconds", num(r.build_seconds)},
+          {"engine_cached", r.engine_cached},
+          {"engine_path", r.engine_path}};
 }
 
-JsonValue refs_json(const std::vector<data::SampleRef>& refs) {
-  JsonValue a = JsonValue::make_array();
-  for (const auto& r : refs) {
-    JsonValue p = JsonValue::make_array();
-    p.push_back(JsonValue::make_number(static_cast<double>(r.episode)));
-    p.push_back(JsonValue::make_number(static_cast<double>(r.t)));
-    a.push_back(std::move(p));
-  }
+Json refs_json(const std::vector<data::SampleRef>& refs) {
+  Json a = Json::array();
+  for (const auto& r : refs) a.push_back(Json::array({r.episode, r.t}));
   return a;
 }
 
@@ -111,26 +102,23 @@ Status write_report(const ReportInputs& in, const std::string& out_dir) {
   RETURN_IF_ERROR(compare::write_text_file(out_dir + "/report.md", md));
 
   // JSON.
-  JsonValue root = JsonValue::make_object();
-  root.set("model", JsonValue::make_string(in.model));
-  root.set("backend", JsonValue::make_string(in.backend));
-  root.set("data", JsonValue::make_string(in.data_dir));
-  JsonValue cam = JsonValue::make_array();
-  for (const auto& c : in.cameras) cam.push_back(JsonValue::make_string(c));
-  root.set("cameras", std::move(cam));
-  root.set("stats", JsonValue::make_string(in.stats_source));
-  root.set("seed", JsonValue::make_number(static_cast<double>(in.seed)));
-  root.set("samples", JsonValue::make_number(static_cast<double>(in.evaluation.size())));
-  root.set("calibration_samples", JsonValue::make_number(static_cast<double>(in.calibration.size())));
-  root.set("evaluation_refs", refs_json(in.evaluation));
-  root.set("calibration_refs", refs_json(in.calibration));
-  root.set("latency_method", JsonValue::make_string(in.latency_method));
-  root.set("pytorch", in.pytorch ? row_json(*in.pytorch) : JsonValue());
-  root.set("pytorch_note", JsonValue::make_string(in.pytorch_note));
-  JsonValue vars = JsonValue::make_array();
+  Json vars = Json::array();
   for (const ReportRow& r : in.variants) vars.push_back(row_json(r));
-  root.set("variants", std::move(vars));
-  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/results.json", write_json(root) + "\n"));
+  const Json root = {{"model", in.model},
+                     {"backend", in.backend},
+                     {"data", in.data_dir},
+                     {"cameras", in.cameras},
+                     {"stats", in.stats_source},
+                     {"seed", in.seed},
+                     {"samples", in.evaluation.size()},
+                     {"calibration_samples", in.calibration.size()},
+                     {"evaluation_refs", refs_json(in.evaluation)},
+                     {"calibration_refs", refs_json(in.calibration)},
+                     {"latency_method", in.latency_method},
+                     {"pytorch", in.pytorch ? row_json(*in.pytorch) : Json()},
+                     {"pytorch_note", in.pytorch_note},
+                     {"variants", std::move(vars)}};
+  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/results.json", dump_json(root) + "\n"));
 
   // Plots: every row that produced numbers.
   std::vector<compare::ScatterPoint> points;

@@ -1,5 +1,6 @@
 #include "compare_torch.h"
 
+#include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +12,7 @@
 
 #include "actrt/engine.h"
 #include "actrt/log.h"
-#include "core/json_reader.h"
+#include "core/json.h"
 #include "data/npz.h"
 
 namespace actrt::cli::compare_cli {
@@ -107,17 +108,17 @@ Result<TorchRunResult> run_torch(const std::vector<TensorMap>& feeds, const Torc
   const int rc = std::system(cmd.c_str());
   if (rc != 0) {
     const std::string tail = tail_of(log_path);
-    return unsupported("the PyTorch helper failed (" + python + " " + script + ", exit status " +
-                       std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : rc) + ")" +
-                       (tail.empty() ? std::string() : ": " + tail));
+    return unsupported(fmt::format("the PyTorch helper failed ({} {}, exit status {}){}", python,
+                                   script, WIFEXITED(rc) ? WEXITSTATUS(rc) : rc,
+                                   tail.empty() ? std::string() : ": " + tail));
   }
   ASSIGN_OR_RETURN(auto out, data::read_npz(outputs));
   auto it = out.find("actions");
   if (it == out.end()) return invalid_argument(outputs + ": no 'actions' array");
   const Tensor& actions = it->second;
   if (actions.rank() < 2 || actions.shape()[0] != static_cast<int64_t>(feeds.size()))
-    return invalid_argument(outputs + ": 'actions' has shape " + shape_to_string(actions.shape()) +
-                            ", expected " + std::to_string(feeds.size()) + " samples first");
+    return invalid_argument(fmt::format("{}: 'actions' has shape {}, expected {} samples first",
+                                        outputs, shape_to_string(actions.shape()), feeds.size()));
   const Tensor f32 = actions.to_float32();
   Shape one = actions.shape();
   one[0] = 1;
@@ -130,14 +131,18 @@ Result<TorchRunResult> run_torch(const std::vector<TensorMap>& feeds, const Torc
     result.actions.push_back(std::move(t));
   }
   ASSIGN_OR_RETURN(std::string text, bytes_from_path(timings));
-  Result<JsonValue> json = parse_json(text, timings);
+  Result<Json> json = parse_json(text, timings);
   if (!json.ok()) return invalid_argument(json.status().message());
-  const JsonValue* lat = json->find("latency_ms");
-  if (!lat || !lat->is_array() || lat->items().empty())
-    return invalid_argument(timings + ": no 'latency_ms' list");
-  for (const JsonValue& v : lat->items()) result.latency_ms.push_back(v.as_double());
-  if (const JsonValue* d = json->find("description"); d && d->is_string())
-    result.description = d->as_string();
+  const Json lat = json->is_object() ? json->value("latency_ms", Json()) : Json();
+  if (!lat.is_array() || lat.empty()) return invalid_argument(timings + ": no 'latency_ms' list");
+  for (const Json& v : lat) {
+    if (!v.is_number())
+      return invalid_argument(timings + ": 'latency_ms' holds a " + std::string(json_kind_name(v)) +
+                              ", expected numbers");
+    result.latency_ms.push_back(v.get<double>());
+  }
+  if (const Json d = json->value("description", Json()); d.is_string())
+    result.description = d.get<std::string>();
   return result;
 }
 

@@ -1,5 +1,7 @@
 #include "compare_variants.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -10,8 +12,7 @@
 #include "actrt/calibrator.h"
 #include "actrt/log.h"
 #include "compare/report_markdown.h"
-#include "core/json_reader.h"
-#include "core/json_writer.h"
+#include "core/json.h"
 #include "data/random_loader.h"
 
 namespace actrt::cli::compare_cli {
@@ -144,14 +145,14 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
     auto text = bytes_from_path(sidecar);
     if (engine.ok() && text.ok()) {
       auto json = parse_json(text.value(), sidecar);
-      const JsonValue* secs = json.ok() ? json->find("build_seconds") : nullptr;
-      if (secs && secs->is_number()) {
+      const Json secs = json.ok() && json->is_object() ? json->value("build_seconds", Json()) : Json();
+      if (secs.is_number()) {
         out.engine = engine.value();
-        out.build_seconds = secs->as_double();
+        out.build_seconds = secs.get<double>();
         out.engine_bytes = static_cast<int64_t>(fs::file_size(out.engine_path, ec));
         out.cached = true;
-        log_info(variant_name(v) + ": reusing " + out.engine_path + " (built in " +
-                 std::to_string(out.build_seconds) + " s)");
+        log_info(fmt::format("{}: reusing {} (built in {:f} s)", variant_name(v), out.engine_path,
+                             out.build_seconds));
         return out;
       }
     }
@@ -200,11 +201,8 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
   fs::create_directories(in.engines_dir, ec);
   RETURN_IF_ERROR(save_engine(*out.engine, out.engine_path, /*overwrite=*/true));
   out.engine_bytes = static_cast<int64_t>(fs::file_size(out.engine_path, ec));
-  JsonValue meta = JsonValue::make_object();
-  meta.set("variant", JsonValue::make_string(variant_name(v)));
-  meta.set("key", JsonValue::make_string(key));
-  meta.set("build_seconds", JsonValue::make_number(out.build_seconds));
-  RETURN_IF_ERROR(compare::write_text_file(sidecar, write_json(meta) + "\n"));
+  const Json meta = {{"variant", variant_name(v)}, {"key", key}, {"build_seconds", out.build_seconds}};
+  RETURN_IF_ERROR(compare::write_text_file(sidecar, dump_json(meta) + "\n"));
   return out;
 }
 

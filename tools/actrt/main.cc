@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "actrt/log.h"
 #include "command.h"
 
 namespace actrt::cli {
@@ -29,6 +30,13 @@ std::span<const Command> commands() {
 }  // namespace actrt::cli
 
 namespace {
+// The one place a subcommand's error becomes a message and an exit code.
+int exit_code(const actrt::Result<int>& result) {
+  if (result.ok()) return result.value();
+  actrt::log_error(result.status().to_string());
+  return result.status().code() == actrt::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
 void print_usage() {
   std::printf(
       "actrt: ACT policies from ONNX to fast engines on CPU and GPU.\n\n"
@@ -47,7 +55,7 @@ int main(int argc, char** argv) {
   }
   const std::string name = argv[1];
   for (const auto& c : actrt::cli::commands()) {
-    if (c.name == name) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+    if (c.name == name) return exit_code(c.run(std::vector<std::string>(argv + 2, argv + argc)));
   }
   std::fprintf(stderr, "[E] unknown command '%s'\n", name.c_str());
   print_usage();
