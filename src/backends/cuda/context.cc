@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
-#include <numeric>
 
 #include "actrt/log.h"
 #include "backends/cuda/cuda_check.h"
@@ -12,47 +11,13 @@
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch_order.h"
 #include "backends/cuda/matmul.h"
+#include "runtime/memory_planner.h"
 
 namespace actrt::cuda {
 
 namespace {
 
 constexpr size_t kAlign = 256;
-
-size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
-
-// Greedy by size, first fit (see the CPU backend's planner for the same idea): buffers whose
-// lifetimes [first, last] intersect never overlap.
-struct Buf {
-  size_t bytes = 0;
-  int first = 0, last = 0;
-  size_t offset = 0;
-};
-size_t plan_arena(std::vector<Buf>& bufs) {
-  std::vector<size_t> order(bufs.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return bufs[a].bytes > bufs[b].bytes; });
-  std::vector<size_t> placed;
-  size_t total = 0;
-  for (size_t i : order) {
-    Buf& b = bufs[i];
-    std::vector<std::pair<size_t, size_t>> busy;
-    for (size_t j : placed)
-      if (bufs[j].first <= b.last && b.first <= bufs[j].last)
-        busy.push_back({bufs[j].offset, bufs[j].offset + align_up(bufs[j].bytes)});
-    std::sort(busy.begin(), busy.end());
-    size_t off = 0;
-    for (auto [lo, hi] : busy) {
-      if (off + align_up(b.bytes) <= lo) break;
-      off = std::max(off, hi);
-    }
-    b.offset = off;
-    total = std::max(total, off + align_up(b.bytes));
-    placed.push_back(i);
-  }
-  return total;
-}
 
 Precision precision_of(const runtime::Plan& plan, const ir::Node& n) {
   auto it = plan.layers.find(n.name());
@@ -138,7 +103,7 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
   const int last_step = static_cast<int>(nodes.size());
   std::unordered_map<const ir::Value*, const ir::Value*> root;
   std::unordered_map<const ir::Value*, int> buf_of;
-  std::vector<Buf> bufs;
+  std::vector<runtime::BufferRequest> bufs;
   auto root_of = [&](const ir::Value* v) {
     while (root.count(v)) v = root.at(v);
     return v;
@@ -149,7 +114,7 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
     auto it = buf_of.find(v);
     if (it == buf_of.end()) {
       if (!v->has_shape()) return;
-      Buf b;
+      runtime::BufferRequest b;
       b.bytes = std::max<size_t>(shape_numel(v->shape()) * dtype_size(v->dtype()), 1);
       b.first = b.last = step;
       it = buf_of.emplace(v, int(bufs.size())).first;
@@ -166,7 +131,7 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
     for (const ir::Value* v : n->inputs()) touch(v, i);
     for (const ir::Value* v : n->outputs()) touch(v, i);
     if (kernels[i]->scratch_bytes) {
-      Buf b;
+      runtime::BufferRequest b;
       ASSIGN_OR_RETURN(b.bytes, kernels[i]->scratch_bytes(*n, sm_count_));
       b.first = b.last = i;
       scratch_of[n] = int(bufs.size());
@@ -174,18 +139,18 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
     }
   }
   for (const ir::Value* v : g.outputs()) touch(v, last_step);
-  arena_bytes_ = plan_arena(bufs);
+  const runtime::ArenaLayout layout =
+      runtime::plan_arena(bufs, kAlign, runtime::SizeTies::kRequestOrder);
+  arena_bytes_ = layout.total;
   CUDA_RETURN_IF_ERROR(cudaMalloc(&arena_, std::max<size_t>(arena_bytes_, kAlign)),
                        where + " arena of " + std::to_string(arena_bytes_) + " bytes");
   // Poison (all-ones bytes are NaN in FP32 and FP16): a value that a kernel forgets to write
   // shows up as NaN instead of plausible stale data. Once per context, not per inference.
   CUDA_RETURN_IF_ERROR(cudaMemset(arena_, 0xFF, std::max<size_t>(arena_bytes_, kAlign)), where);
-  size_t total = 0;
-  for (const Buf& b : bufs) total += align_up(b.bytes);
   log_verbose("CUDA context: arena " + std::to_string(arena_bytes_ >> 10) + " KiB for " +
-              std::to_string(bufs.size()) + " buffers (" + std::to_string(total >> 10) +
+              std::to_string(bufs.size()) + " buffers (" + std::to_string(layout.without_reuse >> 10) +
               " KiB without reuse)");
-  auto arena_at = [&](int buf) { return static_cast<uint8_t*>(arena_) + bufs[buf].offset; };
+  auto arena_at = [&](int buf) { return static_cast<uint8_t*>(arena_) + layout.offsets[buf]; };
 
   // 3. Steps, each made by its kernel.
   StepEnv env;
@@ -236,9 +201,10 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
     Io io{v->name(), v->dtype(), v->shape()};
     io.bytes = shape_numel(v->shape()) * dtype_size(v->dtype());
     auto it = buf_of.find(v);
-    if (it != buf_of.end()) io.device = static_cast<uint8_t*>(arena_) + bufs[it->second].offset;
+    if (it != buf_of.end()) io.device = arena_at(it->second);
     CUDA_RETURN_IF_ERROR(cudaMallocHost(&io.pinned, std::max<size_t>(io.bytes, 16)), where);
     inputs_.push_back(io);
+    input_specs_.push_back({v->name(), v->dtype(), v->shape()});
   }
   for (const ir::Value* v : g.outputs()) {
     Io io{v->name(), v->dtype(), v->shape()};
@@ -257,20 +223,10 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
 }
 
 Status CudaContext::stage_inputs(const runtime::TensorMap& feeds) {
-  for (const auto& [name, t] : feeds) {
-    bool known = false;
-    for (const Io& io : inputs_) known |= io.name == name;
-    if (!known) return invalid_argument("CUDA infer: '" + name + "' is not an input of the engine");
-  }
+  RETURN_IF_ERROR(runtime::check_feed(input_specs_, feeds, "CUDA engine"));
   for (const Io& io : inputs_) {
     auto it = feeds.find(io.name);
-    if (it == feeds.end()) return invalid_argument("CUDA infer: input '" + io.name + "' is missing");
-    const Tensor& t = it->second;
-    if (t.dtype() != io.dtype || t.shape() != io.shape)
-      return invalid_argument("CUDA infer: input '" + io.name + "' expects " +
-                              std::string(dtype_name(io.dtype)) + " " + shape_to_string(io.shape) +
-                              ", got " + std::string(dtype_name(t.dtype())) + " " +
-                              shape_to_string(t.shape()));
+    const Tensor& t = it->second;  // present and of io's dtype and shape: check_feed
     if (!io.device) continue;  // an input nothing reads
     std::memcpy(io.pinned, t.raw_data(), io.bytes);
     CUDA_RETURN_IF_ERROR(

@@ -31,6 +31,7 @@
 
 #include "backends/cuda/step.h"
 #include "runtime/backend.h"
+#include "runtime/feed_check.h"
 
 namespace actrt::cuda {
 
@@ -144,6 +145,7 @@ class CudaContext final : public runtime::ExecutionContext {
   std::vector<std::shared_ptr<DeviceBuffer>> weights_;
   std::vector<std::unique_ptr<Step>> steps_;
   std::vector<Io> inputs_, outputs_;
+  std::vector<TensorInfo> input_specs_;  // inputs_ as the feed check wants them
   cudaGraphExec_t graph_exec_ = nullptr;
   int runs_ = 0;
   int serialized_dependencies_ = 0;

@@ -1,6 +1,7 @@
 // Nodes that need no step: outputs that the builder folded to constants, and views (the output
 // is the input's bytes under another shape, so it shares the input's arena buffer).
 #include "backends/cuda/steps/families.h"
+#include "ops/op_traits.h"
 
 namespace actrt::cuda {
 
@@ -14,18 +15,12 @@ Status constant_accepts(const ir::Node& n) {
   return ok_status();
 }
 
-// Ops whose output is the input's bytes under another shape.
+// Ops whose output is the input's bytes under another shape (ops.def trait kView), except where
+// the input is a constant: such a view needs a buffer of its own.
 Status view_accepts(const ir::Node& n) {
-  if (!n.domain().empty()) return not_accepted("not an ONNX op");
-  if (!n.input(0) || n.input(0)->is_constant()) return not_accepted("its data input is constant");
-  const std::string& t = n.op_type();
-  if (t == "Dropout") {
-    if (n.outputs().size() == 1 || !n.output(1)) return ok_status();
-    return not_accepted("Dropout with a mask output");
-  }
-  if (t == "Reshape" || t == "Flatten" || t == "Squeeze" || t == "Unsqueeze" || t == "Identity")
-    return ok_status();
-  return not_accepted("not a view op");
+  if (!ops::is_view(n)) return not_accepted("not a view op (or a Dropout with its mask)");
+  if (n.input(0)->is_constant()) return not_accepted("its data input is constant");
+  return ok_status();
 }
 
 }  // namespace
