@@ -1,0 +1,36 @@
+// The op harness on the CUDA backend (FP32 and FP16), and the CUDA section of docs/ops.md.
+// Skips without a GPU; ctest labels this file `cuda` (tests/CMakeLists.txt).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "harness_test.h"
+#include "ops_doc.h"
+
+namespace actrt::op_harness {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(OpHarness, Case, testing::ValuesIn(harness_params(BackendKind::kCuda)),
+                         harness_param_name);
+
+// The CUDA section can only be produced on a GPU: with ACTRT_WRITE_OPS_DOC=<path of
+// docs/ops.md> it is rewritten there; otherwise a stale section is reported, not failed (the
+// file on a CPU machine keeps the last GPU run's rows).
+TEST(OpsDoc, CudaSection) {
+  if (const std::string why = backend_unavailable(BackendKind::kCuda); !why.empty()) GTEST_SKIP() << why;
+  const std::string section = render_backend_section(BackendKind::kCuda, "from the last GPU run");
+  if (const char* path = std::getenv("ACTRT_WRITE_OPS_DOC")) {
+    const std::string doc = splice_section(read_text(path), BackendKind::kCuda, section);
+    std::ofstream(path, std::ios::binary) << doc;
+    GTEST_SKIP() << "wrote the CUDA section of " << path;
+  }
+  const std::string path = std::string(ACTRT_SOURCE_DIR) + "/docs/ops.md";
+  if (extract_section(read_text(path), BackendKind::kCuda) != section)
+    GTEST_SKIP() << path << ": the CUDA section differs from this GPU's run; refresh it with "
+                 << "ACTRT_WRITE_OPS_DOC=" << path << " and --gtest_filter=OpsDoc.CudaSection";
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace actrt::op_harness
