@@ -2,8 +2,6 @@
 // Skips without a GPU; ctest labels this file `cuda` (tests/CMakeLists.txt).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 
 #include "harness_test.h"
 #include "ops_doc.h"
@@ -20,12 +18,9 @@ INSTANTIATE_TEST_SUITE_P(OpHarness, Case, testing::ValuesIn(harness_params(Backe
 TEST(OpsDoc, CudaSection) {
   if (const std::string why = backend_unavailable(BackendKind::kCuda); !why.empty()) GTEST_SKIP() << why;
   const std::string section = render_backend_section(BackendKind::kCuda, "from the last GPU run");
-  if (const char* path = std::getenv("ACTRT_WRITE_OPS_DOC")) {
-    const std::string doc = splice_section(read_text(path), BackendKind::kCuda, section);
-    std::ofstream(path, std::ios::binary) << doc;
-    GTEST_SKIP() << "wrote the CUDA section of " << path;
-  }
-  const std::string path = std::string(ACTRT_SOURCE_DIR) + "/docs/ops.md";
+  if (const std::string written = write_section_if_asked(BackendKind::kCuda, section); !written.empty())
+    GTEST_SKIP() << "wrote the CUDA section of " << written;
+  const std::string path = ops_doc_path();
   if (extract_section(read_text(path), BackendKind::kCuda) != section)
     GTEST_SKIP() << path << ": the CUDA section differs from this GPU's run; refresh it with "
                  << "ACTRT_WRITE_OPS_DOC=" << path << " and --gtest_filter=OpsDoc.CudaSection";

@@ -2,8 +2,6 @@
 // the CPU section of docs/ops.md.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <set>
 
 #include "harness_test.h"
@@ -65,12 +63,9 @@ TEST(OpHarnessCoverage, CasesAreSingleNodesWithRuntimeInputs) {
 TEST(OpsDoc, CpuSectionUpToDate) {
   if (const std::string why = backend_unavailable(BackendKind::kCpu); !why.empty()) GTEST_SKIP() << why;
   const std::string section = render_backend_section(BackendKind::kCpu, "");
-  if (const char* path = std::getenv("ACTRT_WRITE_OPS_DOC")) {
-    const std::string doc = splice_section(read_text(path), BackendKind::kCpu, section);
-    std::ofstream(path, std::ios::binary) << doc;
-    GTEST_SKIP() << "wrote the CPU section of " << path;
-  }
-  const std::string path = std::string(ACTRT_SOURCE_DIR) + "/docs/ops.md";
+  if (const std::string written = write_section_if_asked(BackendKind::kCpu, section); !written.empty())
+    GTEST_SKIP() << "wrote the CPU section of " << written;
+  const std::string path = ops_doc_path();
   EXPECT_EQ(extract_section(read_text(path), BackendKind::kCpu), section)
       << path << " is stale: run ACTRT_WRITE_OPS_DOC=" << path
       << " build/bin/ops --gtest_filter=OpsDoc.CpuSectionUpToDate";

@@ -4,6 +4,7 @@
 // and keep the CUDA rows of the last GPU run.
 #pragma once
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -123,6 +124,19 @@ inline std::string read_text(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The checked-in docs/ops.md.
+inline std::string ops_doc_path() { return std::string(ACTRT_SOURCE_DIR) + "/docs/ops.md"; }
+
+// When ACTRT_WRITE_OPS_DOC names a file (docs/ops.md), rewrites the backend's section there,
+// keeping the others, and returns the path; "" otherwise.
+inline std::string write_section_if_asked(BackendKind b, const std::string& section) {
+  const char* path = std::getenv("ACTRT_WRITE_OPS_DOC");
+  if (!path) return "";
+  const std::string doc = splice_section(read_text(path), b, section);
+  std::ofstream(path, std::ios::binary) << doc;
+  return path;
 }
 
 }  // namespace actrt::op_harness
