@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <map>
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>

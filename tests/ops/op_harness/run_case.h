@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,10 +30,12 @@ struct Target {
 
 // "Cpu_Fp32": the target's part of a gtest name.
 inline std::string target_name(Target t) {
-  std::string s = std::string(backend_name(t.backend)) + "_" + std::string(precision_name(t.precision));
-  s[0] = char(std::toupper(s[0]));
-  s[s.find('_') + 1] = char(std::toupper(s[s.find('_') + 1]));
-  return s;
+  auto capitalized = [](std::string_view w) {
+    std::string s(w);
+    if (!s.empty()) s[0] = char(std::toupper(static_cast<unsigned char>(s[0])));
+    return s;
+  };
+  return capitalized(backend_name(t.backend)) + "_" + capitalized(precision_name(t.precision));
 }
 
 // The precisions each backend builds engines in that the harness checks (INT8 needs calibrated
