@@ -52,7 +52,12 @@ inline void add_unary_cases(std::vector<OpCase>& out) {
                                      {{"to", int_attr(10)}});  // TensorProto FLOAT16
                  }});
   out.push_back({"Cast", "to_i64", m, [] {
-                   return unary_case("Cast", 419, -9, 9, 0, {{"to", int_attr(7)}});  // INT64
+                   // k + 0.5: exact in FP16 too, so truncation gives the same integer there.
+                   Tensor x = integers({3, 5, 7}, 419, -9, 9, DataType::kFloat32);
+                   for (float& v : x.span<float>()) v += 0.5f;
+                   CaseBuilder b;
+                   b.node("Cast", {b.input(std::move(x))}, {{"to", int_attr(7)}});  // INT64
+                   return b.finish();
                  }});
   out.push_back({"Cast", "i64_to_f32", m, [] {
                    CaseBuilder b;
