@@ -55,6 +55,7 @@ TEST_P(Case, MatchesReference) {
   const Expectation want = expectation_for(target.backend, c->op, c->variant);
   const CaseResult r = run_case(*c, target, /*execute=*/true);
   const std::string where = target_name(target) + " " + c->id() + " (kernels: " + r.kernels() + ")";
+  RecordProperty("kernels", r.kernels());  // in --gtest_output=xml / json reports
   if (want.outcome == Outcome::kKnownFailure) {
     if (!r.passed()) GTEST_SKIP() << "known failure of " << where << ": " << want.reason;
     ADD_FAILURE() << where << " passes now: remove its known-failure entry in expectations.h ("
