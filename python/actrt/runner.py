@@ -25,7 +25,6 @@ class EngineRunner:
         self._name = name
         self._threads = threads
         self._native: Optional[_actrt.NativeEngineRunner] = None
-        self.infer_calls = 0
 
     @property
     def name(self) -> str:
@@ -78,8 +77,9 @@ class EngineRunner:
         native = self._native
         if native is None or not native.is_active:
             native = self._require_active()
-        self.infer_calls += 1
-        return native.infer(feed_dict if type(feed_dict) is dict else dict(feed_dict))
+        if type(feed_dict) is not dict and isinstance(feed_dict, Mapping):
+            feed_dict = dict(feed_dict)
+        return native.infer(feed_dict)  # anything else: InvalidArgumentError from the binding
 
     def last_inference_time(self) -> float:
         """Seconds the last infer() took inside actrt (host to host), as Polygraphy's."""
