@@ -25,7 +25,8 @@ class DataLoader:
     """Polygraphy's DataLoader: ``iterations`` feeds; item i drawn from seed + i; floats uniform in
     ``val_range`` [low, high), integers in [low, high], bools fair. ``val_range`` is a pair or
     {input name: pair}. ``input_metadata``: {name: (dtype, shape)} (runner.get_input_metadata()).
-    The values come from NumPy's generator, not the CLI's (same distribution, other bytes).
+    The bytes are those of the CLI's random data (src/data/random_loader.h: splitmix64 streams per
+    item and input name), so `actrt compare`'s int8-random calibrates on the same feeds.
     """
 
     def __init__(self, seed: int = 1, iterations: int = 1,
@@ -48,21 +49,54 @@ class DataLoader:
     def __getitem__(self, i: int) -> Dict[str, np.ndarray]:
         if not 0 <= i < self.iterations:
             raise IndexError(f"DataLoader: item {i} of {self.iterations}")
-        rng = np.random.default_rng(self.seed + i)
         feed = {}
         for name, (dtype, shape) in self.input_metadata.items():
             dtype = np.dtype("float32" if isinstance(dtype, str) else dtype)  # bf16 inputs: f32
+            n = int(np.prod(shape, dtype=np.int64))
+            r = _stream((self.seed + i) & _MASK64 ^ _fnv1a64(name), n)
             low, high = self._range(name)
             if dtype.kind == "f":
-                feed[name] = rng.uniform(low, high, size=tuple(shape)).astype(dtype)
+                u = (r >> np.uint64(40)).astype(np.float64) * (1.0 / 16777216.0)
+                x = (low + u * (high - low)).astype(np.float32)
+                if high > low:
+                    top = np.float32(high)
+                    x[x >= top] = np.nextafter(top, np.float32(low))
+                values = x.astype(dtype)
             elif dtype.kind == "b":
-                feed[name] = rng.integers(0, 2, size=tuple(shape)).astype(bool)
+                values = (r >> np.uint64(63)).astype(bool)
             else:
-                feed[name] = rng.integers(int(low), int(high), size=tuple(shape), endpoint=True).astype(dtype)
+                lo, hi = int(np.ceil(low)), int(np.floor(high))
+                span = np.uint64(hi - lo + 1)  # Lemire: (r * span) >> 64 with span <= 2^32
+                r_hi, r_lo = r >> np.uint64(32), r & np.uint64(0xFFFFFFFF)
+                top = (r_hi * span + ((r_lo * span) >> np.uint64(32))) >> np.uint64(32)
+                values = (top.astype(np.int64) + lo).astype(dtype)
+            feed[name] = values.reshape(tuple(shape))
         return feed
 
     def __iter__(self) -> Iterator[Dict[str, np.ndarray]]:
         return (self[i] for i in range(self.iterations))
+
+
+def _fnv1a64(text: str) -> int:
+    h = 1469598103934665603
+    for c in text.encode():
+        h = ((h ^ c) * 1099511628211) & _MASK64
+    return h
+
+
+def _mix64(z: Any) -> Any:
+    """The splitmix64 finalizer on uint64 arrays (wrapping arithmetic)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _stream(key: int, n: int) -> np.ndarray:
+    """The first n outputs of SplitMix64(mix(key)): output k = mix(state0 + (k + 1) * gamma)."""
+    with np.errstate(over="ignore"):
+        state0 = _mix64(np.array([key], dtype=np.uint64))[0]
+        steps = np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        return _mix64(state0 + steps)
 
 
 def _splitmix64(state: int) -> Tuple[int, int]:
