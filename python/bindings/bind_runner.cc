@@ -1,5 +1,7 @@
 // The engine runner: infer() takes NumPy inputs without a copy (numpy_tensor.h) and releases the
 // GIL while the engine runs, so several runners infer at once from several threads.
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -55,6 +57,29 @@ class NativeEngineRunner {
     return tensor_map_to_python(out.value());
   }
 
+  // For each of `iterations` runner->infer(feed) calls made from C++ (one feed converted once):
+  // wall seconds of the call minus last_inference_time(), i.e. what the C++ runner spends outside
+  // its own timer (feed check, result return); bench/python_overhead.py subtracts it.
+  std::vector<double> time_native_loop(const py::handle& feed_dict, int iterations) {
+    TensorMap feed = feed_from_python(feed_dict, inputs_);
+    std::vector<double> seconds;
+    seconds.reserve(static_cast<size_t>(std::max(iterations, 0)));
+    Status status;
+    {
+      py::gil_scoped_release nogil;
+      for (int i = 0; i < iterations && status.ok(); ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        Result<TensorMap> out = runner_->infer(feed);
+        const double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        seconds.push_back(wall - runner_->last_inference_time_ms() / 1000.0);
+        status = out.status();
+      }
+    }
+    throw_if_error(status);
+    return seconds;
+  }
+
   double last_inference_time() const { return runner_->last_inference_time_ms() / 1000.0; }
   std::vector<TensorInfo> input_metadata() const { return inputs_; }
   std::vector<TensorInfo> output_metadata() const { return engine_->outputs(); }
@@ -80,6 +105,9 @@ void bind_runner(py::module_& m) {
       .def("deactivate", &NativeEngineRunner::deactivate, "Frees the execution context.")
       .def("infer", &NativeEngineRunner::infer, py::arg("feed_dict"),
            "Runs one inference: {input name: array} -> {output name: array} (GIL released).")
+      .def("_time_native_loop", &NativeEngineRunner::time_native_loop, py::arg("feed_dict"),
+           py::arg("iterations"),
+           "Bench: per C++-side infer() call, wall seconds minus last_inference_time().")
       .def("last_inference_time", &NativeEngineRunner::last_inference_time,
            "Seconds the last infer() took inside the engine (host to host).")
       .def("get_input_metadata", &NativeEngineRunner::input_metadata, "list[TensorInfo].")
