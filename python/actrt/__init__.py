@@ -10,7 +10,12 @@ Swap ``from polygraphy.backend.trt import ...`` for ``from actrt import ...``::
 See docs/python.md. The compiled part is actrt._actrt; every name of it is re-exported here.
 """
 
-from . import _actrt
+try:
+    from . import _actrt
+except ImportError as e:  # a source checkout without `make python`, or another interpreter
+    raise ImportError(f"actrt's compiled module actrt._actrt cannot be imported ({e}); build it with "
+                      f"`make python` (in-tree) or `pip install --no-build-isolation --no-index .` "
+                      f"(docs/python.md)") from e
 from ._actrt import *  # noqa: F401,F403  (errors, Network, Engine, BuilderConfig, TensorInfo, ...)
 from ._actrt import (ActrtError, BuilderConfig, DeviceError, Engine, InternalError,  # noqa: F401
                      InvalidArgumentError, InvalidModelError, IoError, Network, OutOfMemoryError,

@@ -15,7 +15,7 @@ def main() -> int:
         print("usage: run_pytest.py tests/python/api/test_<name>.py", file=sys.stderr)
         return 2
     sys.path.insert(0, os.path.join(SOURCE_DIR, "python"))
-    for dep in ("pytest", "numpy", "actrt._actrt"):
+    for dep in ("pytest", "numpy", "actrt"):
         try:
             __import__(dep)
         except Exception as e:  # ImportError, or a module built for another interpreter
