@@ -38,3 +38,12 @@ def fp32_engine():
 @pytest.fixture
 def feed(io_data):
     return {"qpos": io_data["qpos"], "image": io_data["image"]}
+
+
+@pytest.fixture(scope="session")
+def actrt_cli():
+    """Path of the actrt CLI (ctest passes ACTRT_BIN); skips the test when it is not built."""
+    cli = os.environ.get("ACTRT_BIN") or os.path.join(SOURCE_DIR, "build", "bin", "actrt")
+    if not os.access(cli, os.X_OK):
+        pytest.skip("the actrt CLI is not built")
+    return cli

@@ -80,15 +80,11 @@ def test_chunk_l1_masks_padding():
     assert actrt.chunk_l1([pred], [(action, is_pad)]) == pytest.approx(1.0)
 
 
-def test_random_data_loader_gives_the_clis_inputs(fp32_engine, tmp_path):
+def test_random_data_loader_gives_the_clis_inputs(fp32_engine, model_path, actrt_cli, tmp_path):
     """`actrt run` on its random inputs (seed 1) and EngineRunner on DataLoader() agree exactly."""
     import subprocess
-    cli = os.environ.get("ACTRT_BIN", "")
-    if not (cli and os.access(cli, os.X_OK)):
-        pytest.skip("the actrt CLI is not built")
-    from conftest import MODEL
     out = str(tmp_path / "o.npz")
-    proc = subprocess.run([cli, "run", MODEL, "--save-outputs", out], capture_output=True, text=True)
+    proc = subprocess.run([actrt_cli, "run", model_path, "--save-outputs", out], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-1000:]
     with actrt.EngineRunner(fp32_engine) as runner:
         feed = actrt.DataLoader(input_metadata=runner.get_input_metadata())[0]

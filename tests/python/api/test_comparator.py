@@ -44,12 +44,9 @@ def test_run_without_data_uses_random_inputs(fp32_engine):
     assert len(results[0][1]) == 1
 
 
-def test_loads_the_clis_json(model_path, tmp_path):
-    cli = os.environ.get("ACTRT_BIN", "")
-    if not (cli and os.access(cli, os.X_OK)):
-        pytest.skip("the actrt CLI is not built")
+def test_loads_the_clis_json(model_path, actrt_cli, tmp_path):
     out = str(tmp_path / "cli.json")
-    proc = subprocess.run([cli, "run", model_path, "--save-results", out], capture_output=True, text=True)
+    proc = subprocess.run([actrt_cli, "run", model_path, "--save-results", out], capture_output=True, text=True)
     if proc.returncode != 0 or not os.path.exists(out):
         pytest.skip(f"`actrt run --save-results` unavailable: {proc.stderr[-300:]}")
     loaded = actrt.RunResults.load(out)
