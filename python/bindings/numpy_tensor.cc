@@ -76,7 +76,8 @@ Tensor tensor_from_python(const py::handle& value, DataType want, const std::str
     arr = numpy().attr("ascontiguousarray")(arr, *np_target);
   }
   Shape shape(arr.shape(), arr.shape() + arr.ndim());
-  void* data = arr.mutable_data();  // the engine only reads inputs; read-only arrays are fine
+  // The engine only reads its inputs, so read-only arrays (np.frombuffer, memory maps) are fine.
+  void* data = const_cast<void*>(arr.data());
   return Tensor::wrap_external(target, std::move(shape), data, hold(arr));
 }
 

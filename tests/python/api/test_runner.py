@@ -46,6 +46,16 @@ def test_contiguous_float32_input_is_not_copied(fp32_engine, feed):
         assert seen["qpos"] == feed["qpos"].ctypes.data
 
 
+def test_read_only_inputs_are_used_as_they_are(fp32_engine, feed):
+    image = np.frombuffer(feed["image"].tobytes(), dtype=np.float32).reshape(feed["image"].shape)
+    assert not image.flags["WRITEABLE"]
+    with actrt.EngineRunner(fp32_engine) as runner:
+        ref = runner.infer(feed)["actions"]
+        out = runner.infer({"qpos": feed["qpos"], "image": image})
+        assert runner._last_feed_pointers()["image"] == image.ctypes.data
+        np.testing.assert_array_equal(out["actions"], ref)
+
+
 def test_other_inputs_are_converted_once(fp32_engine, feed):
     as_f64 = feed["image"].astype(np.float64)
     strided = np.ascontiguousarray(np.repeat(feed["image"], 2, axis=-1))[..., ::2]
