@@ -51,6 +51,9 @@ def test_loads_the_clis_json(model_path, actrt_cli, tmp_path):
         pytest.skip(f"`actrt run --save-results` unavailable: {proc.stderr[-300:]}")
     loaded = actrt.RunResults.load(out)
     assert loaded and all(len(its) >= 1 for _, its in loaded)
+    again = str(tmp_path / "again.json")
+    loaded.save(again)
+    assert open(again, "rb").read() == open(out, "rb").read()  # the CLI's bytes, to the letter
 
 
 def test_bad_json_names_the_source():
