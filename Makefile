@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD_DIR ?= build
 ACTRT := $(BUILD_DIR)/bin/actrt
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test demo clean python
 
 all: build
 
@@ -14,6 +14,12 @@ deps:
 build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The Python module, in-tree for development: PYTHONPATH=python python3 -c "import actrt"
+# (docs/python.md; `pip install .` builds the same module into a venv).
+python: deps
+	@cmake --preset release >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target actrt_python
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -29,6 +29,10 @@ class Tensor {
   Tensor() = default;
   // Allocates zero-filled storage.
   Tensor(DataType dtype, Shape shape);
+  // Views `data` (contiguous, row-major, at least numel * dtype_size bytes) without copying.
+  // `owner` keeps the memory alive for as long as any copy of the tensor exists, e.g. the
+  // Python binding passes a reference to the NumPy array so that infer() takes it zero-copy.
+  static Tensor wrap_external(DataType dtype, Shape shape, void* data, std::shared_ptr<void> owner);
 
   template <typename T>
   static Tensor from_vector(DataType dtype, Shape shape, const std::vector<T>& values) {
@@ -44,8 +48,8 @@ class Tensor {
   size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
   bool empty() const { return dtype_ == DataType::kUndefined; }
 
-  void* raw_data() { return storage_ ? storage_->data() : nullptr; }
-  const void* raw_data() const { return storage_ ? storage_->data() : nullptr; }
+  void* raw_data() { return storage_.get(); }
+  const void* raw_data() const { return storage_.get(); }
   template <typename T>
   T* data() { return static_cast<T*>(raw_data()); }
   template <typename T>
@@ -70,7 +74,9 @@ class Tensor {
  private:
   DataType dtype_ = DataType::kUndefined;
   Shape shape_;
-  std::shared_ptr<std::vector<uint8_t>> storage_;
+  // The first byte; shares ownership with the allocating vector or the external owner (the
+  // aliasing constructor of shared_ptr), so both kinds of storage look the same to users.
+  std::shared_ptr<uint8_t> storage_;
 };
 
 }  // namespace actrt

@@ -43,11 +43,20 @@ Result<Shape> parse_shape(std::string_view text) {
   return shape;
 }
 
-Tensor::Tensor(DataType dtype, Shape shape)
-    : dtype_(dtype),
-      shape_(std::move(shape)),
-      storage_(std::make_shared<std::vector<uint8_t>>(
-          static_cast<size_t>(shape_numel(shape_)) * dtype_size(dtype))) {}
+Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  auto bytes = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(shape_numel(shape_)) *
+                                                      dtype_size(dtype));
+  uint8_t* first = bytes->data();
+  storage_ = std::shared_ptr<uint8_t>(std::move(bytes), first);
+}
+
+Tensor Tensor::wrap_external(DataType dtype, Shape shape, void* data, std::shared_ptr<void> owner) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.storage_ = std::shared_ptr<uint8_t>(std::move(owner), static_cast<uint8_t*>(data));
+  return t;
+}
 
 Tensor Tensor::clone() const {
   Tensor t(dtype_, shape_);
