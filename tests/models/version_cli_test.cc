@@ -5,14 +5,12 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
 #include "actrt/version.h"
+#include "cli_test_util.h"
 #include "runtime/backend.h"
 
 namespace actrt {
@@ -20,23 +18,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string actrt_bin() { return std::string(ACTRT_BINARY_DIR) + "/bin/actrt"; }
-
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout + stderr
-};
+using test::actrt_bin;
+using test::CliRun;
 
 CliRun run_actrt(const std::string& args) {
   const fs::path log = fs::temp_directory_path() /
                        ("actrt_version_cli_" + std::to_string(::getpid()) + ".log");
-  const std::string cmd = actrt_bin() + " " + args + " > " + log.string() + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  std::ifstream f(log);
-  std::stringstream ss;
-  ss << f.rdbuf();
+  CliRun r = test::run_actrt(args, log);
   fs::remove(log);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str()};
+  return r;
 }
 
 TEST(VersionCli, PrintsVersionCommitBackendsAndLibraries) {

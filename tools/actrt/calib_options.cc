@@ -176,14 +176,19 @@ Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Ne
   return make_calibrator(std::move(o));
 }
 
-Status check_int8_scales(const Network& net, const BuilderConfig& config) {
+Status check_int8_scales(const Network& net, const BuilderConfig& config,
+                         bool has_calibration_options) {
   if (config.calibrator) return ok_status();
   const auto& ops = net.summary().ops_before;
   if (ops.count("QuantizeLinear") || ops.count("DequantizeLinear")) return ok_status();
-  return invalid_argument(
-      "--int8: " + net.source() + " has no Q/DQ nodes and no calibration was given, so no layer "
-      "would have INT8 scales; pass --calib-data PATH (ACT episodes or .npz), --calib-random or "
-      "--calibration-cache FILE, or quantize the model first (actrt quantize)");
+  const std::string remedy =
+      has_calibration_options
+          ? "pass --calib-data PATH (ACT episodes or .npz), --calib-random or --calibration-cache "
+            "FILE, or quantize the model first (actrt quantize)"
+          : "build the engine with calibration (actrt build --int8 --calib-data ...) and pass it "
+            "with --engine, or quantize the model first (actrt quantize)";
+  return invalid_argument("--int8: " + net.source() + " has no Q/DQ nodes and no calibration was "
+                          "given, so no layer would have INT8 scales; " + remedy);
 }
 
 }  // namespace actrt::cli

@@ -30,7 +30,9 @@ Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& parser, con
 
 // An INT8 build needs activation scales: from calibration (data, random data or a cache) or
 // from the model's own Q/DQ nodes. Without any, every layer would fall back to floating point
-// with one warning each and the "INT8" engine would be FP32: an error that says what to give.
-Status check_int8_scales(const Network& network, const BuilderConfig& config);
+// with one warning each and the "INT8" engine would be FP32: an error that says what to give
+// (the calibration options when the command has them, else an engine built with them).
+Status check_int8_scales(const Network& network, const BuilderConfig& config,
+                         bool has_calibration_options = true);
 
 }  // namespace actrt::cli

@@ -349,8 +349,8 @@ Result<int> run_bench(const std::vector<std::string>& args) {
       transfer.push_back(std::max(0.0, run.samples_ms[i] - compute_ms[i]));
     ASSIGN_OR_RETURN(r.transfer, compare::compute_latency_stats(transfer));
   }
+  // Reported once: in the text summary under the latency it is about, or in the JSON.
   r.warning = compare::stability_warning(r.latency);
-  if (r.warning && format == "text") log_warning(*r.warning);
 
   if (p.has("profile")) {
     ASSIGN_OR_RETURN(r.profile, run_profile(*context, *engine, feed, static_cast<int>(*profile_runs)));

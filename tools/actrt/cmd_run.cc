@@ -9,6 +9,7 @@
 #include "args.h"
 #include "bench_context.h"
 #include "build_options.h"
+#include "calib_options.h"
 #include "cli_common.h"
 #include "command.h"
 #include "compare/comparator.h"
@@ -84,6 +85,8 @@ Result<int> run_run(const std::vector<std::string>& args) {
       runners.push_back(make_engine_runner(EngineFromPath(file), file));
     const bool build_engine = p.has("fp16") || p.has("tf32") || p.has("int8") ||
                               p.get_all("engine").empty() || p.get("backend") != "cpu";
+    if (build_engine && config.int8)
+      RETURN_IF_ERROR(check_int8_scales(*network, config, /*has_calibration_options=*/false));
     if (build_engine) runners.push_back(make_engine_runner(EngineFromNetwork(network_loader, config)));
     with_reference = p.has("reference") || p.get_all("engine").empty();
     if (with_reference) runners.push_back(make_reference_runner(network_loader));
