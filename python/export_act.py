@@ -5,6 +5,13 @@ Examples:
     python3 python/export_act.py --preset act-tiny --random-init --seed 0 --out /tmp/act-tiny.onnx
     python3 python/export_act.py --checkpoint policy_best.ckpt --preset act-base --out act.onnx
     python3 python/export_act.py --checkpoint models/act-tiny/train/policy.pt --out models/act-tiny/act-tiny.onnx
+    python3 python/export_act.py --checkpoint policy_best.ckpt --heads 8 --cameras top --height 480 --width 640 \
+        --out act.onnx
+
+The weights tell the widths, layer counts, chunk size and state size, but not the attention head count,
+the camera count or the image size: those come from --preset, --config, a config.json next to the
+checkpoint (train_act.py writes one), or all of --heads, --cameras, --height and --width. Without any
+of them the export stops rather than guess (a wrong guess exports a policy that is silently wrong).
 
 Next to the model it writes <model>.io.npz (seeded random qpos ~ N(0,1), image ~ U[0,1), and
 PyTorch's actions for them, float32, computed on the CPU) and <model>.config.json.
@@ -150,6 +157,29 @@ def export(policy: ACTPolicy, out: str, batch: int = 1, dynamic_batch: bool = Fa
             "ops": ops, "params_inference": count_parameters(policy), "params_all": count_parameters(policy, False)}
 
 
+# What the weights cannot tell (config attribute: its flag); see the module docstring.
+UNGUESSABLE = {"nheads": "--heads", "camera_names": "--cameras", "image_height": "--height",
+               "image_width": "--width"}
+
+
+def check_config_source(args: argparse.Namespace, beside: str | None) -> str | None:
+    """None when the head count, cameras and image size come from somewhere explicit, else the error message.
+
+    `beside` is the config.json found next to the checkpoint, if any."""
+    if args.preset or args.config or beside:
+        return None
+    given = {"nheads": args.heads, "camera_names": args.cameras, "image_height": args.height,
+             "image_width": args.width}
+    missing = [flag for key, flag in UNGUESSABLE.items() if given[key] is None]
+    if not missing:
+        return None
+    source = f"the weights of {args.checkpoint}" if args.checkpoint else "--random-init"
+    return (f"{source} cannot tell the attention head count, the camera count or the image size, and "
+            f"nothing else gave {', '.join(missing)}: pass --preset NAME ({', '.join(PRESETS)}), "
+            f"--config CONFIG.json (train_act.py's config.json or a <model>.config.json), or all of "
+            f"--heads, --cameras, --height and --width")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
@@ -171,10 +201,17 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
 
     t0 = time.time()
+    beside = None
+    if args.checkpoint:
+        candidate = os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), "config.json")
+        if not args.config and not args.preset and os.path.exists(candidate):
+            beside = candidate
+    error = check_config_source(args, beside)
+    if error:
+        ap.error(error)
     if args.checkpoint:
         fallback = None
-        beside = os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), "config.json")
-        if not args.config and not args.preset and os.path.exists(beside):
+        if beside:
             print(f"[I] using {beside}")
             fallback = ACTConfig.load_json(beside)
         base = config_from_args(args, fallback)

@@ -285,7 +285,7 @@ def main(argv=None) -> int:
     np.savez(args.outputs, actions=np.concatenate(outs, axis=0).astype(np.float32))
     threads = torch.get_num_threads()
     desc = f"torch {torch.__version__} eager FP32, {args.device}" + (
-        f", {threads} threads" if dev.type == "cpu" else ", TF32 off")
+        f", {threads} thread{'' if threads == 1 else 's'}" if dev.type == "cpu" else ", TF32 off")
     with open(args.timings, "w") as f:
         json.dump({"latency_ms": lat, "device": args.device, "threads": threads,
                    "torch_version": torch.__version__, "weights": how, "check": checked,

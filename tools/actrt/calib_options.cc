@@ -9,6 +9,7 @@
 #include "data/act_episodes.h"
 #include "data/npz_loader.h"
 #include "data/random_loader.h"
+#include "model_cameras.h"
 
 namespace actrt::cli {
 
@@ -45,9 +46,14 @@ Result<std::shared_ptr<const DataLoader>> act_loader(const ArgParser& p, const N
                                                      const std::string& folder, int64_t samples,
                                                      uint64_t seed) {
   std::string qpos, image;
+  TensorInfo image_info;
   for (const TensorInfo& in : net.inputs()) {
-    if (in.name.find("qpos") != std::string::npos) qpos = in.name;
-    else if (in.name.find("image") != std::string::npos) image = in.name;
+    if (in.name.find("qpos") != std::string::npos) {
+      qpos = in.name;
+    } else if (in.name.find("image") != std::string::npos) {
+      image = in.name;
+      image_info = in;
+    }
   }
   if (qpos.empty() || image.empty() || net.inputs().size() != 2) {
     std::string names;
@@ -55,10 +61,16 @@ Result<std::shared_ptr<const DataLoader>> act_loader(const ArgParser& p, const N
     return invalid_argument("--calib-data " + folder + " holds ACT episodes, which feed a model with "
                             "inputs 'qpos' and 'image'; this model's inputs are: " + names);
   }
-  std::vector<std::string> cameras = p.get_list("cameras");
-  if (cameras.empty())
+  ASSIGN_OR_RETURN(std::optional<ModelCameras> cams, model_cameras(p, net.source()));
+  if (!cams)
     return invalid_argument("--calib-data " + folder + " holds ACT episodes: pass --cameras with the "
-                            "camera names in the order the policy was trained with (e.g. top)");
+                            "camera names in the order the policy was trained with (e.g. top), or "
+                            "put camera_names in " + model_config_path(net.source()));
+  // Before the episodes are opened and long before calibration: a count that does not match the
+  // model would otherwise fail on the first calibration sample.
+  RETURN_IF_ERROR(check_camera_count(*cams, image_info).with_context("--calib-data " + folder));
+  const std::vector<std::string>& cameras = cams->names;
+  log_info("Calibration cameras from " + cams->source);
   ASSIGN_OR_RETURN(data::ActEpisodes eps, data::ActEpisodes::open(folder, cameras));
   if (p.has("stats")) {
     ASSIGN_OR_RETURN(data::NormStats stats, data::load_norm_stats(p.get("stats")));
@@ -78,7 +90,9 @@ void add_calibration_options(ArgParser& p) {
   p.multi_option("calib-data", "PATH",
                  "calibration data: a folder of ACT episodes (episode_*.hdf5), a folder of .npz "
                  "feeds or a .npz file");
-  p.option("cameras", "A,B,...", "ACT episodes: camera names in the policy's order");
+  p.option("cameras", "A,B,...",
+           "ACT episodes: camera names in the policy's order (default: camera_names of MODEL's "
+           ".config.json)");
   p.option("stats", "FILE.json", "ACT episodes: normalization statistics (default: from the data)");
   p.flag("calib-random", "calibrate on seeded random data (fast, meaningless accuracy)");
   p.multi_option("calib-range", "[NAME:]LOW,HIGH", "range of random calibration values");
@@ -160,6 +174,21 @@ Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Ne
     }
   }
   return make_calibrator(std::move(o));
+}
+
+Status check_int8_scales(const Network& net, const BuilderConfig& config,
+                         bool has_calibration_options) {
+  if (config.calibrator) return ok_status();
+  const auto& ops = net.summary().ops_before;
+  if (ops.count("QuantizeLinear") || ops.count("DequantizeLinear")) return ok_status();
+  const std::string remedy =
+      has_calibration_options
+          ? "pass --calib-data PATH (ACT episodes or .npz), --calib-random or --calibration-cache "
+            "FILE, or quantize the model first (actrt quantize)"
+          : "build the engine with calibration (actrt build --int8 --calib-data ...) and pass it "
+            "with --engine, or quantize the model first (actrt quantize)";
+  return invalid_argument("--int8: " + net.source() + " has no Q/DQ nodes and no calibration was "
+                          "given, so no layer would have INT8 scales; " + remedy);
 }
 
 }  // namespace actrt::cli

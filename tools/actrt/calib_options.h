@@ -1,7 +1,8 @@
 // Calibration options shared by `actrt build --int8`, `actrt quantize` (and compare):
 //   --calib-data PATH      a folder of ACT episodes (episode_*.hdf5), a folder of .npz feeds, or
 //                          one .npz file (repeatable)
-//   --cameras A,B,...      ACT episodes: camera names in the policy's order (required for them)
+//   --cameras A,B,...      ACT episodes: camera names in the policy's order (default: camera_names
+//                          of <model>.config.json, model_cameras.h; one of them is required)
 //   --stats FILE.json      ACT episodes: normalization statistics (default: computed from the
 //                          folder like ACT's get_norm_stats)
 //   --calib-random         random feeds (seeded, Polygraphy's [0,1) default; --calib-range)
@@ -12,6 +13,7 @@
 
 #include <memory>
 
+#include "actrt/builder_config.h"
 #include "actrt/calibrator.h"
 #include "actrt/network.h"
 #include "actrt/status.h"
@@ -25,5 +27,12 @@ void add_calibration_options(ArgParser& parser);
 // calibration timesteps and the random data.
 Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& parser, const Network& network,
                                                     uint64_t seed);
+
+// An INT8 build needs activation scales: from calibration (data, random data or a cache) or
+// from the model's own Q/DQ nodes. Without any, every layer would fall back to floating point
+// with one warning each and the "INT8" engine would be FP32: an error that says what to give
+// (the calibration options when the command has them, else an engine built with them).
+Status check_int8_scales(const Network& network, const BuilderConfig& config,
+                         bool has_calibration_options = true);
 
 }  // namespace actrt::cli

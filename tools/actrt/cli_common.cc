@@ -1,6 +1,7 @@
 #include "cli_common.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "actrt/log.h"
 #include "onnx/importer.h"
@@ -38,6 +39,12 @@ Result<NetworkOptions> network_options_from(const ArgParser& parser) {
   options.optimize = !parser.has("no-optimize");
   options.disabled_passes = parser.get_all("disable-pass");
   return options;
+}
+
+Status check_output_free(const std::string& path, bool force, const std::string& flag) {
+  std::error_code ec;
+  if (force || !std::filesystem::exists(path, ec)) return ok_status();
+  return invalid_argument(flag + " " + path + ": already exists; refusing to overwrite (pass --force)");
 }
 
 }  // namespace actrt::cli

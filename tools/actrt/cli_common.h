@@ -17,4 +17,8 @@ int parse_or_exit(ArgParser& parser, const std::vector<std::string>& args);
 void add_model_options(ArgParser& parser);
 Result<NetworkOptions> network_options_from(const ArgParser& parser);
 
+// An output file that exists is refused unless `force`, before any work starts (a build or a
+// calibration is not wasted on a name that cannot be written). `flag` names the option.
+Status check_output_free(const std::string& path, bool force, const std::string& flag);
+
 }  // namespace actrt::cli

@@ -299,6 +299,7 @@ Result<int> run_bench(const std::vector<std::string>& args) {
     ASSIGN_OR_RETURN(auto net, network_from_onnx_path(source, options));
     ASSIGN_OR_RETURN(auto calibrator, calibrator_from(p, net, config.seed));
     if (calibrator) config.calibrator = calibrator;
+    if (config.int8) RETURN_IF_ERROR(check_int8_scales(net, config));
     ASSIGN_OR_RETURN(engine, engine_from_network(net, config));
     r.built = true;
     r.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -331,7 +332,8 @@ Result<int> run_bench(const std::vector<std::string>& args) {
     compute_ms.push_back(context->last_compute_ms());
     return ms;
   };
-  log_info(fmt::format("Warm-up {:f} ms, then >= {} iterations and >= {:f} s", timing.warmup_ms,
+  // {:g}: "200 ms" and "0.5 s", as the user typed them, not "200.000000 ms".
+  log_info(fmt::format("Warm-up {:g} ms, then >= {} iterations and >= {:g} s", timing.warmup_ms,
                        timing.min_iterations, timing.min_seconds));
   ASSIGN_OR_RETURN(auto run, compare::run_timing_loop(infer_once, timing));
   r.warmup_iterations = run.warmup_iterations;
@@ -347,8 +349,8 @@ Result<int> run_bench(const std::vector<std::string>& args) {
       transfer.push_back(std::max(0.0, run.samples_ms[i] - compute_ms[i]));
     ASSIGN_OR_RETURN(r.transfer, compare::compute_latency_stats(transfer));
   }
+  // Reported once: in the text summary under the latency it is about, or in the JSON.
   r.warning = compare::stability_warning(r.latency);
-  if (r.warning && format == "text") log_warning(*r.warning);
 
   if (p.has("profile")) {
     ASSIGN_OR_RETURN(r.profile, run_profile(*context, *engine, feed, static_cast<int>(*profile_runs)));

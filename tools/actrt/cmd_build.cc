@@ -34,6 +34,8 @@ Result<int> run_build(const std::vector<std::string>& args) {
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
   if (!p.has("save-engine")) return invalid_argument("--save-engine FILE is required");
 
+  RETURN_IF_ERROR(check_output_free(p.get("save-engine"), p.has("force"), "--save-engine"));
+
   ASSIGN_OR_RETURN(auto options, network_options_from(p));
   ASSIGN_OR_RETURN(auto config, builder_config_from(p));
 
@@ -41,6 +43,7 @@ Result<int> run_build(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(auto net, network_from_onnx_path(p.arg("MODEL"), options));
   if (config.int8) {
     ASSIGN_OR_RETURN(config.calibrator, calibrator_from(p, net, config.seed));
+    RETURN_IF_ERROR(check_int8_scales(net, config));
   }
   ASSIGN_OR_RETURN(auto engine, engine_from_network(net, config));
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -20,6 +20,7 @@
 #include "compare_report.h"
 #include "compare_torch.h"
 #include "compare_variants.h"
+#include "model_cameras.h"
 #include "core/json.h"
 
 namespace actrt::cli {
@@ -43,40 +44,6 @@ Status check_data_dir(const std::string& dir) {
     if (name.rfind("episode_", 0) == 0 && e.path().extension() == ".hdf5") return ok_status();
   }
   return invalid_argument("--data " + dir + ": no ACT episodes (episode_<i>.hdf5) in this folder");
-}
-
-// Cameras: --cameras, else camera_names of <model>.config.json (written by export_act.py).
-Result<std::vector<std::string>> cameras_for(const ArgParser& p, const std::string& model,
-                                             std::string* source) {
-  if (p.has("cameras")) {
-    auto cams = p.get_list("cameras");
-    if (cams.empty()) return invalid_argument("--cameras: no camera names given");
-    *source = "--cameras";
-    return cams;
-  }
-  std::string base = model;
-  if (base.size() > 5 && base.substr(base.size() - 5) == ".onnx") base.resize(base.size() - 5);
-  const std::string config = base + ".config.json";
-  std::error_code ec;
-  if (fs::exists(config, ec)) {
-    ASSIGN_OR_RETURN(std::string text, bytes_from_path(config));
-    Result<Json> json = parse_json(text, config);
-    if (!json.ok()) return invalid_argument(json.status().message());
-    const Json names = json->is_object() ? json->value("camera_names", Json()) : Json();
-    if (names.is_array() && !names.empty()) {
-      std::vector<std::string> cams;
-      for (const Json& n : names) {
-        if (!n.is_string())
-          return invalid_argument(config + ": camera_names holds a " + std::string(json_kind_name(n)) +
-                                  ", expected strings");
-        cams.push_back(n.get<std::string>());
-      }
-      *source = config;
-      return cams;
-    }
-  }
-  return invalid_argument("pass --cameras with the camera names in the policy's order (no " + config +
-                          " with camera_names next to the model)");
 }
 
 struct VariantRun {
@@ -228,8 +195,9 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   if (calib_samples.value() < 1) return invalid_argument("--calib-samples must be >= 1");
   if (repeat.value() < 1) return invalid_argument("--repeat must be >= 1");
   if (threads.value() < 0) return invalid_argument("--threads must be >= 0");
-  std::string cameras_source;
-  ASSIGN_OR_RETURN(auto cameras, cameras_for(p, model, &cameras_source));
+  ASSIGN_OR_RETURN(ModelCameras model_cams, require_model_cameras(p, model));
+  const std::vector<std::string>& cameras = model_cams.names;
+  const std::string& cameras_source = model_cams.source;
 
   // Model, inputs and the chunk length.
   ASSIGN_OR_RETURN(auto net_options, network_options_from(p));

@@ -1,6 +1,7 @@
 // actrt inspect MODEL|ENGINE: what is in a model, what optimization did, what it costs; or what
 // an engine file holds (signature, target, per-layer kernel and precision, memory).
 #include <cstdio>
+#include <cstdlib>
 
 #include "actrt/engine.h"
 #include "actrt/log.h"
@@ -21,7 +22,7 @@ Json tensor_list_json(const std::vector<TensorInfo>& list) {
   return out;
 }
 
-std::string print_json(const NetworkSummary& s, bool ok, const std::string& error) {
+Json summary_json(const NetworkSummary& s, bool ok, const std::string& error) {
   Json passes = Json::array();
   for (const auto& p : s.passes)
     passes.push_back({{"name", p.name}, {"nodes_removed", p.nodes_removed}, {"rewrites", p.rewrites}});
@@ -37,7 +38,20 @@ std::string print_json(const NetworkSummary& s, bool ok, const std::string& erro
               {"passes", std::move(passes)},
               {"ok", ok}};
   if (!ok) out["error"] = error;
-  return dump_json(out);
+  return out;
+}
+
+// The graph dump (Network::dump) as a JSON array, one string per line.
+Json graph_lines(const std::string& dump) {
+  Json lines = Json::array();
+  size_t start = 0;
+  while (start < dump.size()) {
+    const size_t end = dump.find('\n', start);
+    const size_t stop = end == std::string::npos ? dump.size() : end;
+    if (stop > start) lines.push_back(dump.substr(start, stop - start));
+    start = stop + 1;
+  }
+  return lines;
 }
 
 void print_text(const NetworkSummary& s) {
@@ -73,7 +87,9 @@ void print_text(const NetworkSummary& s) {
     std::printf("\nPasses:\n");
     for (const auto& p : s.passes)
       if (p.nodes_removed != 0 || p.rewrites != 0)
-        std::printf("  %-28s removed %5d nodes (%d rewrites)\n", p.name.c_str(), p.nodes_removed,
+        // A fusion that splits a node (MatMul+Add into Gemm with a reshape) adds nodes.
+        std::printf("  %-28s %s %5d nodes (%d rewrites)\n", p.name.c_str(),
+                    p.nodes_removed < 0 ? "added  " : "removed", std::abs(p.nodes_removed),
                     p.rewrites);
   }
   if (!s.unsupported.empty()) {
@@ -202,7 +218,7 @@ Result<int> run_inspect(const std::vector<std::string>& args) {
   add_model_options(p);
   p.group("Output");
   p.option("format", "text|json", "output format", "text");
-  p.flag("dump-graph", "print the optimized graph, one line per node");
+  p.flag("dump-graph", "print the optimized graph, one line per node (JSON: the \"graph\" array)");
   p.flag("list-passes",
          "list the graph passes and the --backend's passes (names for --disable-pass) and exit");
   p.option("backend", "cpu|cuda", "the backend whose passes --list-passes shows", "cpu");
@@ -220,12 +236,14 @@ Result<int> run_inspect(const std::vector<std::string>& args) {
   NetworkSummary partial;
   auto net = network_from_onnx_path(p.arg("MODEL"), options, &partial);
   if (!net.ok()) {
-    if (format == "json") std::printf("%s\n", print_json(partial, false, net.status().to_string()).c_str());
+    if (format == "json") std::printf("%s\n", dump_json(summary_json(partial, false, net.status().to_string())).c_str());
     else if (!partial.unsupported.empty()) print_text(partial);
     return net.status();
   }
   if (format == "json") {
-    std::printf("%s\n", print_json(net->summary(), true, "").c_str());
+    Json out = summary_json(net->summary(), true, "");
+    if (p.has("dump-graph")) out["graph"] = graph_lines(net->dump());
+    std::printf("%s\n", dump_json(out).c_str());
   } else {
     print_text(net->summary());
     if (p.has("dump-graph")) std::printf("\n%s", net->dump().c_str());

@@ -7,7 +7,9 @@
 #include "actrt/log.h"
 #include "actrt/runners.h"
 #include "args.h"
+#include "bench_context.h"
 #include "build_options.h"
+#include "calib_options.h"
 #include "cli_common.h"
 #include "command.h"
 #include "compare/comparator.h"
@@ -26,8 +28,10 @@ Result<int> run_run(const std::vector<std::string>& args) {
               "Without runner options it runs a CPU FP32 engine against the reference executor.",
               {"actrt run act.onnx --reference --backend cpu",
                "actrt run act.onnx --reference --engine act-fp16.engine --atol 1e-2 --rtol 1e-2",
-               "actrt run act.onnx --backend cpu --load-inputs act.io.npz --save-outputs out.npz"});
-  p.positional("MODEL", "an ONNX model (.onnx)");
+               "actrt run act.onnx --backend cpu --load-inputs act.io.npz --save-outputs out.npz",
+               "actrt run act-fp32.engine --load-inputs act.io.npz --save-outputs out.npz",
+               "actrt run act.onnx --reference --save-outputs reference.npz"});
+  p.positional("MODEL", "an ONNX model (.onnx), or an engine file (run as it was built)");
   p.group("Model loading");
   add_model_options(p);
   p.group("Runners");
@@ -45,29 +49,53 @@ Result<int> run_run(const std::vector<std::string>& args) {
   p.option("check-error-stat", "elemwise|max|mean|median", "statistic checked against tolerances",
            "elemwise");
   p.group("Output");
-  p.option("save-outputs", "FILE.npz", "outputs of the first runner, last item, keyed by output name");
+  p.option("save-outputs", "FILE.npz",
+           "outputs of the reference executor with --reference, else of the first runner; last "
+           "item, keyed by output name");
   p.option("save-results", "FILE.json", "all runners' outputs and runtimes (Polygraphy JSON)");
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
 
-  ASSIGN_OR_RETURN(auto options, network_options_from(p));
   ASSIGN_OR_RETURN(auto config, builder_config_from(p));
-  ASSIGN_OR_RETURN(auto net, network_from_onnx_path_shared(p.arg("MODEL"), options));
-  std::shared_ptr<Network> network = net;
-  NetworkLoader network_loader = [network]() -> Result<std::shared_ptr<Network>> { return network; };
-
+  const std::string model = p.arg("MODEL");
+  ASSIGN_OR_RETURN(const bool model_is_engine, is_engine_file(model));
   std::vector<std::unique_ptr<Runner>> runners;
-  for (const std::string& file : p.get_all("engine"))
-    runners.push_back(make_engine_runner(EngineFromPath(file), file));
-  const bool build_engine = p.has("fp16") || p.has("tf32") || p.has("int8") ||
-                            p.get_all("engine").empty() || p.get("backend") != "cpu";
-  if (build_engine) runners.push_back(make_engine_runner(EngineFromNetwork(network_loader, config)));
-  const bool with_reference = p.has("reference") || p.get_all("engine").empty();
-  if (with_reference) runners.push_back(make_reference_runner(network_loader));
+  std::vector<TensorInfo> inputs;
+  bool with_reference = false;
+  if (model_is_engine) {
+    // As bench does: an engine file given as MODEL runs as it was built, first; --engine files
+    // after it. There is no network, so no reference executor and no build.
+    if (p.has("reference"))
+      return invalid_argument(model + " is an engine file: --reference needs the ONNX model "
+                              "(actrt run MODEL.onnx --reference --engine " + model + ")");
+    if (p.has("fp16") || p.has("tf32") || p.has("int8") || p.get("backend") != "cpu")
+      log_warning("build options (--backend/--fp16/--tf32/--int8) are ignored for an engine file: "
+                  "it runs as it was built");
+    ASSIGN_OR_RETURN(std::shared_ptr<Engine> engine, engine_from_path(model));
+    inputs = engine->inputs();
+    runners.push_back(make_engine_runner(
+        [engine]() -> Result<std::shared_ptr<Engine>> { return engine; }, model));
+    for (const std::string& file : p.get_all("engine"))
+      runners.push_back(make_engine_runner(EngineFromPath(file), file));
+  } else {
+    ASSIGN_OR_RETURN(auto options, network_options_from(p));
+    ASSIGN_OR_RETURN(std::shared_ptr<Network> network, network_from_onnx_path_shared(model, options));
+    inputs = network->inputs();
+    NetworkLoader network_loader = [network]() -> Result<std::shared_ptr<Network>> { return network; };
+    for (const std::string& file : p.get_all("engine"))
+      runners.push_back(make_engine_runner(EngineFromPath(file), file));
+    const bool build_engine = p.has("fp16") || p.has("tf32") || p.has("int8") ||
+                              p.get_all("engine").empty() || p.get("backend") != "cpu";
+    if (build_engine && config.int8)
+      RETURN_IF_ERROR(check_int8_scales(*network, config, /*has_calibration_options=*/false));
+    if (build_engine) runners.push_back(make_engine_runner(EngineFromNetwork(network_loader, config)));
+    with_reference = p.has("reference") || p.get_all("engine").empty();
+    if (with_reference) runners.push_back(make_reference_runner(network_loader));
+  }
 
   // Data.
   std::unique_ptr<DataLoader> loader;
   if (!p.get_all("load-inputs").empty()) {
-    ASSIGN_OR_RETURN(auto l, data::NpzDataLoader::create(p.get_all("load-inputs"), network->inputs()));
+    ASSIGN_OR_RETURN(auto l, data::NpzDataLoader::create(p.get_all("load-inputs"), inputs));
     loader = std::make_unique<data::NpzDataLoader>(std::move(l));
   } else {
     data::RandomDataOptions ro;
@@ -79,7 +107,7 @@ Result<int> run_run(const std::vector<std::string>& args) {
     ro.seed = static_cast<uint64_t>(seed.value());
     for (const auto& r : p.get_all("val-range"))
       RETURN_IF_ERROR(ro.parse_range(r));
-    ASSIGN_OR_RETURN(auto l, data::RandomDataLoader::create(network->inputs(), ro));
+    ASSIGN_OR_RETURN(auto l, data::RandomDataLoader::create(inputs, ro));
     loader = std::make_unique<data::RandomDataLoader>(std::move(l));
   }
 
@@ -92,10 +120,12 @@ Result<int> run_run(const std::vector<std::string>& args) {
   if (p.has("save-results"))
     RETURN_IF_ERROR(compare::save_run_results(results, p.get("save-results")));
   if (p.has("save-outputs")) {
-    const auto& first = results.runners.front();
-    RETURN_IF_ERROR(data::write_npz(p.get("save-outputs"), first.iterations.back().outputs));
-    log_info(fmt::format("Saved outputs of runner '{}' (item {}) to {}", first.runner_name,
-                         first.iterations.size() - 1, p.get("save-outputs")));
+    // With --reference, the oracle's outputs (the reference runner is the last one).
+    const auto& saved = with_reference && p.has("reference") ? results.runners.back()
+                                                             : results.runners.front();
+    RETURN_IF_ERROR(data::write_npz(p.get("save-outputs"), saved.iterations.back().outputs));
+    log_info(fmt::format("Saved outputs of runner '{}' (item {}) to {}", saved.runner_name,
+                         saved.iterations.size() - 1, p.get("save-outputs")));
   }
   if (runners.size() < 2) {
     log_info("One runner: nothing to compare");

@@ -6,6 +6,7 @@
 
 #include "actrt/log.h"
 #include "command.h"
+#include "print_version.h"
 
 namespace actrt::cli {
 
@@ -40,7 +41,8 @@ int exit_code(const actrt::Result<int>& result) {
 void print_usage() {
   std::printf(
       "actrt: ACT policies from ONNX to fast engines on CPU and GPU.\n\n"
-      "usage: actrt <command> [options]   (actrt <command> --help for its options)\n\n"
+      "usage: actrt <command> [options]   (actrt <command> --help for its options)\n"
+      "       actrt --version             (version, commit, backends and library versions)\n\n"
       "Commands:\n");
   for (const auto& c : actrt::cli::commands())
     std::printf("  %-10s %.*s\n", std::string(c.name).c_str(), static_cast<int>(c.summary.size()),
@@ -54,6 +56,10 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string name = argv[1];
+  if (name == "--version") {
+    actrt::cli::print_version();
+    return 0;
+  }
   for (const auto& c : actrt::cli::commands()) {
     if (c.name == name) return exit_code(c.run(std::vector<std::string>(argv + 2, argv + argc)));
   }

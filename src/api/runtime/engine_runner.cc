@@ -1,8 +1,10 @@
+// The engine runner (include/actrt/runners.h): runs an engine on its backend's execution context.
+// The reference runner, which needs the importer, is in src/api/reference_runner.cc.
 #include "actrt/runners.h"
 
 #include <chrono>
 
-#include "backends/reference/executor.h"
+#include "api/runtime/runner_util.h"
 #include "runtime/backend.h"
 #include "runtime/plan.h"
 
@@ -10,47 +12,8 @@ namespace actrt {
 
 namespace {
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-Status not_active(const std::string& name) {
-  return invalid_argument("runner '" + name + "' is not active: call activate() (or use "
-                          "RunnerActivation) before infer()");
-}
-
-class ReferenceRunner final : public Runner {
- public:
-  ReferenceRunner(NetworkLoader loader, std::string name)
-      : Runner(std::move(name)), loader_(std::move(loader)) {}
-
-  Status activate() override {
-    if (active_) return ok_status();
-    ASSIGN_OR_RETURN(network_, loader_());
-    active_ = true;
-    return ok_status();
-  }
-  Status deactivate() override {
-    network_.reset();
-    active_ = false;
-    return ok_status();
-  }
-  std::vector<TensorInfo> input_metadata() const override {
-    return network_ ? network_->inputs() : std::vector<TensorInfo>{};
-  }
-  Result<TensorMap> infer(const TensorMap& feed) override {
-    if (!active_) return not_active(name_);
-    RETURN_IF_ERROR(check_feed(name_, input_metadata(), feed));
-    const auto t0 = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(TensorMap out, reference::Executor(network_->graph()).run(feed));
-    last_ms_ = ms_since(t0);
-    return out;
-  }
-
- private:
-  NetworkLoader loader_;
-  std::shared_ptr<Network> network_;
-};
+using api::ms_since;
+using api::not_active;
 
 class EngineRunner final : public Runner {
  public:
@@ -97,10 +60,6 @@ class EngineRunner final : public Runner {
 };
 
 }  // namespace
-
-std::unique_ptr<Runner> make_reference_runner(NetworkLoader network, std::string name) {
-  return std::make_unique<ReferenceRunner>(std::move(network), std::move(name));
-}
 
 std::unique_ptr<Runner> make_engine_runner(EngineLoader engine, std::string name,
                                            EngineRunnerOptions options) {

@@ -1,3 +1,5 @@
+// Engines loaded, saved and inspected (include/actrt/engine.h): the runtime half of the API, which
+// actrt::runtime links without the builder (building is in src/api/engine_build.cc).
 #include "actrt/engine.h"
 
 #include <filesystem>
@@ -7,7 +9,6 @@
 
 #include "runtime/backend.h"
 #include "runtime/backend_contract.h"
-#include "engine/builder.h"
 #include "runtime/plan.h"
 #include "engine/serialize.h"
 
@@ -63,18 +64,6 @@ int64_t Engine::weight_bytes() const {
 
 Result<std::string> Engine::serialize() const { return engine::serialize_plan(*plan_); }
 
-Result<std::shared_ptr<Network>> network_from_onnx_path_shared(const std::string& path,
-                                                               const NetworkOptions& options) {
-  ASSIGN_OR_RETURN(Network net, network_from_onnx_path(path, options));
-  return std::make_shared<Network>(std::move(net));
-}
-
-Result<std::shared_ptr<Engine>> engine_from_network(const Network& network,
-                                                    const BuilderConfig& config) {
-  ASSIGN_OR_RETURN(auto plan, engine::build_plan(network.graph(), config));
-  return std::make_shared<Engine>(std::move(plan));
-}
-
 Result<std::shared_ptr<Engine>> engine_from_bytes(std::string_view bytes, const std::string& source) {
   ASSIGN_OR_RETURN(runtime::Plan plan, engine::deserialize_plan(bytes, source));
   const runtime::Backend* backend = runtime::find_backend(plan.backend);
@@ -123,15 +112,6 @@ Status save_engine(const Engine& engine, const std::string& path, bool overwrite
     return io_error(path + ": cannot rename temporary file into place: " + ec.message());
   }
   return ok_status();
-}
-
-Result<std::shared_ptr<Network>> NetworkFromOnnxPath::operator()() const {
-  return network_from_onnx_path_shared(path_, options_);
-}
-
-Result<std::shared_ptr<Engine>> EngineFromNetwork::operator()() const {
-  ASSIGN_OR_RETURN(std::shared_ptr<Network> net, network_());
-  return engine_from_network(*net, config_);
 }
 
 Result<std::shared_ptr<Engine>> EngineFromBytes::operator()() const {
