@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "actrt/log.h"
 #include "data/npz.h"
 
@@ -19,7 +21,8 @@ bool shape_matches(const Shape& expected, const Shape& found) {
 }  // namespace
 
 Result<NpzDataLoader> NpzDataLoader::create(const std::vector<std::string>& paths,
-                                            const std::vector<TensorInfo>& inputs) {
+                                            const std::vector<TensorInfo>& inputs,
+                                            const std::vector<std::string>& expected_outputs) {
   if (paths.empty()) return invalid_argument("npz inputs: no files given");
   NpzDataLoader loader;
   loader.paths_ = paths;
@@ -50,7 +53,8 @@ Result<NpzDataLoader> NpzDataLoader::create(const std::vector<std::string>& path
       feed.emplace(in.name, t);
     }
     for (const auto& [key, t] : arrays)
-      if (!feed.count(key))
+      if (!feed.count(key) && std::find(expected_outputs.begin(), expected_outputs.end(), key) ==
+                                  expected_outputs.end())
         log_warning(path + ": array '" + key + "' is not an input of the model; ignored");
     loader.items_.push_back(std::move(feed));
   }

@@ -9,7 +9,8 @@
 // the expected dtype and shape (negative dims in the metadata accept any size); errors name the
 // file, the input, expected versus found, and for a missing input the keys the file does hold.
 // Keys that are not inputs are dropped with a warning (a typo in a key shows up as that warning
-// plus the missing-input error). With empty metadata, every key of each file becomes an input.
+// plus the missing-input error), except keys listed in `expected_outputs`: the caller checks those
+// itself (`actrt run`'s golden check). With empty metadata, every key of each file becomes an input.
 #pragma once
 
 #include <string>
@@ -24,7 +25,8 @@ namespace actrt::data {
 class NpzDataLoader : public DataLoader {
  public:
   static Result<NpzDataLoader> create(const std::vector<std::string>& paths,
-                                      const std::vector<TensorInfo>& inputs);
+                                      const std::vector<TensorInfo>& inputs,
+                                      const std::vector<std::string>& expected_outputs = {});
   size_t size() const override { return items_.size(); }
   Result<TensorMap> get(size_t i) const override;
   const std::vector<std::string>& paths() const { return paths_; }

@@ -1,6 +1,5 @@
 #include "engine/builder.h"
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -45,7 +44,6 @@ int host_fallback_layers(const runtime::Backend& backend, const runtime::Plan& p
 }  // namespace
 
 Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
-  const auto start = std::chrono::steady_clock::now();
   const runtime::Backend* backend = runtime::find_backend(config.backend);
   if (!backend)
     return unsupported("backend '" + std::string(backend_name(config.backend)) +
@@ -106,14 +104,11 @@ Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const 
              std::to_string(timing_cache->size()) + " entries" +
              (timing_cache->modified() || !cache_existed ? " (written)" : " (unchanged)"));
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int fallback = host_fallback_layers(*backend, *plan);
   log_info("Built " + std::string(backend_name(config.backend)) + " engine (" +
            precisions_of(config) + ") with " + std::to_string(plan->graph->node_count()) +
            " layers" +
-           (fallback ? " (" + std::to_string(fallback) + " on the host fallback kernels)" : "") +
-           " in " + std::to_string(seconds).substr(0, 5) + " s");
+           (fallback ? " (" + std::to_string(fallback) + " on the host fallback kernels)" : ""));
   return plan;
 }
 

@@ -126,6 +126,8 @@ bool ArgParser::has(const std::string& name) const {
   return s && s->default_value.has_value();
 }
 
+bool ArgParser::given(const std::string& name) const { return values_.count(name) > 0; }
+
 std::string ArgParser::get(const std::string& name) const {
   auto it = values_.find(name);
   if (it != values_.end() && !it->second.empty()) return it->second.back();

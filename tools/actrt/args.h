@@ -33,6 +33,7 @@ class ArgParser {
   std::string help() const;
 
   bool has(const std::string& name) const;  // flag given, or option given / defaulted
+  bool given(const std::string& name) const;  // on the command line (a default does not count)
   std::string get(const std::string& name) const;  // "" when absent
   std::vector<std::string> get_all(const std::string& name) const;
   // The option's value split at commas, empty items dropped ("top,,left" -> {top, left}).

@@ -1,6 +1,6 @@
 // actrt bench MODEL|ENGINE: trtexec-style latency and throughput of one engine.
 //
-// What is timed (docs/performance.md): one ExecutionContext::infer() per iteration on a fixed,
+// What is timed (docs/dev/performance.md): one ExecutionContext::infer() per iteration on a fixed,
 // seeded random feed, host clock around the call: on the GPU that is H2D + compute + D2H (what
 // trtexec calls Latency), on the CPU the whole forward. The context's own last_compute_ms() (CUDA
 // events around the steps on the GPU) gives the compute time; the difference is the transfers
@@ -303,7 +303,7 @@ Result<int> run_bench(const std::vector<std::string>& args) {
     ASSIGN_OR_RETURN(engine, engine_from_network(net, config));
     r.built = true;
     r.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    log_info(fmt::format("Built {} in {:f} s", source, r.build_s));
+    log_info(fmt::format("Built {} in {:.2f} s", source, r.build_s));
   }
   r.backend = std::string(backend_name(engine->backend()));
   r.gpu = engine->backend() == BackendKind::kCuda;

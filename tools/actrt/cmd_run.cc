@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include "actrt/engine.h"
 #include "actrt/log.h"
@@ -16,21 +18,45 @@
 #include "data/npz.h"
 #include "data/npz_loader.h"
 #include "data/random_loader.h"
+#include "golden_outputs.h"
 
 namespace actrt::cli {
 namespace {
 
+// --save-outputs / --save-results: refused before any work when the file exists (unless --force),
+// and always when it is one of the --load-inputs files (the inputs would be lost).
+Status check_run_outputs(const ArgParser& p) {
+  for (const char* flag : {"save-outputs", "save-results"}) {
+    if (!p.has(flag)) continue;
+    const std::string out = p.get(flag);
+    for (const std::string& in : p.get_all("load-inputs")) {
+      std::error_code ec;
+      if (std::filesystem::equivalent(out, in, ec))
+        return invalid_argument(std::string("--") + flag + " " + out +
+                                " is the --load-inputs file " + in +
+                                ": refusing to write over the inputs (name another file)");
+    }
+    RETURN_IF_ERROR(check_output_free(out, p.has("force"), std::string("--") + flag));
+  }
+  return ok_status();
+}
+
 Result<int> run_run(const std::vector<std::string>& args) {
   ArgParser p("actrt run MODEL [runners] [data] [comparison] [options]",
-              "Runs the model through one or more runners on identical inputs, compares every "
+              "Runs the model through the runners asked for on identical inputs, compares every "
               "runner against the reference one (the reference executor when --reference is "
               "given, else consecutive pairs) and optionally saves inputs, outputs and results. "
-              "Without runner options it runs a CPU FP32 engine against the reference executor.",
+              "Runners: --reference, each --engine, and an engine built from MODEL when a build "
+              "option (--backend, --fp16, ...) is given; without any runner option, a CPU FP32 "
+              "engine against the reference executor. When the --load-inputs files also hold "
+              "arrays named like the model's outputs, every runner is checked against them "
+              "(runner 'golden': max abs difference, --atol/--rtol).",
               {"actrt run act.onnx --reference --backend cpu",
                "actrt run act.onnx --reference --engine act-fp16.engine --atol 1e-2 --rtol 1e-2",
                "actrt run act.onnx --backend cpu --load-inputs act.io.npz --save-outputs out.npz",
                "actrt run act-fp32.engine --load-inputs act.io.npz --save-outputs out.npz",
-               "actrt run act.onnx --reference --save-outputs reference.npz"});
+               "actrt run act.onnx --reference --save-outputs reference.npz   # reference alone",
+               "actrt run act.onnx --load-inputs act.io.npz --atol 1e-4   # golden check"});
   p.positional("MODEL", "an ONNX model (.onnx), or an engine file (run as it was built)");
   p.group("Model loading");
   add_model_options(p);
@@ -53,13 +79,15 @@ Result<int> run_run(const std::vector<std::string>& args) {
            "outputs of the reference executor with --reference, else of the first runner; last "
            "item, keyed by output name");
   p.option("save-results", "FILE.json", "all runners' outputs and runtimes (Polygraphy JSON)");
+  p.flag("force", "overwrite the --save-outputs / --save-results files if they exist");
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
+  RETURN_IF_ERROR(check_run_outputs(p));
 
   ASSIGN_OR_RETURN(auto config, builder_config_from(p));
   const std::string model = p.arg("MODEL");
   ASSIGN_OR_RETURN(const bool model_is_engine, is_engine_file(model));
   std::vector<std::unique_ptr<Runner>> runners;
-  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> inputs, outputs;
   bool with_reference = false;
   if (model_is_engine) {
     // As bench does: an engine file given as MODEL runs as it was built, first; --engine files
@@ -72,6 +100,7 @@ Result<int> run_run(const std::vector<std::string>& args) {
                   "it runs as it was built");
     ASSIGN_OR_RETURN(std::shared_ptr<Engine> engine, engine_from_path(model));
     inputs = engine->inputs();
+    outputs = engine->outputs();
     runners.push_back(make_engine_runner(
         [engine]() -> Result<std::shared_ptr<Engine>> { return engine; }, model));
     for (const std::string& file : p.get_all("engine"))
@@ -80,22 +109,32 @@ Result<int> run_run(const std::vector<std::string>& args) {
     ASSIGN_OR_RETURN(auto options, network_options_from(p));
     ASSIGN_OR_RETURN(std::shared_ptr<Network> network, network_from_onnx_path_shared(model, options));
     inputs = network->inputs();
+    outputs = network->outputs();
     NetworkLoader network_loader = [network]() -> Result<std::shared_ptr<Network>> { return network; };
     for (const std::string& file : p.get_all("engine"))
       runners.push_back(make_engine_runner(EngineFromPath(file), file));
-    const bool build_engine = p.has("fp16") || p.has("tf32") || p.has("int8") ||
-                              p.get_all("engine").empty() || p.get("backend") != "cpu";
+    // The runners asked for; none at all: a CPU FP32 engine against the reference executor.
+    const bool build_options = p.given("backend") || p.has("fp16") || p.has("tf32") ||
+                               p.has("bf16") || p.has("int8") || p.given("layer-precisions");
+    const bool no_runner_options =
+        !build_options && !p.has("reference") && p.get_all("engine").empty();
+    const bool build_engine = build_options || no_runner_options;
     if (build_engine && config.int8)
       RETURN_IF_ERROR(check_int8_scales(*network, config, /*has_calibration_options=*/false));
     if (build_engine) runners.push_back(make_engine_runner(EngineFromNetwork(network_loader, config)));
-    with_reference = p.has("reference") || p.get_all("engine").empty();
+    with_reference = p.has("reference") || no_runner_options;
     if (with_reference) runners.push_back(make_reference_runner(network_loader));
   }
 
   // Data.
   std::unique_ptr<DataLoader> loader;
+  std::optional<compare::RunnerResults> golden;
   if (!p.get_all("load-inputs").empty()) {
-    ASSIGN_OR_RETURN(auto l, data::NpzDataLoader::create(p.get_all("load-inputs"), inputs));
+    std::vector<std::string> output_names;
+    for (const TensorInfo& o : outputs) output_names.push_back(o.name);
+    ASSIGN_OR_RETURN(golden, golden_outputs_from_npz(p.get_all("load-inputs"), output_names));
+    ASSIGN_OR_RETURN(auto l,
+                     data::NpzDataLoader::create(p.get_all("load-inputs"), inputs, output_names));
     loader = std::make_unique<data::NpzDataLoader>(std::move(l));
   } else {
     data::RandomDataOptions ro;
@@ -127,7 +166,20 @@ Result<int> run_run(const std::vector<std::string>& args) {
     log_info(fmt::format("Saved outputs of runner '{}' (item {}) to {}", saved.runner_name,
                          saved.iterations.size() - 1, p.get("save-outputs")));
   }
-  if (runners.size() < 2) {
+  // Pairs: every runner against the reference executor (with --reference) or consecutive ones,
+  // then every runner against the golden outputs.
+  std::vector<std::pair<size_t, size_t>> pairs;
+  if (with_reference && runners.size() > 1)
+    pairs = compare::pairs_against(runners.size() - 1, runners.size());
+  else
+    for (size_t i = 0; i + 1 < runners.size(); ++i) pairs.emplace_back(i, i + 1);
+  if (golden) {
+    log_info("Expected outputs in the --load-inputs file(s): checking every runner against them "
+             "(runner 'golden')");
+    results.runners.push_back(std::move(*golden));
+    for (size_t i = 0; i < runners.size(); ++i) pairs.emplace_back(i, runners.size());
+  }
+  if (pairs.empty()) {
     log_info("One runner: nothing to compare");
     return 0;
   }
@@ -136,7 +188,7 @@ Result<int> run_run(const std::vector<std::string>& args) {
   RETURN_IF_ERROR(co.tolerances.parse_atol(p.get("atol")));
   RETURN_IF_ERROR(co.tolerances.parse_rtol(p.get("rtol")));
   ASSIGN_OR_RETURN(co.tolerances.error_stat, compare::parse_error_stat(p.get("check-error-stat")));
-  if (with_reference) co.pairs = compare::pairs_against(runners.size() - 1, runners.size());
+  co.pairs = pairs;
   ASSIGN_OR_RETURN(auto accuracy, compare::Comparator::compare_accuracy(results, co));
   const bool passed = accuracy.passed();
   std::printf("%s\n", passed ? "PASSED" : "FAILED");
