@@ -6,8 +6,6 @@
 // warm-up.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -21,28 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using test::actrt_bin;
 using test::CliRun;
 using test::read_file;
 using test::source_dir;
 
-class CliChecks : public ::testing::Test {
+class CliChecks : public test::ActTinyCliTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(fs::exists(actrt_bin())) << actrt_bin() << " is missing: build the actrt_cli target";
-    if (!fs::exists(model())) GTEST_SKIP() << model() << " not present";
-    dir_ = fs::temp_directory_path() /
-           ("actrt_cli_checks_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  CliRun run(const std::string& args) {
-    return test::run_actrt(args, dir_ / ("run" + std::to_string(runs_++) + ".log"));
-  }
-  std::string model() const { return source_dir() + "/models/act-tiny/act-tiny.onnx"; }
   std::string eval() const { return source_dir() + "/models/act-tiny/eval"; }
   // act-tiny.onnx copied alone into the test's folder (no .config.json beside it).
   std::string lone_model() const {
@@ -58,9 +40,6 @@ class CliChecks : public ::testing::Test {
     }
     return engine;
   }
-
-  fs::path dir_;
-  int runs_ = 0;
 };
 
 TEST_F(CliChecks, BuildReadsCamerasFromModelConfig) {

@@ -1,9 +1,7 @@
 // `actrt run` on act-tiny (issue 18): the reference executor alone, the golden check against
 // expected outputs in the --load-inputs .npz, outputs refused before any work when they exist or
-// are the inputs file, and one build time per build.
+// are the inputs file, missing output folders made, and one build time per build.
 #include <gtest/gtest.h>
-
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,33 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using test::actrt_bin;
 using test::CliRun;
 using test::read_file;
 using test::source_dir;
 
-class RunCli : public ::testing::Test {
+class RunCli : public test::ActTinyCliTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(fs::exists(actrt_bin())) << actrt_bin() << " is missing: build the actrt_cli target";
-    if (!fs::exists(model())) GTEST_SKIP() << model() << " not present";
-    dir_ = fs::temp_directory_path() /
-           ("actrt_run_cli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  CliRun run(const std::string& args) {
-    return test::run_actrt(args, dir_ / ("run" + std::to_string(runs_++) + ".log"));
-  }
-  std::string model() const { return source_dir() + "/models/act-tiny/act-tiny.onnx"; }
   // qpos, image and PyTorch's `actions` for them.
   std::string io() const { return source_dir() + "/models/act-tiny/act-tiny.io.npz"; }
-
-  fs::path dir_;
-  int runs_ = 0;
 };
 
 TEST_F(RunCli, ReferenceAloneRunsOnlyTheReference) {
@@ -116,6 +95,18 @@ TEST_F(RunCli, SavedFilesAreNotOverwritten) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("is the --load-inputs file"), std::string::npos) << r.output;
   EXPECT_EQ(read_file(inputs), before);
+}
+
+// README's tour writes into out/ of a fresh clone: missing folders above an output are made.
+TEST_F(RunCli, MissingOutputFoldersAreCreated) {
+  const fs::path engine = dir_ / "new" / "sub" / "fp32.engine";
+  const CliRun b = run("build " + model() + " --save-engine " + engine.string());
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  EXPECT_TRUE(fs::exists(engine));
+  const fs::path outputs = dir_ / "other" / "reference.npz";
+  const CliRun r = run("run " + model() + " --reference --save-outputs " + outputs.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(outputs));
 }
 
 TEST_F(RunCli, OneBuildTimePerBuild) {

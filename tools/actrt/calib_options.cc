@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "actrt/log.h"
+#include "cli_common.h"
 #include "data/act_episodes.h"
 #include "data/npz_loader.h"
 #include "data/random_loader.h"
@@ -124,6 +125,7 @@ Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Ne
         "--calib-samples must be >= 1 (zero samples cannot calibrate), got {}", samples));
   o.samples = static_cast<size_t>(samples);
   o.cache_path = p.get("calibration-cache");
+  if (!o.cache_path.empty()) RETURN_IF_ERROR(make_parent_folder(o.cache_path, "--calibration-cache"));
 
   Calibrator probe(o);
   if (probe.uses_existing_cache()) {

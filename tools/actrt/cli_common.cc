@@ -47,4 +47,20 @@ Status check_output_free(const std::string& path, bool force, const std::string&
   return invalid_argument(flag + " " + path + ": already exists; refusing to overwrite (pass --force)");
 }
 
+Status make_parent_folder(const std::string& path, const std::string& flag) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return ok_status();
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec)
+    return io_error(flag + " " + path + ": cannot create the folder " + parent.string() + ": " +
+                    ec.message());
+  return ok_status();
+}
+
+Status prepare_output(const std::string& path, bool force, const std::string& flag) {
+  RETURN_IF_ERROR(check_output_free(path, force, flag));
+  return make_parent_folder(path, flag);
+}
+
 }  // namespace actrt::cli

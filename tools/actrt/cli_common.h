@@ -21,4 +21,11 @@ Result<NetworkOptions> network_options_from(const ArgParser& parser);
 // calibration is not wasted on a name that cannot be written). `flag` names the option.
 Status check_output_free(const std::string& path, bool force, const std::string& flag);
 
+// Creates the folders above an output file that are missing (`--save-engine out/a.engine` in a
+// fresh clone), before any work starts; an error names `flag` and the folder.
+Status make_parent_folder(const std::string& path, const std::string& flag);
+
+// check_output_free, then make_parent_folder: an output file ready to be written at the end.
+Status prepare_output(const std::string& path, bool force, const std::string& flag);
+
 }  // namespace actrt::cli

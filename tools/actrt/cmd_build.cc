@@ -34,7 +34,7 @@ Result<int> run_build(const std::vector<std::string>& args) {
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
   if (!p.has("save-engine")) return invalid_argument("--save-engine FILE is required");
 
-  RETURN_IF_ERROR(check_output_free(p.get("save-engine"), p.has("force"), "--save-engine"));
+  RETURN_IF_ERROR(prepare_output(p.get("save-engine"), p.has("force"), "--save-engine"));
 
   ASSIGN_OR_RETURN(auto options, network_options_from(p));
   ASSIGN_OR_RETURN(auto config, builder_config_from(p));

@@ -45,7 +45,7 @@ Result<int> run_quantize(const std::vector<std::string>& raw_args) {
   if (p.get_all("calib-data").empty() && !p.has("calib-random") && !p.has("calibration-cache"))
     return invalid_argument(
         "scales are needed: give --calib-data PATH, --calib-random or --calibration-cache FILE");
-  RETURN_IF_ERROR(check_output_free(p.get("output"), p.has("force"), "-o"));
+  RETURN_IF_ERROR(prepare_output(p.get("output"), p.has("force"), "-o"));
 
   NetworkOptions options;
   options.optimize = false;  // tensor names must be the ONNX model's own

@@ -36,7 +36,7 @@ Status check_run_outputs(const ArgParser& p) {
                                 " is the --load-inputs file " + in +
                                 ": refusing to write over the inputs (name another file)");
     }
-    RETURN_IF_ERROR(check_output_free(out, p.has("force"), std::string("--") + flag));
+    RETURN_IF_ERROR(prepare_output(out, p.has("force"), std::string("--") + flag));
   }
   return ok_status();
 }
