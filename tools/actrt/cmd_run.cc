@@ -46,9 +46,9 @@ Result<int> run_run(const std::vector<std::string>& args) {
               "Runs the model through the runners asked for on identical inputs, compares every "
               "runner against the reference one (the reference executor when --reference is "
               "given, else consecutive pairs) and optionally saves inputs, outputs and results. "
-              "Runners: --reference, each --engine, and an engine built from MODEL when a build "
-              "option (--backend, --fp16, ...) is given; without any runner option, a CPU FP32 "
-              "engine against the reference executor. When the --load-inputs files also hold "
+              "Without runner options it runs a CPU FP32 engine against the reference executor; "
+              "--reference alone (no --engine, no build option) runs the reference executor by "
+              "itself. When the --load-inputs files also hold "
               "arrays named like the model's outputs, every runner is checked against them "
               "(runner 'golden': max abs difference, --atol/--rtol).",
               {"actrt run act.onnx --reference --backend cpu",
@@ -113,16 +113,20 @@ Result<int> run_run(const std::vector<std::string>& args) {
     NetworkLoader network_loader = [network]() -> Result<std::shared_ptr<Network>> { return network; };
     for (const std::string& file : p.get_all("engine"))
       runners.push_back(make_engine_runner(EngineFromPath(file), file));
-    // The runners asked for; none at all: a CPU FP32 engine against the reference executor.
-    const bool build_options = p.given("backend") || p.has("fp16") || p.has("tf32") ||
-                               p.has("bf16") || p.has("int8") || p.given("layer-precisions");
-    const bool no_runner_options =
-        !build_options && !p.has("reference") && p.get_all("engine").empty();
-    const bool build_engine = build_options || no_runner_options;
+    // An engine is built from MODEL for a precision flag or a non-CPU backend, and when no
+    // --engine is given, except for --reference alone (no build option on the command line): that
+    // runs the reference executor by itself.
+    const bool precision_or_backend = p.has("fp16") || p.has("tf32") || p.has("bf16") ||
+                                      p.has("int8") || p.get("backend") != "cpu";
+    const bool reference_alone = p.has("reference") && p.get_all("engine").empty() &&
+                                 !precision_or_backend && !p.given("backend") &&
+                                 !p.given("layer-precisions");
+    const bool build_engine =
+        precision_or_backend || (p.get_all("engine").empty() && !reference_alone);
     if (build_engine && config.int8)
       RETURN_IF_ERROR(check_int8_scales(*network, config, /*has_calibration_options=*/false));
     if (build_engine) runners.push_back(make_engine_runner(EngineFromNetwork(network_loader, config)));
-    with_reference = p.has("reference") || no_runner_options;
+    with_reference = p.has("reference") || p.get_all("engine").empty();
     if (with_reference) runners.push_back(make_reference_runner(network_loader));
   }
 
