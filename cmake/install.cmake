@@ -4,6 +4,7 @@
 #   P/lib/libactrt.so               actrt::actrt: everything, the builder included
 #   P/lib/cmake/actrt/              actrtConfig.cmake, its version file and the targets
 #   P/lib/pkgconfig/actrt.pc, actrt-runtime.pc
+#   P/lib/libactrt_backend_cuda.so  the CUDA backend, loaded on first use (with CUDA only)
 #   P/bin/actrt                     the CLI
 # Both libraries are shared: the backends register themselves from static initializers, and a
 # shared library that holds them whole is the one form a user links without knowing that (no
@@ -12,9 +13,11 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-# The backends built into this tree; each is linked whole into both libraries.
+# The backends built into this tree and linked whole into both libraries. The CUDA backend is not
+# among them: it is a module (libactrt_backend_cuda.so, src/CMakeLists.txt) that both load on
+# first use, and that binds to whichever of the two loads it.
 set(actrt_package_backends)
-foreach(backend actrt_cpu actrt_cuda)
+foreach(backend actrt_cpu)
   if(TARGET ${backend})
     list(APPEND actrt_package_backends ${backend})
   endif()
@@ -69,12 +72,19 @@ actrt_package_library(actrt_shared actrt actrt
         actrt_passes actrt_engine actrt_quant actrt_onnx actrt_data actrt_compare actrt
   BACKENDS ${actrt_package_backends})
 
+actrt_backend_module_host(actrt_runtime_shared)
+actrt_backend_module_host(actrt_shared)
+if(TARGET actrt_backend_cuda)
+  install(TARGETS actrt_backend_cuda LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
+
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/actrt
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
 install(TARGETS actrt_runtime_shared actrt_shared EXPORT actrtTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS actrt_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-# The installed CLI finds nothing of ours at run time (it links the static libraries).
+# The installed CLI links the static libraries; at run time it finds only the CUDA backend
+# module, in ../lib (runtime/backend_module.h).
 
 set(actrt_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/actrt)
 install(EXPORT actrtTargets NAMESPACE actrt:: DESTINATION ${actrt_cmake_dir})

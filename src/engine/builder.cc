@@ -47,7 +47,7 @@ Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const 
   const runtime::Backend* backend = runtime::find_backend(config.backend);
   if (!backend)
     return unsupported("backend '" + std::string(backend_name(config.backend)) +
-                       "' is not compiled into this actrt build");
+                       "': " + runtime::backend_missing_reason(config.backend));
   RETURN_IF_ERROR(backend->available());
   std::string unsupported_list;
   size_t unsupported_count = 0;

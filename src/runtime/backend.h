@@ -97,9 +97,14 @@ class Backend {
 };
 
 // Backends register themselves at static-initialization time (their libraries are linked
-// whole-archive). Returns true so that a registration can seed a static.
+// whole-archive, or loaded as a module: runtime/backend_module.h). Returns true so that a
+// registration can seed a static. Thread-safe.
 bool register_backend(std::unique_ptr<Backend> backend);
-// nullptr when the backend was not compiled in.
+// The registered backend of `kind`; a backend built as a module is loaded on the first request
+// for it (once, thread-safe). nullptr when it was not built or could not be loaded.
 const Backend* find_backend(BackendKind kind);
+// Why find_backend(kind) returns nullptr, as a sentence for error messages ("this actrt build
+// does not include ...", "the CUDA backend could not be loaded: <dlerror>"); "" when it does not.
+std::string backend_missing_reason(BackendKind kind);
 
 }  // namespace actrt::runtime

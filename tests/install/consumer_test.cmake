@@ -46,6 +46,21 @@ if(needed MATCHES "protobuf|onnx|hdf5")
 endif()
 message(STATUS "consumer_test: libactrt_runtime.so needs ${needed}")
 
+# With the CUDA backend built: the CLI does not link cuDNN or cuBLASLt, and loads the installed
+# module on demand from ../lib (docs/dev/backend-loading.md).
+file(GLOB cuda_module ${prefix}/lib*/libactrt_backend_cuda.so)
+if(cuda_module)
+  step(cli_objdump ${OBJDUMP} -p ${prefix}/bin/actrt)
+  if(step_output MATCHES "NEEDED +lib(cudnn|cublas)")
+    message(FATAL_ERROR "consumer_test: ${prefix}/bin/actrt links cuDNN or cuBLASLt")
+  endif()
+  step(cli_version ${prefix}/bin/actrt --version)
+  if(NOT step_output MATCHES "cuda \\(loaded on demand")
+    message(FATAL_ERROR
+            "consumer_test: the installed CLI did not load ${cuda_module}:\n${step_output}")
+  endif()
+endif()
+
 step(configure ${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/consumer -B ${WORK_DIR}/build
      -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
      -DCMAKE_PREFIX_PATH=${prefix})

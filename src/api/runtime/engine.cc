@@ -69,8 +69,8 @@ Result<std::shared_ptr<Engine>> engine_from_bytes(std::string_view bytes, const 
   const runtime::Backend* backend = runtime::find_backend(plan.backend);
   if (!backend)
     return unsupported(source + ": engine was built for the " +
-                       std::string(backend_name(plan.backend)) +
-                       " backend, which this actrt build does not include");
+                       std::string(backend_name(plan.backend)) + " backend, but " +
+                       runtime::backend_missing_reason(plan.backend));
   RETURN_IF_ERROR(backend->check_target(plan.target).with_context(source));
   RETURN_IF_ERROR(runtime::check_contract_version(plan, *backend, source));
   return std::make_shared<Engine>(std::make_unique<runtime::Plan>(std::move(plan)));
