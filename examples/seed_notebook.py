@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The seed notebook's flow (shared/seed-notebook.txt: Polygraphy + TensorRT on ACT) in actrt's
+"""The seed notebook's flow (a user's Polygraphy + TensorRT notebook for ACT) in actrt's
 Python API, cell by cell, on the bundled act-tiny policy and its held-out episodes:
 
   loaders (lazy and eager) -> Calibrator over a generator of ACT-preprocessed samples ->

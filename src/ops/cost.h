@@ -1,4 +1,4 @@
-// Arithmetic cost estimates per node (for `actrt inspect` and the roofline in docs/performance.md).
+// Arithmetic cost estimates per node (for `actrt inspect` and the roofline in docs/dev/performance.md).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The diagnosis of the INT8 problem of docs/performance.md "Session 4" (some combinations of
+// The diagnosis of the INT8 problem of docs/dev/performance.md "Session 4" (some combinations of
 // cuDNN's runtime-compiled INT8 engine configurations gave wrong results from a context's second
 // run on), kept as regression tests. They run the INT8 residual block's three convolutions for
 // every tactic:

@@ -3,7 +3,7 @@
 //
 // Why: a captured graph freezes whatever the libraries enqueue, and a library that keeps state
 // between calls can replay differently from how it ran. The check found the cuDNN 9.14 INT8
-// problem of docs/performance.md "Session 4" (kernels that start early and read too soon; fixed
+// problem of docs/dev/performance.md "Session 4" (kernels that start early and read too soon; fixed
 // by launch_order.h) and stays as the net for the next such case: it compares two replays with
 // an eager run; a context that finds a difference warns, names the output, and runs step by
 // step.

@@ -8,7 +8,7 @@
 // previous convolution still wrote it. The results were 20-60 % off, the same at every CUDA
 // graph replay, and now and then in eager runs, but never with CUDA_LAUNCH_BLOCKING=1, which
 // serializes every launch (tests/ops/cuda_int8_rerun_test.cc, CudaInt8ContextRerun;
-// docs/performance.md "Session 5").
+// docs/dev/performance.md "Session 5").
 //
 // So a context serializes: in a captured CUDA graph every programmatic dependency becomes a full
 // one (free at replay), and in eager runs a one-thread kernel goes before each step whose
