@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "actrt/log.h"
 #include "actrt/version.h"
@@ -22,6 +23,16 @@ std::string precisions_of(const BuilderConfig& c) {
   if (c.bf16) s += ",bf16";
   if (c.int8) s += ",int8";
   return s;
+}
+
+// The precisions the plan's layers actually run in, in the enum's order ("fp32, int8" for a
+// Q/DQ model built without --int8): what the summary reports, rather than the build flags.
+std::string layer_precisions(const runtime::Plan& plan) {
+  std::set<Precision> used;
+  for (const auto& [layer, choice] : plan.layers) used.insert(choice.precision);
+  std::string s;
+  for (Precision p : used) s += (s.empty() ? "" : ", ") + std::string(precision_name(p));
+  return s.empty() ? "no layers" : s;
 }
 
 // Layers on a host-fallback kernel of the backend's table (a kernel may record NAME or
@@ -106,7 +117,7 @@ Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const 
   }
   const int fallback = host_fallback_layers(*backend, *plan);
   log_info("Built " + std::string(backend_name(config.backend)) + " engine (" +
-           precisions_of(config) + ") with " + std::to_string(plan->graph->node_count()) +
+           layer_precisions(*plan) + ") with " + std::to_string(plan->graph->node_count()) +
            " layers" +
            (fallback ? " (" + std::to_string(fallback) + " on the host fallback kernels)" : ""));
   return plan;

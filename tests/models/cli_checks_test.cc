@@ -185,5 +185,19 @@ TEST_F(CliChecks, BenchWarmUpIsPrintedAsGivenAndWarningsOnce) {
   EXPECT_LE(count, 1u) << r.output;
 }
 
+// The build summary names the precisions the layers run in, not the build flags: a Q/DQ model
+// built without --int8 runs INT8 layers and says so.
+TEST_F(CliChecks, SummaryNamesThePrecisionsTheLayersRunIn) {
+  const std::string qdq = (dir_ / "act-tiny.qdq.onnx").string();
+  const CliRun q = run("quantize " + model() + " --calib-random --calib-samples 2 -o " + qdq);
+  ASSERT_EQ(q.exit_code, 0) << q.output;
+  const CliRun b = run("build " + qdq + " --save-engine " + (dir_ / "qdq.engine").string());
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  EXPECT_NE(b.output.find("engine (fp32, int8)"), std::string::npos) << b.output;
+  const CliRun f = run("build " + model() + " --save-engine " + (dir_ / "fp32.engine").string());
+  ASSERT_EQ(f.exit_code, 0) << f.output;
+  EXPECT_NE(f.output.find("engine (fp32)"), std::string::npos) << f.output;
+}
+
 }  // namespace
 }  // namespace actrt
