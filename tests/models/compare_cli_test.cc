@@ -13,35 +13,18 @@
 #include <string>
 
 #include "core/json.h"
+#include "cli_test_util.h"
 
 namespace actrt {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string source_dir() {
-  const char* dir = std::getenv("ACTRT_SOURCE_DIR");
-  return dir ? dir : ACTRT_SOURCE_DIR;
-}
-std::string actrt_bin() { return std::string(ACTRT_BINARY_DIR) + "/bin/actrt"; }
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout + stderr
-};
-
-CliRun run_actrt(const std::string& args, const std::string& log) {
-  const std::string cmd = actrt_bin() + " " + args + " > " + log + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_file(log)};
-}
+using test::actrt_bin;
+using test::CliRun;
+using test::read_file;
+using test::run_actrt;
+using test::source_dir;
 
 class CompareCli : public ::testing::Test {
  protected:
