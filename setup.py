@@ -3,7 +3,8 @@
 The whole C++ project is configured in build/python-wheel (kept between installs, so a reinstall
 is fast), or in ACTRT_BUILD_DIR (e.g. "build", to reuse a development build), and only the
 actrt_python target is built. CMake writes the module in-tree (python/actrt/, as `make python`
-does) and it is copied into the wheel from there. ACTRT_CMAKE_ARGS adds CMake options (e.g.
+does) and it is copied into the wheel from there, with the CUDA backend module
+(libactrt_backend_cuda.so) next to it when CUDA is built. ACTRT_CMAKE_ARGS adds CMake options (e.g.
 "-DACTRT_WITH_CUDA=OFF"); ACTRT_BUILD_JOBS sets the parallel jobs (default: all cores).
 """
 
@@ -17,6 +18,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+CUDA_MODULE = "libactrt_backend_cuda.so"
 
 
 class CMakeExtension(Extension):
@@ -43,8 +45,20 @@ class CMakeBuild(build_ext):
             raise RuntimeError(f"CMake did not produce {built}")
         target = self.get_ext_fullpath(ext.name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        if os.path.abspath(built) != os.path.abspath(target):
-            shutil.copyfile(built, target)
+        _copy(built, target)
+        # The CUDA backend module, loaded on first use from the extension's directory
+        # (docs/dev/backend-loading.md); CMake copies it next to the extension when it builds it.
+        module = os.path.join(os.path.dirname(built), CUDA_MODULE)
+        packaged = os.path.join(os.path.dirname(target), CUDA_MODULE)
+        if os.path.exists(module):
+            _copy(module, packaged)
+        elif os.path.exists(packaged) and os.path.abspath(module) != os.path.abspath(packaged):
+            os.remove(packaged)  # left by an earlier build with CUDA
+
+
+def _copy(source: str, target: str) -> None:
+    if os.path.abspath(source) != os.path.abspath(target):
+        shutil.copyfile(source, target)
 
 
 def _base_interpreter() -> str:
