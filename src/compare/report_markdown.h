@@ -37,6 +37,14 @@ class MarkdownTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// The compare report's column of mean |variant's actions - fp32 engine's actions|, and the line
+// under the table that says so (the old name, "L1 vs fp32", read like a difference of two L1s).
+inline constexpr std::string_view kL1ToFp32Header = "L1 to fp32 actions";
+inline constexpr std::string_view kL1ToFp32Note =
+    "L1 to fp32 actions: mean |variant's actions - fp32 engine's actions| over all output entries "
+    "(normalized units), i.e. what the precision alone changes; the L1 (norm) and L1 (robot) "
+    "columns compare with the dataset's actions.";
+
 // Number with `digits` significant digits, no exponent for 1e-4 <= |v| < 1e6 ("0.0001234",
 // "1234.5"), exponent otherwise ("1.23e-07"); "nan", "inf"; deterministic (C locale printf).
 std::string format_sig(double v, int digits = 4);

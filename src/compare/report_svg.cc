@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include "compare/report_markdown.h"
+#include "compare/report_svg_labels.h"
 
 namespace actrt::compare {
 
@@ -63,6 +65,15 @@ Axis linear_axis(double mn, double mx, bool include_zero) {
   return a;
 }
 
+// The range of the values plus a margin, not forced to include 0: the differences between
+// variants are what the plot is for. It stops at 0 rather than cross it when all values are >= 0.
+Axis data_axis(double mn, double mx) {
+  const double margin = 0.08 * (mx - mn);
+  double lo = mn - margin;
+  if (mn >= 0 && lo < 0) lo = 0;
+  return linear_axis(lo, mx + margin, lo == 0);
+}
+
 Axis log_axis(double mn, double mx) {
   Axis a;
   a.log = true;
@@ -78,6 +89,80 @@ Axis log_axis(double mn, double mx) {
       for (double m : {2.0, 5.0}) a.ticks.push_back({m * base, format_sig(m * base, 3)});
   }
   return a;
+}
+
+// Dash patterns and markers of the line plot's series; with the palette, the k-th series takes
+// entry k of each list (cycled). The lengths (7 dashes, 9 markers) are co-prime with each other and
+// with the palette's 10, so the first 630 series all look different.
+constexpr const char* kDashes[] = {"none", "7 3", "2 2", "9 3 2 3", "4 4", "12 3 2 3 2 3", "1 4"};
+enum class Marker { kCircle, kSquare, kTriangle, kDiamond, kCross, kPlus, kTriangleDown, kStar, kBar };
+constexpr Marker kMarkers[] = {Marker::kCircle,       Marker::kSquare, Marker::kTriangle,
+                               Marker::kDiamond,      Marker::kCross,  Marker::kPlus,
+                               Marker::kTriangleDown, Marker::kStar,   Marker::kBar};
+
+struct SeriesStyle {
+  const char* colour;
+  const char* dash;
+  Marker marker;
+};
+
+SeriesStyle series_style(size_t k) {
+  return {kPalette[k % kPaletteSize], kDashes[k % std::size(kDashes)],
+          kMarkers[k % std::size(kMarkers)]};
+}
+
+std::string polygon(const std::vector<std::pair<double, double>>& pts, const char* colour) {
+  std::string p;
+  for (const auto& [x, y] : pts) {
+    if (!p.empty()) p += ' ';
+    p += num(x);
+    p += ',';
+    p += num(y);
+  }
+  return "<polygon points=\"" + p + "\" fill=\"" + colour +
+         "\" stroke=\"none\" stroke-dasharray=\"none\"/>\n";
+}
+
+// One marker of about 8 px centred on (x, y); solid even on a dashed line.
+std::string marker_svg(const SeriesStyle& st, double x, double y) {
+  const double r = 3.5;
+  const std::string c = st.colour;
+  const std::string stroke =
+      "\" stroke=\"" + c + "\" stroke-width=\"1.5\" stroke-dasharray=\"none\"/>\n";
+  auto line = [&](double x1, double y1, double x2, double y2) {
+    return "<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\" y2=\"" +
+           num(y2) + stroke;
+  };
+  switch (st.marker) {
+    case Marker::kCircle:
+      return "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"" + num(r) + "\" fill=\"" +
+             c + "\" stroke=\"none\"/>\n";
+    case Marker::kSquare:
+      return "<rect x=\"" + num(x - r * 0.85) + "\" y=\"" + num(y - r * 0.85) + "\" width=\"" +
+             num(r * 1.7) + "\" height=\"" + num(r * 1.7) + "\" fill=\"" + c +
+             "\" stroke=\"none\"/>\n";
+    case Marker::kTriangle:
+      return polygon({{x, y - r * 1.1}, {x + r, y + r * 0.7}, {x - r, y + r * 0.7}}, st.colour);
+    case Marker::kTriangleDown:
+      return polygon({{x, y + r * 1.1}, {x + r, y - r * 0.7}, {x - r, y - r * 0.7}}, st.colour);
+    case Marker::kDiamond:
+      return polygon({{x, y - r * 1.2}, {x + r, y}, {x, y + r * 1.2}, {x - r, y}}, st.colour);
+    case Marker::kCross:
+      return line(x - r, y - r, x + r, y + r) + line(x - r, y + r, x + r, y - r);
+    case Marker::kPlus:
+      return line(x - r * 1.2, y, x + r * 1.2, y) + line(x, y - r * 1.2, x, y + r * 1.2);
+    case Marker::kStar: {
+      std::vector<std::pair<double, double>> pts;
+      for (int i = 0; i < 10; ++i) {
+        const double a = -M_PI / 2 + i * M_PI / 5, rad = i % 2 == 0 ? r * 1.3 : r * 0.55;
+        pts.emplace_back(x + rad * std::cos(a), y + rad * std::sin(a));
+      }
+      return polygon(pts, st.colour);
+    }
+    case Marker::kBar:
+      return line(x, y - r * 1.3, x, y + r * 1.3);
+  }
+  return "";
 }
 
 struct Frame {
@@ -200,14 +285,16 @@ std::string scatter_plot_svg(const std::vector<ScatterPoint>& points, const Plot
   }
   const bool use_log = uses_log_x(points);
   const Axis ax = use_log ? log_axis(xmin, xmax) : linear_axis(xmin, xmax, false);
-  const Axis ay = linear_axis(ymin, ymax, ymin >= 0);
+  const Axis ay = data_axis(ymin, ymax);
   const Frame f{80, 50, o.width - 80.0 - 140.0, o.height - 50.0 - 70.0};
+  PlotOptions labelled = o;
+  if (ay.lo > 0) labelled.y_label += " (axis starts at " + format_sig(ay.lo, 4) + ", not 0)";
 
   std::string s = header(o);
-  s += axes(f, ax, ay, o);
+  s += axes(f, ax, ay, labelled);
   if (shown.empty()) s += empty_note(f);
   s += "<g class=\"points\">\n";
-  std::vector<std::pair<double, double>> placed;  // label anchor positions
+  std::vector<LabelRequest> requests;
   for (size_t i = 0; i < shown.size(); ++i) {
     const auto& p = shown[i];
     const double x = f.px(ax, p.x), y = f.py(ay, p.y);
@@ -215,18 +302,26 @@ std::string scatter_plot_svg(const std::vector<ScatterPoint>& points, const Plot
     s += "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"5\" fill=\"" + colour +
          "\" stroke=\"#000000\" stroke-width=\"0.5\"><title>" + xml_escape(p.label) + ": x=" +
          format_sig(p.x, 4) + ", y=" + format_sig(p.y, 4) + "</title></circle>\n";
-    double lx = x + 8, ly = y - 8;
-    for (bool moved = true; moved;) {  // nudge down until no earlier label is too close
-      moved = false;
-      for (const auto& [px, py] : placed)
-        if (std::fabs(px - lx) < 90 && std::fabs(py - ly) < 13) {
-          ly = py + 14;
-          moved = true;
-        }
+    requests.push_back({x, y, p.label});
+  }
+  // Labels may use the right margin too, never the axes' side or the title.
+  const Box bounds{f.left, f.top, o.width - 10.0 - f.left, f.plot_h};
+  const std::vector<PlacedLabel> labels = place_labels(requests, bounds);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const PlacedLabel& l = labels[i];
+    if (l.leader) {  // from the point's edge to the nearest point of the label's box
+      const double px = requests[i].px, py = requests[i].py;
+      const double bx = std::clamp(px, l.box.x, l.box.x + l.box.w);
+      const double by = std::clamp(py, l.box.y, l.box.y + l.box.h);
+      const double len = std::hypot(bx - px, by - py);
+      if (len > 5) {
+        s += "<line x1=\"" + num(px + (bx - px) * 5 / len) + "\" y1=\"" +
+             num(py + (by - py) * 5 / len) + "\" x2=\"" + num(bx) + "\" y2=\"" + num(by) +
+             "\" stroke=\"#888888\" stroke-width=\"0.75\"/>\n";
+      }
     }
-    placed.emplace_back(lx, ly);
-    s += "<text x=\"" + num(lx) + "\" y=\"" + num(ly) + "\" fill=\"#222222\">" +
-         xml_escape(p.label) + "</text>\n";
+    s += "<text x=\"" + num(l.text_x) + "\" y=\"" + num(l.text_y) + "\" fill=\"#222222\">" +
+         xml_escape(requests[i].text) + "</text>\n";
   }
   s += "</g>\n";
   s += left_out_note(o, left_out);
@@ -260,38 +355,51 @@ std::string line_plot_svg(const std::vector<LineSeries>& series, const PlotOptio
   std::string s = header(o);
   s += axes(f, ax, ay, o);
   if (!any) s += empty_note(f);
-  s += "<g class=\"series\" fill=\"none\" stroke-width=\"2\">\n";
+  // Every series differs in colour, dash pattern and marker, so lines that lie on top of each
+  // other stay distinguishable (and the plot survives grey-scale printing). Markers sit on every
+  // `every`-th point, series k from point k on, so that (up to `every` series) coinciding series
+  // put their markers on different points; each series keeps at least two markers.
+  size_t every = std::max(len / 10, series.size());
+  if (every > len / 2) every = std::max<size_t>(1, len / 2);
+  s += "<g class=\"series\" fill=\"none\" stroke-width=\"1.25\">\n";
   for (size_t k = 0; k < series.size(); ++k) {
     const auto& ser = series[k];
-    const char* colour = kPalette[k % kPaletteSize];
+    const SeriesStyle st = series_style(k);
     // A non-finite value breaks the line into separate polylines.
-    std::string pts;
+    std::string pts, markers;
     auto flush = [&] {
       if (!pts.empty())
-        s += "<polyline stroke=\"" + std::string(colour) + "\" points=\"" + pts + "\"/>\n";
+        s += "<polyline stroke=\"" + std::string(st.colour) + "\" stroke-dasharray=\"" +
+             st.dash + "\" points=\"" + pts + "\"/>\n";
       pts.clear();
     };
+    const size_t shift = k % every;
     for (size_t i = 0; i < ser.values.size(); ++i) {
       const double v = ser.values[i];
       if (!std::isfinite(v)) {
         flush();
         continue;
       }
+      const double x = f.px(ax, static_cast<double>(i)), y = f.py(ay, v);
       if (!pts.empty()) pts += ' ';
-      pts += num(f.px(ax, static_cast<double>(i))) + "," + num(f.py(ay, v));
+      pts += num(x) + "," + num(y);
+      if (i % every == shift) markers += marker_svg(st, x, y);
     }
     flush();
+    s += markers;
   }
   s += "</g>\n";
-  // Legend: one coloured line + label per series, right of the plot area.
+  // Legend: colour, dash and marker + label per series, right of the plot area.
   const double lx = f.left + f.plot_w + 20;
   s += "<g class=\"legend\">\n";
   for (size_t k = 0; k < series.size(); ++k) {
     const double y = f.top + 10 + 20.0 * static_cast<double>(k);
-    const char* colour = kPalette[k % kPaletteSize];
-    s += "<line x1=\"" + num(lx) + "\" y1=\"" + num(y) + "\" x2=\"" + num(lx + 24) + "\" y2=\"" +
-         num(y) + "\" stroke=\"" + colour + "\" stroke-width=\"3\"/>\n";
-    s += "<text x=\"" + num(lx + 30) + "\" y=\"" + num(y + 4) + "\">" +
+    const SeriesStyle st = series_style(k);
+    s += "<line x1=\"" + num(lx) + "\" y1=\"" + num(y) + "\" x2=\"" + num(lx + 32) +
+         "\" y2=\"" + num(y) + "\" stroke=\"" + st.colour + "\" stroke-dasharray=\"" + st.dash +
+         "\" stroke-width=\"1.25\"/>\n";
+    s += marker_svg(st, lx + 16, y);
+    s += "<text x=\"" + num(lx + 38) + "\" y=\"" + num(y + 4) + "\">" +
          xml_escape(series[k].label) + "</text>\n";
   }
   s += "</g>\n";

@@ -5,12 +5,16 @@
 //   std::string b = l1_along_chunk_svg({{"fp16", l1_per_step_fp16}, {"int8", l1_per_step_int8}});
 //   RETURN_IF_ERROR(write_text_file(out + "/latency_vs_l1.svg", a));
 //
-// Scatter: one dot per point, labelled with its name next to it (labels that would overlap are
-// nudged down). The x axis is logarithmic when max(x) / min(x) > 10 and all x > 0 (decade ticks,
-// plus 2x and 5x ticks when the data spans at most two decades), linear otherwise.
-// Line plot: x = index 0..n-1 (time step in the action chunk), one coloured line per series and a
-// legend on the right. Linear axes use "nice" ticks (1, 2, 5 x 10^k) and start at 0 when all
-// values are >= 0, so small differences are not visually exaggerated.
+// Scatter: one dot per point, labelled with its name next to it; no label overlaps another label
+// or a dot (report_svg_labels.h: a label with no free place next to its dot moves away and gets a
+// leader line). The x axis is logarithmic when max(x) / min(x) > 10 and all x > 0 (decade ticks,
+// plus 2x and 5x ticks when the data spans at most two decades), linear otherwise. The y axis covers
+// the data's range plus a margin (stopping at 0 rather than crossing it), so that close values stay
+// apart; when it does not start at 0 the y axis title says so: "L1 (axis starts at 0.11, not 0)".
+// Line plot: x = index 0..n-1 (time step in the action chunk), one line per series, each with its
+// own colour, dash pattern and marker (thin lines, markers on different points per series), and a
+// legend on the right that shows all three. Its axes use "nice" ticks (1, 2, 5 x 10^k) and start
+// at 0 when all values are >= 0.
 // Non-finite values are not drawn; the plot says how many were left out.
 // Colours: the Tableau 10 palette, cycled.
 #pragma once

@@ -62,8 +62,9 @@ std::vector<const ReportRow*> all_rows(const ReportInputs& in) {
 
 std::string report_table(const ReportInputs& in) {
   compare::MarkdownTable t(
-      {"variant", "L1 (norm)", "L1 (robot)", "L1 vs fp32", "max abs vs fp32", "median ms", "p99 ms",
-       "speed-up vs torch", "engine MB", "build s", "note"},
+      {"variant", "L1 (norm)", "L1 (robot)", std::string(compare::kL1ToFp32Header),
+       "max abs vs fp32", "median ms", "p99 ms", "speed-up vs torch", "engine MB", "build s",
+       "note"},
       {Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
        Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
   for (const ReportRow* r : all_rows(in)) {
@@ -75,7 +76,7 @@ std::string report_table(const ReportInputs& in) {
                      r->engine_bytes ? format_sig(static_cast<double>(*r->engine_bytes) / 1e6, 3) : "-",
                      opt(r->build_seconds, 3), note});
   }
-  return t.str();
+  return t.str() + "\n" + std::string(compare::kL1ToFp32Note) + "\n";
 }
 
 Status write_report(const ReportInputs& in, const std::string& out_dir) {
