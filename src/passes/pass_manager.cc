@@ -103,7 +103,11 @@ Result<PassManager> PassManager::create(const PipelineOptions& options) {
 Result<std::vector<PassRunRecord>> PassManager::run(ir::Graph& graph) {
   history_.clear();
   std::vector<PassRunRecord> summary;
-  for (const PassInfo* p : pipeline_) summary.push_back({std::string(p->name)});
+  for (const PassInfo* p : pipeline_) {
+    PassRunRecord record;
+    record.name = p->name;
+    summary.push_back(std::move(record));
+  }
   RETURN_IF_ERROR(infer_shapes(graph, options_.infer).with_context("before optimization"));
   bool converged = false;
   int round = 0;

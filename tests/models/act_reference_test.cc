@@ -43,7 +43,9 @@ TEST(ActReference, MatchesPyTorchAfterOptimization) { check_against_pytorch(true
 
 TEST(ActReference, OptimizationRemovesTheDeadDecoderLayersAndFoldsConstants) {
   if (!fs::exists(test::kActTinyModel)) GTEST_SKIP() << test::kActTinyModel << " not present";
-  auto raw = network_from_onnx_path(test::kActTinyModel, {.optimize = false});
+  NetworkOptions no_optimize;
+  no_optimize.optimize = false;
+  auto raw = network_from_onnx_path(test::kActTinyModel, no_optimize);
   auto opt = network_from_onnx_path(test::kActTinyModel);
   ASSERT_TRUE(raw.ok() && opt.ok());
   const auto& before = raw->summary().ops_after;

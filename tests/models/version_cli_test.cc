@@ -46,8 +46,9 @@ TEST(VersionCli, PrintsVersionCommitBackendsAndLibraries) {
             runtime::find_backend(BackendKind::kCuda) != nullptr) << backends;
   for (const char* library : {"oneDNN: ", "CUDA: ", "cuDNN: "})
     EXPECT_NE(r.output.find(library), std::string::npos) << library << " missing:\n" << r.output;
-  if (runtime::find_backend(BackendKind::kCpu))
+  if (runtime::find_backend(BackendKind::kCpu)) {
     EXPECT_TRUE(std::regex_search(r.output, std::regex("oneDNN: [0-9]+\\.[0-9]+"))) << r.output;
+  }
 }
 
 TEST(VersionCli, HelpMentionsVersion) {

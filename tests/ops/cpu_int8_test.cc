@@ -109,7 +109,9 @@ Int8Check check_against_fake_quant(const ir::Graph& g, const std::string& node,
   if (!run) return {1e9, 0, 0};
   EXPECT_EQ(count_kernel(run->plan, kernel), 1) << "the node did not run on " << kernel;
   for (const auto& [name, choice] : run->plan.layers)
-    if (choice.kernel == kernel) EXPECT_EQ(choice.precision, Precision::kInt8) << name;
+    if (choice.kernel == kernel) {
+      EXPECT_EQ(choice.precision, Precision::kInt8) << name;
+    }
   TensorMap outs;
   Status s = run->ctx->infer(feeds, outs);
   EXPECT_TRUE(s.ok()) << s.to_string();

@@ -139,7 +139,9 @@ int BuildState::use_count(const ir::Value* v) const {
 bool BuildState::slot_shared(int slot) const { return slot_refs_[slot] > 1; }
 
 Result<int> BuildState::plain_slot(const ir::Value* v) {
-  ASSIGN_OR_RETURN(Placement p, primary(v));
+  // The value must be defined (primary() says which value is not); its plain placement may
+  // already exist.
+  if (auto defined = primary(v); !defined.ok()) return defined.status();
   for (const Placement& q : placements_[v])
     if (q.plain) return q.slot;
   ASSIGN_OR_RETURN(Placement q, in_layout(v, plain_md(v->shape())));

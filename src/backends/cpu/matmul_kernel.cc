@@ -17,8 +17,6 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 
-memory::dims to_dims(const Shape& s) { return memory::dims(s.begin(), s.end()); }
-
 // Runtime B: shapes [batch..., M, K] x [batch..., K, N] of equal rank; B's batch dims equal A's
 // or are all 1.
 bool runtime_matmul_shapes_ok(const Shape& a, const Shape& b, const Shape& y) {

@@ -161,7 +161,9 @@ TEST(CompareReport, PlacedLabelsOfClosePointsDoNotOverlap) {
   ASSERT_EQ(labels.size(), req.size());
   for (size_t i = 0; i < labels.size(); ++i) {
     for (size_t j = 0; j < labels.size(); ++j)
-      if (i != j) EXPECT_FALSE(labels[i].box.overlaps(labels[j].box)) << i << " vs " << j;
+      if (i != j) {
+        EXPECT_FALSE(labels[i].box.overlaps(labels[j].box)) << i << " vs " << j;
+      }
     for (const LabelRequest& r : req)
       EXPECT_FALSE(labels[i].box.overlaps({r.px - 5, r.py - 5, 10, 10})) << i;
     EXPECT_GE(labels[i].box.x, bounds.x);

@@ -82,13 +82,17 @@ TEST(OpTraits, TraitsFollowOpsDef) {
 TEST(OpTraits, TraitsAreConsistentForEveryOp) {
   for (const OpSchema& s : all_ops()) {
     const OpTraits t = s.traits;
-    if (t.has(OpTrait::kReshape)) EXPECT_TRUE(t.has(OpTrait::kView)) << s.op_type;
+    if (t.has(OpTrait::kReshape)) {
+      EXPECT_TRUE(t.has(OpTrait::kView)) << s.op_type;
+    }
     if (t.has(OpTrait::kView)) {
       EXPECT_TRUE(t.has(OpTrait::kKeepsValues)) << s.op_type;
       EXPECT_TRUE(t.has(OpTrait::kDataMovement)) << s.op_type;
       EXPECT_EQ(s.quant, QuantPolicy::kInt8PassThrough) << s.op_type;
     }
-    if (t.has(OpTrait::kActivation)) EXPECT_TRUE(t.has(OpTrait::kUnaryElementwise)) << s.op_type;
+    if (t.has(OpTrait::kActivation)) {
+      EXPECT_TRUE(t.has(OpTrait::kUnaryElementwise)) << s.op_type;
+    }
     EXPECT_FALSE(t.has(OpTrait::kUnaryElementwise) && t.has(OpTrait::kBroadcastElementwise))
         << s.op_type;
   }

@@ -50,7 +50,9 @@ TEST(FoldQdq, SymmetricPairBecomesAScaleThatFollowsViews) {
   EXPECT_EQ(r->scales.at("x"), 0.05f);
   EXPECT_EQ(r->scales.at("r"), 0.05f);  // through the Reshape, to the MatMul's input
   for (const auto& n : g->nodes())
-    if (n->op_type() == "Reshape") EXPECT_EQ(n->input(0)->name(), "x");
+    if (n->op_type() == "Reshape") {
+      EXPECT_EQ(n->input(0)->name(), "x");
+    }
 }
 
 TEST(FoldQdq, OtherPairsStay) {

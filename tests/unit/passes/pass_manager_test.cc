@@ -117,7 +117,9 @@ TEST(PassManagerPassTest, DefaultPipelineOnMiniActKeepsOutputsAndOptimizes) {
   EXPECT_EQ(count_ops(*g, "Gemm"), 3);                // proj, decoder layer 0, head
   EXPECT_EQ(count_ops(*g, "Conv"), 1);
   for (const auto& n : g->nodes())
-    if (n->op_type() == "Conv") EXPECT_EQ(n->inputs().size(), 3u);
+    if (n->op_type() == "Conv") {
+      EXPECT_EQ(n->inputs().size(), 3u);
+    }
   EXPECT_EQ(g->find_value("dec1_lin_w"), nullptr);  // decoder layers 1..2 are gone
   EXPECT_EQ(g->find_value("dec2_lin_w"), nullptr);
 

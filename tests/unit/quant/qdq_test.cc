@@ -232,9 +232,12 @@ TEST(QuantQdq, ExportedModelImportsAndRunsCloseToFp32) {
   EXPECT_EQ(weight_axis.at("head.w_quantized"), 1);
   for (const auto& t : m.graph().initializer()) {
     EXPECT_NE(t.name(), "conv.w");  // float weights replaced
-    if (t.name() == "conv.w_quantized") EXPECT_EQ(t.data_type(), onnx::TensorProto::INT8);
-    if (t.name().find("zero_point") != std::string::npos)
+    if (t.name() == "conv.w_quantized") {
       EXPECT_EQ(t.data_type(), onnx::TensorProto::INT8);
+    }
+    if (t.name().find("zero_point") != std::string::npos) {
+      EXPECT_EQ(t.data_type(), onnx::TensorProto::INT8);
+    }
   }
 
   // -o exists: refused without force.
