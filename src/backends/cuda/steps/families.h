@@ -1,4 +1,4 @@
-// The kernel entries each family file under steps/ defines; kernel_table.cc orders them into
+// The kernel entries each family file under steps/ defines; steps/table.cc orders them into
 // the table. A new kernel is one entry in its family's file, declared here and placed there.
 #pragma once
 
