@@ -52,4 +52,21 @@ struct PolicyContract {
   int camera_index(const std::string& camera) const;
 };
 
+// Where `actrt build --policy` (and Python's policy=...) take a contract from: the files
+// python/export_act.py and export_lerobot.py write beside the model (docs/policy.md).
+struct PolicyContractSources {
+  std::vector<std::string> cameras;  // empty: camera_names of <model>.config.json
+  std::string stats_path;            // "": stats.json beside the model
+  std::string camera_format;         // "": the config's camera_format, else rgb8
+};
+
+// The contract of `model` (an .onnx path) from <model>.config.json (sizes, camera_names, the
+// optional "policy" object: source, n_action_steps, temporal_ensemble_coeff,
+// state_normalization, action_normalization, norm_eps) and the statistics file (qpos_mean,
+// qpos_std, action_mean, action_std; qpos_min/max, action_min/max when present). Sizes the
+// config lacks stay 0 and are taken from the model when the network is built. Errors name the
+// file and key, or say which file is missing and how to make it.
+Result<PolicyContract> policy_contract_from_model_files(const std::string& model,
+                                                        const PolicyContractSources& sources = {});
+
 }  // namespace actrt

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace actrt::policy {
 
@@ -101,6 +102,32 @@ Result<CameraFormat> parse_camera_format(std::string_view text, std::string_view
   for (CameraFormat f : {CameraFormat::kRgb8, CameraFormat::kBgr8})
     if (text == camera_format_name(f)) return f;
   return invalid_argument(fmt::format("{}: unknown camera format '{}' (expected rgb8 or bgr8)", where, text));
+}
+
+std::string describe_contract(const PolicyContract& c) {
+  auto stats = [](const char* what, const std::vector<float>& a, const std::vector<float>& b, const char* na,
+                  const char* nb) {
+    return a.empty() ? std::string() : fmt::format("  {:<24} {} [{:.4g}], {} [{:.4g}]\n", what, na, fmt::join(a, ", "),
+                                                   nb, fmt::join(b, ", "));
+  };
+  std::string s;
+  s += fmt::format("  {:<24} {} (in this order; inputs u8 {}x{}x3, {})\n", "cameras", fmt::join(c.cameras, ", "),
+                   c.image_height, c.image_width, camera_format_name(c.camera_format));
+  s += fmt::format("  {:<24} qpos f32 {} (robot units)\n", "state", c.state_dim);
+  s += fmt::format("  {:<24} actions f32 {}x{} (robot units)\n", "chunk", c.chunk_size, c.action_dim);
+  s += fmt::format("  {:<24} qpos {}, actions {}{}\n", "normalization", normalization_name(c.state_normalization),
+                   normalization_name(c.action_normalization),
+                   c.norm_eps > 0 ? fmt::format(" (eps {:g})", c.norm_eps) : std::string());
+  s += stats("qpos statistics", c.qpos_mean, c.qpos_std, "mean", "std");
+  s += stats("qpos range", c.qpos_min, c.qpos_max, "min", "max");
+  s += stats("action statistics", c.action_mean, c.action_std, "mean", "std");
+  s += stats("action range", c.action_min, c.action_max, "min", "max");
+  s += fmt::format("  {:<24} {}\n", "default mode",
+                   c.temporal_ensemble_coeff
+                       ? fmt::format("temporal ensembling, k = {:g}", *c.temporal_ensemble_coeff)
+                       : fmt::format("chunked, query every {} steps", c.n_action_steps > 0 ? c.n_action_steps : c.chunk_size));
+  s += fmt::format("  {:<24} {}\n", "trained with", c.source);
+  return s;
 }
 
 Json contract_to_json(const PolicyContract& c) {

@@ -32,6 +32,9 @@ Result<PolicyContract> contract_from_json(const Json& json, std::string_view sou
                                           bool complete = true);
 Result<PolicyContract> contract_from_text(std::string_view text, std::string_view source);
 
+// The contract for people (`actrt inspect ENGINE`), one "  key  value" line each.
+std::string describe_contract(const PolicyContract& contract);
+
 Result<Normalization> parse_normalization(std::string_view text, std::string_view where);
 Result<CameraFormat> parse_camera_format(std::string_view text, std::string_view where);
 
