@@ -13,8 +13,9 @@ namespace actrt {
 
 // How a vector (qpos or actions) is normalized for the network.
 enum class Normalization {
-  kMeanStd,   // (x - mean) / (std + eps); inverse x * (std + eps) + mean
-  kMinMax,    // 2 (x - min) / (max - min + eps) - 1; inverse (y + 1) / 2 (max - min + eps) + min
+  kMeanStd,   // (x - mean) / (std + eps); inverse y * std + mean
+  kMinMax,    // 2 (x - min) / range - 1; inverse (y + 1) / 2 * range + min, where
+              // range = max - min, or eps where max == min (LeRobot's formulas)
   kIdentity,  // unchanged
 };
 const char* normalization_name(Normalization n);  // "mean_std", "min_max", "identity"
@@ -32,8 +33,8 @@ struct PolicyContract {
   int64_t chunk_size = 0;  // actions predicted per query
   Normalization state_normalization = Normalization::kMeanStd;
   Normalization action_normalization = Normalization::kMeanStd;
-  // Added to std (mean_std) or to max - min (min_max): 0 for the original ACT (its std is
-  // clipped at 0.01 instead), 1e-8 for LeRobot.
+  // Added to std when normalizing (mean_std), or the min_max range where max == min: 0 for the
+  // original ACT (its std is clipped at 0.01 instead), 1e-8 for LeRobot.
   float norm_eps = 0;
   std::vector<float> qpos_mean, qpos_std, action_mean, action_std;  // state_dim / action_dim
   std::vector<float> qpos_min, qpos_max, action_min, action_max;    // empty when unknown

@@ -68,10 +68,10 @@ Status check_normalization(Normalization mode, const char* what, const std::vect
                                           prefix, i, lo[i], prefix, i, hi[i]));
   if (mode == Normalization::kMinMax)
     for (size_t i = 0; i < lo.size(); ++i)
-      if (!(hi[i] - lo[i] + eps > 0))
+      if (hi[i] == lo[i] && !(eps > 0))
         return invalid_argument(fmt::format(
-            "policy contract: '{}_max'[{}] - '{}_min'[{}] + norm_eps is not > 0 (the range is "
-            "empty)",
+            "policy contract: '{}_max'[{}] == '{}_min'[{}] and norm_eps is 0: the min_max range is "
+            "empty",
             prefix, i, prefix, i));
   return ok_status();
 }

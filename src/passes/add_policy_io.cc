@@ -44,50 +44,51 @@ class PolicyGraphBuilder {
   ir::Graph& g_;
 };
 
-// x -> normalized, in the order ACT / LeRobot compute it in float32.
+// max - min, or eps where that is 0 (LeRobot's MIN_MAX denominator).
+std::vector<float> min_max_range(const std::vector<float>& lo, const std::vector<float>& hi, float eps) {
+  std::vector<float> r(lo.size());
+  for (size_t i = 0; i < lo.size(); ++i) r[i] = hi[i] - lo[i] == 0.f ? eps : hi[i] - lo[i];
+  return r;
+}
+
+// x -> normalized, with LeRobot's / ACT's float32 operations in their order:
+//   mean_std  (x - mean) / (std + eps)          min_max  2 (x - min) / range - 1
 // `dim`: the vector's length; its statistics broadcast along the last axis.
 ir::Value* normalize(PolicyGraphBuilder& b, ir::Value* x, Normalization mode, int64_t dim,
                      const std::vector<float>& mean, const std::vector<float>& stdev,
                      const std::vector<float>& lo, const std::vector<float>& hi, float eps,
                      const std::string& what) {
-  const size_t d = static_cast<size_t>(dim);
   const Shape shape{dim};
   if (mode == Normalization::kMeanStd) {
-    std::vector<float> denom(d);
-    for (size_t i = 0; i < d; ++i) denom[i] = stdev[i] + eps;
+    std::vector<float> denom(stdev.size());
+    for (size_t i = 0; i < denom.size(); ++i) denom[i] = stdev[i] + eps;
     x = b.binary("Sub", x, f32_tensor(shape, mean), what);
     return b.binary("Div", x, f32_tensor(shape, denom), what);
   }
   if (mode == Normalization::kMinMax) {
-    std::vector<float> range(d);
-    for (size_t i = 0; i < d; ++i) range[i] = hi[i] - lo[i] + eps;
     x = b.binary("Sub", x, f32_tensor(shape, lo), what);
-    x = b.binary("Div", x, f32_tensor(shape, range), what);
     x = b.binary("Mul", x, f32_tensor({}, {2.f}), what);
+    x = b.binary("Div", x, f32_tensor(shape, min_max_range(lo, hi, eps)), what);
     return b.binary("Sub", x, f32_tensor({}, {1.f}), what);
   }
   return x;
 }
 
-// normalized y -> robot units (the inverse of normalize()).
+// normalized y -> robot units, as LeRobot's unnormalizer (no eps on std):
+//   mean_std  y * std + mean                    min_max  (y + 1) / 2 * range + min
 ir::Value* unnormalize(PolicyGraphBuilder& b, ir::Value* y, Normalization mode, int64_t dim,
                        const std::vector<float>& mean, const std::vector<float>& stdev,
                        const std::vector<float>& lo, const std::vector<float>& hi, float eps,
                        const std::string& what) {
-  const size_t d = static_cast<size_t>(dim);
   const Shape shape{dim};
   if (mode == Normalization::kMeanStd) {
-    std::vector<float> scale(d);
-    for (size_t i = 0; i < d; ++i) scale[i] = stdev[i] + eps;
-    y = b.binary("Mul", y, f32_tensor(shape, scale), what);
+    y = b.binary("Mul", y, f32_tensor(shape, stdev), what);
     return b.binary("Add", y, f32_tensor(shape, mean), what);
   }
   if (mode == Normalization::kMinMax) {
-    std::vector<float> range(d);
-    for (size_t i = 0; i < d; ++i) range[i] = hi[i] - lo[i] + eps;
     y = b.binary("Add", y, f32_tensor({}, {1.f}), what);
     y = b.binary("Div", y, f32_tensor({}, {2.f}), what);
-    y = b.binary("Mul", y, f32_tensor(shape, range), what);
+    y = b.binary("Mul", y, f32_tensor(shape, min_max_range(lo, hi, eps)), what);
     return b.binary("Add", y, f32_tensor(shape, lo), what);
   }
   return y;

@@ -9,6 +9,7 @@
 
 #include "act_tiny_fixture.h"
 #include "actrt/engine.h"
+#include "actrt/runners.h"
 #include "data/act_episodes.h"
 
 namespace actrt::test {
@@ -204,7 +205,8 @@ TEST_F(PolicyTest, ClampsToTheActionRangeAndCountsIt) {
 
 TEST_F(PolicyTest, NonFiniteActionsAreAnErrorNotAnAction) {
   PolicyContract c = act_tiny_contract();
-  c.action_std.assign(6, 3e38f);  // finite statistics whose product overflows
+  c.action_std.assign(6, 3e38f);  // finite statistics whose a * std + mean overflows
+  c.action_mean.assign(6, 3.4e38f);
   auto p = Policy::create(build(c));
   ASSERT_TRUE(p.ok());
   auto s = (*p)->step(frames(), qpos_);
@@ -245,6 +247,83 @@ TEST_F(PolicyTest, TwoPoliciesShareOneEngine) {
   }
   EXPECT_EQ(a->counters().queries, 1);
   EXPECT_EQ(b->counters().queries, 3);
+}
+
+}  // namespace
+}  // namespace actrt::test
+
+namespace actrt::test {
+namespace {
+
+// The plain engine on inputs preprocessed here, in float32 as ACT's / LeRobot's Python does,
+// against a policy engine with each normalization mode: bit-equal on the CPU.
+TEST(PolicyNormalization, EveryModeEqualsTheFormulaOnThePlainEngine) {
+  if (!std::filesystem::exists(kActTinyModel)) GTEST_SKIP() << kActTinyModel << " not present";
+  auto plain_net = network_from_onnx_path(kActTinyModel);
+  ASSERT_TRUE(plain_net.ok());
+  BuilderConfig config;
+  config.threads = 1;
+  auto plain = engine_from_network(*plain_net, config);
+  ASSERT_TRUE(plain.ok());
+  auto plain_runner = make_engine_runner([e = *plain]() -> Result<std::shared_ptr<Engine>> { return e; });
+  RunnerActivation active(*plain_runner);
+  ASSERT_TRUE(active.ok()) << active.status().to_string();
+
+  std::vector<uint8_t> pixels[2];
+  for (int c = 0; c < 2; ++c) {
+    pixels[c].resize(96 * 128 * 3);
+    for (size_t i = 0; i < pixels[c].size(); ++i) pixels[c][i] = static_cast<uint8_t>((i * 5 + c * 77) % 256);
+  }
+  Tensor image(DataType::kFloat32, {1, 2, 3, 96, 128});
+  for (int c = 0; c < 2; ++c)
+    for (int p = 0; p < 96 * 128; ++p)
+      for (int ch = 0; ch < 3; ++ch)
+        image.data<float>()[(c * 3 + ch) * 96 * 128 + p] = static_cast<float>(pixels[c][p * 3 + ch]) / 255.0f;
+  const std::vector<float> q = {0.1f, 1.1f, -1.7f, -0.9f, 0.2f, 0.6f};
+
+  struct Case {
+    Normalization state, action;
+    float eps;
+  };
+  for (const Case& m : {Case{Normalization::kMeanStd, Normalization::kMeanStd, 1e-8f},
+                        Case{Normalization::kMinMax, Normalization::kMinMax, 1e-8f},
+                        Case{Normalization::kIdentity, Normalization::kMinMax, 0.f},
+                        Case{Normalization::kMinMax, Normalization::kIdentity, 0.f}}) {
+    PolicyContract c = act_tiny_contract();
+    c.state_normalization = m.state;
+    c.action_normalization = m.action;
+    c.norm_eps = m.eps;
+    c.qpos_min = {-1.f, 0.5f, -2.5f, -1.5f, -0.5f, 0.f};
+    c.qpos_max = {1.f, 2.f, -1.f, -0.5f, 0.5f, 1.f};
+    c.action_min = {-1.f, 0.4f, -2.6f, -1.6f, -0.6f, 0.1f};
+    c.action_max = {1.1f, 2.1f, -0.9f, -0.4f, 0.6f, 1.2f};
+    SCOPED_TRACE(std::string(normalization_name(m.state)) + " / " + normalization_name(m.action));
+    // The formulas, in float32, in LeRobot's order of operations.
+    Tensor qn(DataType::kFloat32, {1, 6});
+    for (size_t i = 0; i < 6; ++i) {
+      const float range = c.qpos_max[i] - c.qpos_min[i] == 0.f ? m.eps : c.qpos_max[i] - c.qpos_min[i];
+      qn.data<float>()[i] = m.state == Normalization::kMeanStd ? (q[i] - c.qpos_mean[i]) / (c.qpos_std[i] + m.eps)
+                            : m.state == Normalization::kMinMax ? 2.f * (q[i] - c.qpos_min[i]) / range - 1.f
+                                                                : q[i];
+    }
+    auto out = plain_runner->infer({{"qpos", qn}, {"image", image}});
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    const float* a = out->at("actions").data<float>();
+    std::vector<float> want(20 * 6);
+    for (size_t k = 0; k < want.size(); ++k) {
+      const size_t i = k % 6;
+      const float range = c.action_max[i] - c.action_min[i] == 0.f ? m.eps : c.action_max[i] - c.action_min[i];
+      want[k] = m.action == Normalization::kMeanStd ? a[k] * c.action_std[i] + c.action_mean[i]
+                : m.action == Normalization::kMinMax ? (a[k] + 1.f) / 2.f * range + c.action_min[i]
+                                                     : a[k];
+    }
+    auto policy = Policy::create(build(c));
+    ASSERT_TRUE(policy.ok()) << policy.status().to_string();
+    std::vector<Frame> frames = {{pixels[0].data(), 96, 128}, {pixels[1].data(), 96, 128}};
+    auto chunk = (*policy)->predict_chunk(frames, q);
+    ASSERT_TRUE(chunk.ok()) << chunk.status().to_string();
+    EXPECT_EQ(std::vector<float>(chunk->begin(), chunk->end()), want);
+  }
 }
 
 }  // namespace

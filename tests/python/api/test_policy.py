@@ -153,4 +153,6 @@ def test_bad_inputs_raise_naming_the_camera(engine, trajectory):
         p.step(frames, np.where(np.arange(6) == 2, np.nan, qpos).astype(np.float32))
     with pytest.raises(actrt.ActrtError, match="not a policy engine"):
         actrt.Policy(actrt.engine_from_network(actrt.network_from_onnx_path(MODEL)))
-    assert p.counters["refused"] == 5
+    # The missing / unknown camera and the dtype fail while the arguments are converted; the size
+    # and NaN checks are the policy's own refusals.
+    assert p.counters["refused"] == 2

@@ -75,7 +75,8 @@ TEST(PolicyContract, JsonErrorsNameTheField) {
   auto newer = contract_from_text(R"({"format": 99, "cameras": ["a"]})", "x");
   ASSERT_FALSE(newer.ok());
   EXPECT_EQ(newer.status().code(), StatusCode::kVersionMismatch);
-  auto mode = contract_from_text(R"({"cameras": ["a"], "state_normalization": "zscore"})", "x");
+  auto mode = contract_from_text(R"({"cameras": ["a"], "image_height": 8, "image_width": 8, "state_dim": 2, "chunk_size": 4,
+          "state_normalization": "zscore"})", "x");
   ASSERT_FALSE(mode.ok());
   EXPECT_NE(mode.status().message().find("unknown normalization 'zscore'"), std::string::npos);
 }
