@@ -343,7 +343,9 @@ def load_normalization(checkpoint_dir: str, cfg: LeRobotConfig, lerobot_sd: Mapp
     post = os.path.join(checkpoint_dir, "policy_postprocessor.json")
     if os.path.isfile(pre) or os.path.isfile(post):
         stats: Dict[str, Dict[str, np.ndarray]] = {}
+        # Observations follow the preprocessor's norm_map, actions the postprocessor's (it unnormalizes them).
         norm_map = dict(cfg.norm_map)
+        action_map: Dict[str, str] = {}
         eps = DEFAULT_EPS
         sources = []
         for path, registry, suffix in ((pre, "normalizer_processor", "NormalizerProcessorStep"),
@@ -355,7 +357,11 @@ def load_normalization(checkpoint_dir: str, cfg: LeRobotConfig, lerobot_sd: Mapp
                 continue
             step_cfg, step_stats, stats_path = found
             sources.append(os.path.basename(stats_path))
-            norm_map.update({str(k): str(v) for k, v in (step_cfg.get("norm_map") or {}).items()})
+            step_map = {str(k): str(v) for k, v in (step_cfg.get("norm_map") or {}).items()}
+            if path == pre:
+                norm_map.update(step_map)
+            else:
+                action_map = step_map
             eps = float(step_cfg.get("eps", eps))
             for feature, s in step_stats.items():
                 # The postprocessor is what unnormalizes the actions: its action statistics win.
@@ -365,6 +371,8 @@ def load_normalization(checkpoint_dir: str, cfg: LeRobotConfig, lerobot_sd: Mapp
                     stats.setdefault(feature, s)
         if not sources:
             raise LeRobotError(f"{checkpoint_dir}: processor files without a normalizer / unnormalizer step")
+        if "ACTION" in action_map:
+            norm_map["ACTION"] = action_map["ACTION"]
         legacy, source = False, "processor: " + ", ".join(sources)
     else:
         stats, legacy, eps, norm_map = {}, True, DEFAULT_EPS, dict(cfg.norm_map)
