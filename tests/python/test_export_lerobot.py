@@ -187,6 +187,17 @@ class ProcessorCheckpoint(unittest.TestCase):
         io = np.load(out[:-5] + ".io.npz")
         np.testing.assert_allclose(io["actions"], self.io["actions"], rtol=0, atol=1e-5)
         actrt_engine_matches(self, out, out[:-5] + ".io.npz")
+        # The optimizer collapses the per-token pattern: the same op counts as the original layout's graph.
+        after = {}
+        for path in (out, self.out):
+            r = subprocess.run([common.actrt_bin(), "inspect", path, "--format", "json"], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            after[path] = json.loads(r.stdout)["ops_after"]
+        for op in ("Split", "Squeeze"):
+            self.assertEqual(after[out].get(op, 0), 0, op)
+        self.assertEqual(after[out].get("Unsqueeze", 0), after[self.out].get("Unsqueeze", 0))
+        self.assertEqual(sum(after[out].values()), sum(after[self.out].values()))
 
 
 class LegacyAndOtherModes(unittest.TestCase):
