@@ -230,6 +230,30 @@ class LegacyAndOtherModes(unittest.TestCase):
         self.assertNotIn("action_min", s)  # legacy MEAN_STD buffers hold mean/std only
         actrt_engine_matches(self, out, out[:-5] + ".io.npz")
 
+    def test_oldest_config_format_input_shapes(self):
+        # LeRobot before input_features: no "type", input_shapes / output_shapes, per-key lowercase modes.
+        cfg = fx.tiny_config()
+        stats = fx.random_stats(cfg, 6)
+        ckpt = os.path.join(self.tmp.name, "oldest")
+        policy = fx.write_checkpoint(ckpt, cfg, 12, stats, layout="legacy")
+        path = os.path.join(ckpt, "config.json")
+        with open(path) as f:
+            raw = json.load(f)
+        for key in ("type", "input_features", "output_features", "normalization_mapping"):
+            raw.pop(key)
+        images = [f"observation.images.{c}" for c in cfg.camera_names]
+        raw["input_shapes"] = {**{k: [3, cfg.image_height, cfg.image_width] for k in images},
+                               "observation.state": [cfg.state_dim]}
+        raw["output_shapes"] = {"action": [cfg.num_actions]}
+        raw["input_normalization_modes"] = {**{k: "mean_std" for k in images}, "observation.state": "mean_std"}
+        raw["output_normalization_modes"] = {"action": "mean_std"}
+        with open(path, "w") as f:
+            json.dump(raw, f)
+        out = export(ckpt, os.path.join(self.tmp.name, "oldest_out", "m.onnx"))
+        io = np.load(out[:-5] + ".io.npz")
+        ref = fx.lerobot_reference_actions(policy, cfg, stats, io["qpos"], io["image"])
+        np.testing.assert_allclose(io["actions"], ref, rtol=0, atol=2e-6)
+
     def test_identity_images_and_temporal_ensembling(self):
         cfg = fx.tiny_config()
         stats = fx.random_stats(cfg, 2)
