@@ -98,9 +98,13 @@ class ACTConfig:
             raise ValueError(f"token_layout must be one of {', '.join(TOKEN_LAYOUTS)}, found '{self.token_layout}'")
 
     def to_dict(self) -> Dict[str, Any]:
-        """The fields, action_dim resolved to a number (the policy contract reads it)."""
+        """The fields, action_dim resolved to a number (the policy contract reads it); image_mean / image_std
+        only when set (configurations written before they existed stay as they were)."""
         d = dataclasses.asdict(self)
         d["action_dim"] = self.num_actions
+        for name in ("image_mean", "image_std"):
+            if d[name] is None:
+                del d[name]
         return d
 
     @classmethod

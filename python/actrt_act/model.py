@@ -255,19 +255,26 @@ class Transformer(nn.Module):
     def forward(self, src: torch.Tensor, pos: torch.Tensor, query_embed: torch.Tensor,
                 latent_input: torch.Tensor, proprio_input: torch.Tensor,
                 additional_pos_embed: torch.Tensor) -> torch.Tensor:
+        # The order of these operations fixes the exported graph's initializer names, which
+        # python/torch_runner.py matches against exports made earlier: keep it.
         bs = src.shape[0]
         # [B, C, H, W] -> sequence-first [H*W, B, C]
         src = src.flatten(2).permute(2, 0, 1)
         pos = pos.flatten(2).permute(2, 0, 1).repeat(1, bs, 1)
+        query_embed = query_embed.unsqueeze(1).repeat(1, bs, 1)
         additional_pos_embed = additional_pos_embed.unsqueeze(1).repeat(1, bs, 1)
         pos = torch.cat([additional_pos_embed, pos], dim=0)
         src = torch.cat([torch.stack([latent_input, proprio_input], dim=0), src], dim=0)
-        return self.run_tokens(src, pos, query_embed)
+        return self.encode_decode(src, pos, query_embed)
 
     def run_tokens(self, src: torch.Tensor, pos: torch.Tensor, query_embed: torch.Tensor) -> torch.Tensor:
-        """Encoder and decoder on sequence-first tokens src [S, B, C] with positions pos [S, B or 1, C]."""
+        """Encoder and decoder on sequence-first tokens src [S, B, C] with positions pos [S, B or 1, C] and the
+        decoder's query positions query_embed [chunk, C]."""
         bs = src.shape[1]
-        query_embed = query_embed.unsqueeze(1).repeat(1, bs, 1)
+        return self.encode_decode(src, pos, query_embed.unsqueeze(1).repeat(1, bs, 1))
+
+    def encode_decode(self, src: torch.Tensor, pos: torch.Tensor, query_embed: torch.Tensor) -> torch.Tensor:
+        """query_embed already repeated over the batch: [chunk, B, C]."""
         tgt = torch.zeros_like(query_embed)
         memory = self.encoder(src, pos)
         hs = self.decoder(tgt, memory, pos, query_embed)
