@@ -60,10 +60,18 @@ constexpr std::array kPasses{
 };
 
 constexpr std::array<std::string_view, 12> kDefaultPipeline{
-    "fold_constants",   "eliminate_identity",    "fold_squeeze_unsqueeze",
-    "merge_split_concat", "simplify_gather_of_concat", "eliminate_dead",
-    "fuse_conv_affine", "batch_shared_branches", "fuse_matmul_add",
-    "hoist_activation_over_reshape", "fuse_layer_norm", "eliminate_dead",
+    "fold_constants",
+    "eliminate_identity",
+    "fold_squeeze_unsqueeze",
+    "merge_split_concat",
+    "simplify_gather_of_concat",
+    "eliminate_dead",
+    "fuse_conv_affine",
+    "batch_shared_branches",
+    "fuse_matmul_add",
+    "hoist_activation_over_reshape",
+    "fuse_layer_norm",
+    "eliminate_dead",
 };
 
 std::string known_names() {

@@ -20,8 +20,9 @@ ir::Value* lerobot_tokens(Builder& b, int cameras, int n, int c) {
   for (int cam = 0; cam < cameras; ++cam) {
     std::string p = "cam" + std::to_string(cam);
     ir::Value* feat = b.op("Relu", p + "_feat", {b.input(p, {n, 1, c})});
-    ir::Node* split = b.node("Split", p + "_split", {feat, b.ints(p + "_sizes", std::vector<int64_t>(n, 1))},
-                             static_cast<size_t>(n), {{"axis", attr_i(0)}});
+    ir::Node* split =
+        b.node("Split", p + "_split", {feat, b.ints(p + "_sizes", std::vector<int64_t>(n, 1))},
+               static_cast<size_t>(n), {{"axis", attr_i(0)}});
     for (int i = 0; i < n; ++i) {
       std::string q = p + "_tok" + std::to_string(i);
       ir::Value* sq = b.op("Squeeze", q + "_sq", {split->output(i), b.ints(q + "_sqax", {0})});
@@ -35,7 +36,8 @@ TEST(MergeSplitConcatPassTest, WholeSplitInOrderBecomesItsInput) {
   Builder b;
   ir::Value* x = b.op("Relu", "x", {b.input("in", {6, 2, 4})});
   ir::Value* y = b.input("y", {1, 2, 4});
-  ir::Node* split = b.node("Split", "split", {x, b.ints("sizes", {1, 2, 3})}, 3, {{"axis", attr_i(0)}});
+  ir::Node* split =
+      b.node("Split", "split", {x, b.ints("sizes", {1, 2, 3})}, 3, {{"axis", attr_i(0)}});
   b.output(b.op("Concat", "cat", {y, split->output(0), split->output(1), split->output(2), y},
                 {{"axis", attr_i(0)}}));
   ir::Graph& g = b.graph();
@@ -49,8 +51,10 @@ TEST(MergeSplitConcatPassTest, WholeSplitInOrderBecomesItsInput) {
 TEST(MergeSplitConcatPassTest, ConcatOfOnlyTheSplitIsRemoved) {
   Builder b;
   ir::Value* x = b.op("Relu", "x", {b.input("in", {2, 6})});
-  ir::Node* split = b.node("Split", "split", {x, b.ints("sizes", {3, 3})}, 2, {{"axis", attr_i(-1)}});
-  ir::Value* cat = b.op("Concat", "cat", {split->output(0), split->output(1)}, {{"axis", attr_i(1)}});
+  ir::Node* split =
+      b.node("Split", "split", {x, b.ints("sizes", {3, 3})}, 2, {{"axis", attr_i(-1)}});
+  ir::Value* cat =
+      b.op("Concat", "cat", {split->output(0), split->output(1)}, {{"axis", attr_i(1)}});
   b.output(b.op("Sigmoid", "out", {cat}));
   ir::Graph& g = b.graph();
   auto run = run_pass_checked(g, merge_split_concat);
@@ -61,10 +65,12 @@ TEST(MergeSplitConcatPassTest, ConcatOfOnlyTheSplitIsRemoved) {
 TEST(MergeSplitConcatPassTest, ReorderedPartialOrOtherAxisStays) {
   Builder b;
   ir::Value* x = b.op("Relu", "x", {b.input("in", {4, 4})});
-  ir::Node* split = b.node("Split", "split", {x, b.ints("sizes", {2, 2})}, 2, {{"axis", attr_i(0)}});
+  ir::Node* split =
+      b.node("Split", "split", {x, b.ints("sizes", {2, 2})}, 2, {{"axis", attr_i(0)}});
   b.output(b.op("Concat", "swapped", {split->output(1), split->output(0)}, {{"axis", attr_i(0)}}));
   b.output(b.op("Concat", "partial", {split->output(0), split->output(0)}, {{"axis", attr_i(0)}}));
-  b.output(b.op("Concat", "other_axis", {split->output(0), split->output(1)}, {{"axis", attr_i(1)}}));
+  b.output(
+      b.op("Concat", "other_axis", {split->output(0), split->output(1)}, {{"axis", attr_i(1)}}));
   ir::Graph& g = b.graph();
   auto run = run_pass_checked(g, merge_split_concat);
   EXPECT_EQ(run.report.rewrites, 0);
