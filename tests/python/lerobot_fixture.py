@@ -185,3 +185,26 @@ def lerobot_reference_actions(policy, cfg: ACTConfig, stats, qpos_n: np.ndarray,
                 x[:, i] = 2 * (x[:, i] - s["min"]) / torch.where(d == 0, torch.tensor(eps), d) - 1
     with torch.no_grad():
         return policy(torch.from_numpy(qpos_n), x).numpy()
+
+
+def lerobot_policy_golden(policy, cfg: ACTConfig, stats, seed: int, eps: float = 1e-8, visual_mode: str = "MEAN_STD",
+                          state_mode: str = "MEAN_STD", legacy: bool = False) -> Dict[str, np.ndarray]:
+    """Inputs and expected output of a policy engine (`actrt build --policy`) for one step, by LeRobot's rules:
+    uint8 HWC frames -> float CHW / 255 -> the camera normalization; raw qpos -> (x - mean) / (std + eps)
+    (MEAN_STD) or 2 (x - min) / d - 1 (MIN_MAX; d = max - min, + eps in legacy checkpoints); the network;
+    actions -> a * std + mean (robot units; MEAN_STD). Keys: one per camera, qpos [state_dim], actions."""
+    rng = np.random.default_rng(seed)
+    frames = {c: rng.integers(0, 256, (cfg.image_height, cfg.image_width, 3), dtype=np.uint8)
+              for c in cfg.camera_names}
+    s, a = stats["observation.state"], stats["action"]
+    qpos = (s["mean"] + s["std"] * rng.standard_normal(cfg.state_dim).astype(np.float32)).astype(np.float32)
+    image = np.stack([frames[c].transpose(2, 0, 1).astype(np.float32) / 255 for c in cfg.camera_names])[None]
+    if state_mode == "MEAN_STD":
+        qpos_n = (qpos - s["mean"]) / (s["std"] + np.float32(eps))
+    else:
+        d = s["max"] - s["min"] + (np.float32(eps) if legacy else np.float32(0))
+        qpos_n = 2 * (qpos - s["min"]) / d - 1
+    qpos_n = qpos_n[None].astype(np.float32)
+    actions_n = lerobot_reference_actions(policy, cfg, stats, qpos_n, image, visual_mode=visual_mode, eps=eps,
+                                          legacy=legacy)[0]
+    return {**frames, "qpos": qpos, "actions": (actions_n * a["std"] + a["mean"]).astype(np.float32)}

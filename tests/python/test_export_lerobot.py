@@ -42,6 +42,25 @@ def actrt_engine_matches(test, model, io_path, atol="1e-5"):
     test.assertIn("PASSED", r.stdout + r.stderr)
 
 
+def policy_engine_matches(test, model, golden_arrays):
+    """`actrt build --policy` on the exported files; its robot-unit actions for the golden frames / qpos must match."""
+    binary = common.actrt_bin()
+    if binary is None:
+        test.skipTest("no actrt binary (build the actrt_cli target)")
+    if "--policy" not in subprocess.run([binary, "build", "--help"], capture_output=True, text=True).stdout:
+        test.skipTest("this actrt has no build --policy (the policy runtime)")
+    golden = model[:-5] + ".policy_golden.npz"
+    np.savez(golden, **golden_arrays)
+    engine = model[:-5] + ".policy.engine"
+    r = subprocess.run([binary, "build", model, "--policy", "--save-engine", engine, "-q"], capture_output=True,
+                       text=True)
+    test.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+    r = subprocess.run([binary, "run", engine, "--load-inputs", golden, "--atol", "1e-5", "--rtol", "1e-4"],
+                       capture_output=True, text=True)
+    test.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+    test.assertIn("PASSED", r.stdout + r.stderr)
+
+
 class NameMapping(unittest.TestCase):
     def test_every_lerobot_inference_key_maps_and_every_model_parameter_is_covered(self):
         for enc, dec in ((4, 1), (2, 3)):
@@ -179,6 +198,11 @@ class ProcessorCheckpoint(unittest.TestCase):
             for stat in ("mean", "std", "min", "max"):
                 np.testing.assert_array_equal(np.float32(stats[f"{ours}_{stat}"]), self.stats[theirs][stat])
 
+    def test_policy_engine_follows_lerobot_normalization(self):
+        # `actrt build --policy` (the policy runtime) on the exported files: uint8 frames and raw qpos in,
+        # robot-unit actions out, as LeRobot's preprocessor, model and postprocessor compute them.
+        policy_engine_matches(self, self.out, fx.lerobot_policy_golden(self.policy, self.cfg, self.stats, seed=5))
+
     def test_lerobot_token_layout_exports_the_same_actions(self):
         out = export(self.ckpt, os.path.join(self.tmp.name, "layout", "act_lr_tokens.onnx"),
                      "--token-layout", "lerobot")
@@ -204,18 +228,26 @@ class LegacyAndOtherModes(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
+        # Legacy buffers, MIN_MAX cameras and state, 2 decoder layers (LeRobot uses the last one).
+        cls.legacy_cfg = fx.tiny_config(dec_layers=2, state_dim=4, action_dim=4)
+        cls.legacy_stats = fx.random_stats(cls.legacy_cfg, 5)
+        modes = {"VISUAL": "MIN_MAX", "STATE": "MIN_MAX", "ACTION": "MEAN_STD"}
+        ckpt = os.path.join(cls.tmp.name, "legacy")
+        cls.legacy_policy = fx.write_checkpoint(ckpt, cls.legacy_cfg, 11, cls.legacy_stats, layout="legacy",
+                                                modes=modes)
+        cls.legacy_out = export(ckpt, os.path.join(cls.tmp.name, "legacy_out", "m.onnx"))
 
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
+    def test_legacy_policy_engine_min_max(self):
+        policy_engine_matches(self, self.legacy_out, fx.lerobot_policy_golden(
+            self.legacy_policy, self.legacy_cfg, self.legacy_stats, seed=8, visual_mode="MIN_MAX",
+            state_mode="MIN_MAX", legacy=True))
+
     def test_legacy_buffers_min_max(self):
-        cfg = fx.tiny_config(dec_layers=2, state_dim=4, action_dim=4)
-        stats = fx.random_stats(cfg, 5)
-        modes = {"VISUAL": "MIN_MAX", "STATE": "MIN_MAX", "ACTION": "MEAN_STD"}
-        ckpt = os.path.join(self.tmp.name, "legacy")
-        policy = fx.write_checkpoint(ckpt, cfg, 11, stats, layout="legacy", modes=modes)
-        out = export(ckpt, os.path.join(self.tmp.name, "legacy_out", "m.onnx"))
+        cfg, stats, policy, out = self.legacy_cfg, self.legacy_stats, self.legacy_policy, self.legacy_out
         io = np.load(out[:-5] + ".io.npz")
         ref = fx.lerobot_reference_actions(policy, cfg, stats, io["qpos"], io["image"], visual_mode="MIN_MAX",
                                            legacy=True)
