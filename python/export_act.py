@@ -60,6 +60,9 @@ def add_config_args(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--decoder-quirk", choices=["on", "off"],
                    help="on: all decoder layers stacked, index 0 used (the original); off: last layer used")
     g.add_argument("--imagenet-norm", choices=["on", "off"], help="ImageNet normalization inside the model")
+    g.add_argument("--token-layout", choices=["original", "lerobot"],
+                   help="how image tokens are built: original (cameras side by side) or lerobot (LeRobot's "
+                        "per-token list + stack; same math, the graph LeRobot's modeling code exports)")
 
 
 def config_from_args(args: argparse.Namespace, fallback: ACTConfig | None = None) -> ACTConfig:
@@ -84,6 +87,8 @@ def config_from_args(args: argparse.Namespace, fallback: ACTConfig | None = None
         cfg.decoder_quirk = args.decoder_quirk == "on"
     if args.imagenet_norm:
         cfg.imagenet_norm = args.imagenet_norm == "on"
+    if args.token_layout:
+        cfg.token_layout = args.token_layout
     cfg.validate()
     return cfg
 

@@ -50,7 +50,9 @@ def config_from_state_dict(sd: Mapping[str, torch.Tensor], base: Optional[ACTCon
                              f"(keys must start with 'model.')")
         return sd[key]
 
-    cfg.state_dim, cfg.hidden_dim = need("model.action_head.weight").shape
+    action_dim, cfg.hidden_dim = need("model.action_head.weight").shape
+    cfg.state_dim = need("model.input_proj_robot_state.weight").shape[1]
+    cfg.action_dim = action_dim
     cfg.chunk_size = need("model.query_embed.weight").shape[0]
     cfg.latent_dim = need("model.latent_out_proj.weight").shape[1]
     cfg.dim_feedforward = need("model.transformer.encoder.layers.0.linear1.weight").shape[0]

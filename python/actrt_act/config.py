@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+TOKEN_LAYOUTS = ("original", "lerobot")
+# Keys a <model>.config.json may hold for `actrt build --policy` beyond the network's shape
+# (export_lerobot.py writes them); ACTConfig ignores them.
+CONTRACT_ONLY_KEYS = ("policy",)
 
 
 @dataclasses.dataclass
@@ -17,6 +21,12 @@ class ACTConfig:
     decoder_quirk=True reproduces the original: every decoder layer is computed, the normalized
     outputs are stacked and index 0 is used (layers 1.. are dead). decoder_quirk=False is an ordinary
     post-norm decoder whose LAST layer feeds the heads (with dec_layers=1 both are identical).
+
+    action_dim None means state_dim (the original ties them; LeRobot may not). token_layout says how
+    the image tokens are built, which changes the exported graph but not the math (ACT.md, 'LeRobot's
+    ACT'): "original" concatenates the cameras along width and flattens once; "lerobot" flattens each
+    camera, splits it into one tensor per token and stacks every token, as LeRobot's modeling code
+    does (its exports carry that per-token pattern; the optimizer must collapse it).
     """
 
     state_dim: int = 6
@@ -36,10 +46,21 @@ class ACTConfig:
     imagenet_norm: bool = True
     dropout: float = 0.1  # training only
     layer_norm_eps: float = 1e-5
+    action_dim: Optional[int] = None
+    token_layout: str = "original"
+    # Per-camera image normalization inside the model, [camera][channel] (None: ImageNet's for every
+    # camera). Used when imagenet_norm is on; LeRobot checkpoints carry their own (export_lerobot.py).
+    image_mean: Optional[List[List[float]]] = None
+    image_std: Optional[List[List[float]]] = None
 
     @property
     def num_cameras(self) -> int:
         return len(self.camera_names)
+
+    @property
+    def num_actions(self) -> int:
+        """Width of one action (action_dim, or state_dim when action_dim is None)."""
+        return self.state_dim if self.action_dim is None else self.action_dim
 
     def backbone_channels(self) -> List[int]:
         """Output channels of conv1/layer1, layer2, layer3, layer4."""
@@ -65,17 +86,37 @@ class ACTConfig:
                 raise ValueError(f"{name} must be >= 1, found {getattr(self, name)}")
         if self.num_cameras < 1:
             raise ValueError("at least one camera is needed")
+        if self.action_dim is not None and self.action_dim < 1:
+            raise ValueError(f"action_dim must be >= 1 (or None for state_dim), found {self.action_dim}")
+        for name in ("image_mean", "image_std"):
+            v = getattr(self, name)
+            if v is not None and (len(v) != self.num_cameras or any(len(c) != 3 for c in v)):
+                raise ValueError(f"{name} must hold 3 values for each of the {self.num_cameras} cameras, found {v}")
+        if self.image_std is not None and any(x <= 0 for c in self.image_std for x in c):
+            raise ValueError(f"image_std must be positive, found {self.image_std}")
+        if self.token_layout not in TOKEN_LAYOUTS:
+            raise ValueError(f"token_layout must be one of {', '.join(TOKEN_LAYOUTS)}, found '{self.token_layout}'")
 
     def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The fields, action_dim resolved to a number (the policy contract reads it); image_mean / image_std
+        only when set (configurations written before they existed stay as they were)."""
+        d = dataclasses.asdict(self)
+        d["action_dim"] = self.num_actions
+        for name in ("image_mean", "image_std"):
+            if d[name] is None:
+                del d[name]
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "ACTConfig":
         known = {f.name for f in dataclasses.fields(cls)}
+        # Policy-contract entries of a <model>.config.json that do not shape the network.
+        d = {k: v for k, v in d.items() if k not in CONTRACT_ONLY_KEYS}
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown ACTConfig fields: {sorted(unknown)}")
-        cfg = cls(**{k: (list(v) if k == "camera_names" else v) for k, v in d.items()})
+        cfg = cls(**{k: (list(v) if k in ("camera_names", "image_mean", "image_std") and v is not None else v)
+                     for k, v in d.items()})
         cfg.validate()
         return cfg
 

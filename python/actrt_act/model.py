@@ -255,6 +255,8 @@ class Transformer(nn.Module):
     def forward(self, src: torch.Tensor, pos: torch.Tensor, query_embed: torch.Tensor,
                 latent_input: torch.Tensor, proprio_input: torch.Tensor,
                 additional_pos_embed: torch.Tensor) -> torch.Tensor:
+        # The order of these operations fixes the exported graph's initializer names, which
+        # python/torch_runner.py matches against exports made earlier: keep it.
         bs = src.shape[0]
         # [B, C, H, W] -> sequence-first [H*W, B, C]
         src = src.flatten(2).permute(2, 0, 1)
@@ -263,6 +265,16 @@ class Transformer(nn.Module):
         additional_pos_embed = additional_pos_embed.unsqueeze(1).repeat(1, bs, 1)
         pos = torch.cat([additional_pos_embed, pos], dim=0)
         src = torch.cat([torch.stack([latent_input, proprio_input], dim=0), src], dim=0)
+        return self.encode_decode(src, pos, query_embed)
+
+    def run_tokens(self, src: torch.Tensor, pos: torch.Tensor, query_embed: torch.Tensor) -> torch.Tensor:
+        """Encoder and decoder on sequence-first tokens src [S, B, C] with positions pos [S, B or 1, C] and the
+        decoder's query positions query_embed [chunk, C]."""
+        bs = src.shape[1]
+        return self.encode_decode(src, pos, query_embed.unsqueeze(1).repeat(1, bs, 1))
+
+    def encode_decode(self, src: torch.Tensor, pos: torch.Tensor, query_embed: torch.Tensor) -> torch.Tensor:
+        """query_embed already repeated over the batch: [chunk, B, C]."""
         tgt = torch.zeros_like(query_embed)
         memory = self.encoder(src, pos)
         hs = self.decoder(tgt, memory, pos, query_embed)
@@ -280,7 +292,7 @@ class DETRVAE(nn.Module):
         self.cfg = cfg
         d = cfg.hidden_dim
         self.transformer = Transformer(cfg)
-        self.action_head = nn.Linear(d, cfg.state_dim)
+        self.action_head = nn.Linear(d, cfg.num_actions)
         self.is_pad_head = nn.Linear(d, 1)
         self.query_embed = nn.Embedding(cfg.chunk_size, d)
         channels = cfg.backbone_channels()
@@ -295,6 +307,9 @@ class DETRVAE(nn.Module):
         # Latent z = 0 at inference: the latent token is latent_out_proj applied to zeros (= its bias).
         latent_sample = torch.zeros([bs, self.cfg.latent_dim], dtype=qpos.dtype, device=qpos.device)
         latent_input = self.latent_out_proj(latent_sample)
+        if self.cfg.token_layout == "lerobot":
+            hs = self._transformer_lerobot_layout(qpos, image, latent_input)
+            return self.action_head(hs), self.is_pad_head(hs)
         feats, poss = [], []
         for cam in range(self.cfg.num_cameras):
             feat, pos = self.backbones[0](image[:, cam])  # one shared trunk for every camera
@@ -307,6 +322,24 @@ class DETRVAE(nn.Module):
                               self.additional_pos_embed.weight)[0]
         return self.action_head(hs), self.is_pad_head(hs)
 
+    def _transformer_lerobot_layout(self, qpos: torch.Tensor, image: torch.Tensor,
+                                    latent_input: torch.Tensor) -> torch.Tensor:
+        """The transformer fed the way LeRobot's modeling code builds its tokens (ACTConfig.token_layout):
+        every camera flattened on its own, cut into one [B, C] tensor per token, all tokens stacked.
+        The same tokens as the original layout in another order (each token keeps its own position), so
+        the actions agree to rounding; the exported graph carries one Split/Squeeze/Unsqueeze per token."""
+        tokens = [latent_input, self.input_proj_robot_state(qpos)]
+        positions = list(self.additional_pos_embed.weight.unsqueeze(1))  # 2 x [1, C]
+        for cam in range(self.cfg.num_cameras):
+            feat, pos = self.backbones[0](image[:, cam])
+            feat = self.input_proj(feat)
+            # [B, C, H, W] -> [H*W, B, C], then one tensor per token
+            tokens.extend(list(feat.flatten(2).permute(2, 0, 1)))
+            positions.extend(list(pos.flatten(2).permute(2, 0, 1)))
+        src = torch.stack(tokens, dim=0)      # [S, B, C]
+        pos = torch.stack(positions, dim=0)   # [S, 1, C]
+        return self.transformer.run_tokens(src, pos, self.query_embed.weight)[0]
+
 
 class ACTPolicy(nn.Module):
     """forward(qpos [B, state_dim] normalized, image [B, ncam, 3, H, W] in [0, 1]) -> actions [B, chunk, state_dim]."""
@@ -315,9 +348,16 @@ class ACTPolicy(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.model = DETRVAE(cfg)
-        # Not part of the state dict (the original uses a torchvision transform).
-        self.register_buffer("image_mean", torch.tensor(IMAGENET_MEAN).reshape(3, 1, 1), persistent=False)
-        self.register_buffer("image_std", torch.tensor(IMAGENET_STD).reshape(3, 1, 1), persistent=False)
+        # Not part of the state dict (the original uses a torchvision transform). ImageNet's for every
+        # camera ([3, 1, 1]) unless the config gives each camera its own ([ncam, 3, 1, 1]; LeRobot).
+        mean = torch.tensor(IMAGENET_MEAN).reshape(3, 1, 1)
+        std = torch.tensor(IMAGENET_STD).reshape(3, 1, 1)
+        if cfg.image_mean is not None:
+            mean = torch.tensor(cfg.image_mean, dtype=torch.float32).reshape(cfg.num_cameras, 3, 1, 1)
+        if cfg.image_std is not None:
+            std = torch.tensor(cfg.image_std, dtype=torch.float32).reshape(cfg.num_cameras, 3, 1, 1)
+        self.register_buffer("image_mean", mean, persistent=False)
+        self.register_buffer("image_std", std, persistent=False)
 
     def forward_all(self, qpos: torch.Tensor, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         if self.cfg.imagenet_norm:

@@ -10,10 +10,12 @@
 #include "passes/eliminate_dead.h"
 #include "passes/eliminate_identity.h"
 #include "passes/fold_constants.h"
+#include "passes/fold_squeeze_unsqueeze.h"
 #include "passes/fuse_conv_affine.h"
 #include "passes/fuse_layer_norm.h"
 #include "passes/fuse_matmul_add.h"
 #include "passes/hoist_activation_over_reshape.h"
+#include "passes/merge_split_concat.h"
 #include "passes/simplify_gather_of_concat.h"
 
 namespace actrt::passes {
@@ -26,6 +28,13 @@ constexpr std::array kPasses{
              fold_constants},
     PassInfo{"eliminate_identity", "remove Identity and inference-mode Dropout",
              eliminate_identity},
+    PassInfo{"fold_squeeze_unsqueeze",
+             "drop a Squeeze/Unsqueeze that undoes the one before it (LeRobot's per-token tensors)",
+             fold_squeeze_unsqueeze},
+    PassInfo{"merge_split_concat",
+             "a Concat of all of a Split's outputs in order reads the Split's input (LeRobot's "
+             "token stack)",
+             merge_split_concat},
     PassInfo{"simplify_gather_of_concat",
              "read the selected part of a Concat/stack directly in Gather/Slice/Split (drops "
              "ACT's unused decoder layers together with eliminate_dead)",
@@ -50,10 +59,19 @@ constexpr std::array kPasses{
              fuse_layer_norm},
 };
 
-constexpr std::array<std::string_view, 10> kDefaultPipeline{
-    "fold_constants",   "eliminate_identity",    "simplify_gather_of_concat", "eliminate_dead",
-    "fuse_conv_affine", "batch_shared_branches", "fuse_matmul_add",
-    "hoist_activation_over_reshape", "fuse_layer_norm", "eliminate_dead",
+constexpr std::array<std::string_view, 12> kDefaultPipeline{
+    "fold_constants",
+    "eliminate_identity",
+    "fold_squeeze_unsqueeze",
+    "merge_split_concat",
+    "simplify_gather_of_concat",
+    "eliminate_dead",
+    "fuse_conv_affine",
+    "batch_shared_branches",
+    "fuse_matmul_add",
+    "hoist_activation_over_reshape",
+    "fuse_layer_norm",
+    "eliminate_dead",
 };
 
 std::string known_names() {

@@ -6,9 +6,9 @@
 // its compile()) are registered and run by backend_pass.h.
 //
 // The default pipeline is
-//   fold_constants -> eliminate_identity -> simplify_gather_of_concat -> eliminate_dead ->
-//   fuse_conv_affine -> batch_shared_branches -> fuse_matmul_add -> fuse_layer_norm ->
-//   eliminate_dead
+//   fold_constants -> eliminate_identity -> fold_squeeze_unsqueeze -> merge_split_concat ->
+//   simplify_gather_of_concat -> eliminate_dead -> fuse_conv_affine -> batch_shared_branches ->
+//   fuse_matmul_add -> hoist_activation_over_reshape -> fuse_layer_norm -> eliminate_dead
 // with infer_shapes (and the IR verifier) after every pass, repeated until one whole round
 // changes nothing (or max_iterations rounds ran). Re-inferring between passes is what lets a
 // pass rely on static shapes and constant data for values an earlier pass created, and lets
