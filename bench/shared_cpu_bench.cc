@@ -5,9 +5,12 @@
 // measurements).
 //
 //   shared_cpu_bench [MODEL.onnx] [--threads N] [--iterations N] [--busy-core C] [--json]
+//                    [--libgomp-default]
 //
-// --threads 0 (the default) takes the CPU backend's default thread count, which is what is being
-// measured. The busy loop is a forked child pinned to core C (default: the last core this
+// --threads 0 (the default) takes the CPU backend's default thread count, and the OpenMP wait
+// policy is the actrt CLI's (core/thread_policy.h: PASSIVE unless OMP_WAIT_POLICY or
+// GOMP_SPINCOUNT is set): what is being measured. --libgomp-default keeps libgomp's own policy
+// (spin, then sleep), as actrt did before; with --threads 2 on 2 cores that is the old default. The busy loop is a forked child pinned to core C (default: the last core this
 // process may run on), spinning until it is killed; it starts after the idle run and is stopped
 // before the report. The latencies are wall times of infer() (host to host). The environment
 // (OMP_WAIT_POLICY, other load on the machine) is part of the result: the report prints it.
@@ -29,6 +32,7 @@
 #include "actrt/network.h"
 #include "actrt/runner.h"
 #include "actrt/runners.h"
+#include "core/thread_policy.h"
 
 namespace {
 
@@ -99,6 +103,9 @@ int fail(const actrt::Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool libgomp_default = false;
+  for (int i = 1; i < argc; ++i) libgomp_default |= !std::strcmp(argv[i], "--libgomp-default");
+  if (!libgomp_default) actrt::prefer_passive_openmp_wait(argv);  // as the CLI does
   std::string path = std::string(ACTRT_SOURCE_DIR) + "/models/act-tiny/act-tiny.onnx";
   int threads = 0, iterations = 40, busy_core = -1;
   bool json = false;
@@ -107,6 +114,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--iterations") && i + 1 < argc) iterations = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--busy-core") && i + 1 < argc) busy_core = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--json")) json = true;
+    else if (!std::strcmp(argv[i], "--libgomp-default")) continue;
     else path = argv[i];
   }
   if (iterations < 3) iterations = 3;
@@ -155,23 +163,24 @@ int main(int argc, char** argv) {
   const double mean_ratio = loaded.mean / idle.mean;
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  auto it = engine->metadata().find("threads");
-  const std::string engine_threads = it == engine->metadata().end() ? "?" : it->second;
+  // What the context runs with: --threads, else the CPU backend's default.
+  const int effective_threads = threads > 0 ? threads : actrt::default_threads();
   if (json) {
     std::printf(
-        "{\"model\": \"%s\", \"threads_option\": %d, \"engine_threads\": \"%s\", \"cores\": %ld, "
+        "{\"model\": \"%s\", \"threads_option\": %d, \"effective_threads\": %d, \"cores\": %ld, "
         "\"busy_core\": %d, \"omp_wait_policy\": \"%s\", \"iterations\": %d, "
         "\"idle_median_ms\": %.3f, \"idle_p90_ms\": %.3f, \"idle_mean_ms\": %.3f, "
         "\"idle_cv\": %.3f, \"busy_median_ms\": %.3f, \"busy_p90_ms\": %.3f, "
         "\"busy_mean_ms\": %.3f, \"busy_cv\": %.3f, \"ratio\": %.3f, \"mean_ratio\": %.3f}\n",
-        path.c_str(), threads, engine_threads.c_str(), cores, busy_core, policy ? policy : "",
+        path.c_str(), threads, effective_threads, cores, busy_core, policy ? policy : "",
         iterations, idle.median, idle.p90, idle.mean, idle.cv, loaded.median, loaded.p90,
         loaded.mean, loaded.cv, ratio, mean_ratio);
   } else {
     std::printf("model %s\n", path.c_str());
-    std::printf("threads option %d (engine setting %s), %ld cores online, busy loop on core %d, "
+    std::printf("threads option %d (runs with %d), %ld cores online, busy loop on core %d, "
                 "OMP_WAIT_POLICY=%s\n",
-                threads, engine_threads.c_str(), cores, busy_core, policy ? policy : "(unset)");
+                threads, effective_threads, cores, busy_core,
+                policy ? policy : "(unset: libgomp spins, then sleeps)");
     for (const auto& [label, st] : {std::pair<const char*, Stats>{"idle:     ", idle},
                                     std::pair<const char*, Stats>{"busy core:", loaded}})
       std::printf("%s median %8.3f ms  p90 %8.3f ms  max %8.3f ms  mean %8.3f ms  cv %.2f  "

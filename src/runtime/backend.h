@@ -53,7 +53,7 @@ struct CompileOptions {
 };
 
 struct ContextOptions {
-  int threads = 0;  // CPU threads (0: the plan's setting or all cores)
+  int threads = 0;  // CPU threads (0: the plan's setting, else core/thread_policy.h: cores but one)
 };
 
 class Backend {

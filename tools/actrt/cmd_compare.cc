@@ -159,7 +159,7 @@ Result<int> run_compare(const std::vector<std::string>& args) {
            "comma-separated: fp32, tf32, fp16, bf16, int8, int8-minmax, int8-percentile, int8-random "
            "(default: all the backend supports)");
   p.option("backend", "cpu|cuda", "where the engines run", "cpu");
-  p.option("threads", "N", "CPU threads for engines and PyTorch (0 = all cores)", "0");
+  p.option("threads", "N", "CPU threads for engines and PyTorch (0 = the usable cores but one)", "0");
   p.flag("rebuild", "ignore cached engines in OUT/engines and build again");
   p.option("timing-cache", "FILE",
            "GPU: reuse tactic timings from FILE and add new ones to it (created if missing)");
