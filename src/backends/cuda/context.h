@@ -75,6 +75,10 @@ class CudaContext final : public runtime::ExecutionContext {
   Status infer(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) override;
   double last_compute_ms() const override { return last_ms_; }
   Result<std::vector<runtime::LayerTime>> profile(const runtime::TensorMap& inputs) override;
+  // Counted while the context is built (context.cc): weights (each device copy once), arena,
+  // workspace, step-owned uploads, pinned staging, and what creating the stream and library
+  // handles took from free device memory.
+  runtime::MemoryUsage memory_usage() const override { return memory_usage_; }
 
   // ---- Device-side runs, for activation statistics (calibration_stats.h) ----
   // A graph input or output where it lies in the arena (fixed for the context's life).
@@ -153,6 +157,7 @@ class CudaContext final : public runtime::ExecutionContext {
   bool outputs_staged_ = true;
   bool forward_enqueued_ = false;  // by enqueue_forward(), since the last finish()
   double last_ms_ = 0;
+  runtime::MemoryUsage memory_usage_;
 };
 
 }  // namespace actrt::cuda
