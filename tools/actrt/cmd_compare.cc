@@ -84,7 +84,10 @@ Status fill_latency(ReportRow& row, const std::vector<double>& times) {
   row.latency_p99 = s.p99;
   row.latency_mean = s.mean;
   row.latency_runs = s.count;
-  if (auto w = compare::stability_warning(s)) log_verbose(row.name + ": " + *w);
+  row.latency_cv = s.coefficient_of_variation;
+  row.latency_warning = compare::report_latency_warning(row.name, s);
+  if (row.latency_warning) log_warning(*row.latency_warning);
+  else if (auto w = compare::stability_warning(s)) log_verbose(row.name + ": " + *w);
   return ok_status();
 }
 
