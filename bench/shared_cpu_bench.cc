@@ -32,7 +32,7 @@
 #include "actrt/network.h"
 #include "actrt/runner.h"
 #include "actrt/runners.h"
-#include "core/thread_policy.h"
+#include "actrt/threads.h"
 
 namespace {
 

@@ -5,6 +5,8 @@
 // measurements behind it.
 #pragma once
 
+#include "actrt/threads.h"  // default_threads(), prefer_passive_openmp_wait(): public
+
 namespace actrt {
 
 // The CPU cores this process may run on (its affinity mask: taskset, cgroup cpusets), at least 1.
@@ -14,8 +16,7 @@ int usable_cores();
 // computer (the caller's own control loop first of all), so cores - 1, and at least 1.
 int default_threads_for(int cores);
 
-// default_threads_for(usable_cores()).
-int default_threads();
+// default_threads() is default_threads_for(usable_cores()).
 
 // The OpenMP wait policy of a program: passive unless the user chose one.
 //
@@ -27,13 +28,11 @@ int default_threads();
 // makes idle workers sleep at once.
 //
 // libgomp reads its environment once, when it is loaded, before main() runs, so setting the
-// variable from main() is too late for this process: prefer_passive_openmp_wait sets it and
-// executes the program again (once; the variable being set stops a second time). A user's OMP_WAIT_POLICY or
-// GOMP_SPINCOUNT is left alone (OMP_WAIT_POLICY=ACTIVE: the fastest on an otherwise idle
-// computer). Programs that link the actrt library set the variable themselves (docs/guide.md).
-//
-// Call first thing in main() (the actrt CLI and the benchmarks do). Returns only if nothing was
-// to be done or the re-execution failed (then the program runs on with libgomp's default policy).
-void prefer_passive_openmp_wait(char** argv);
+// variable from main() is too late for this process: prefer_passive_openmp_wait()
+// (actrt/threads.h) sets it and executes the program again (once: the variable, now set, stops a
+// second time). A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT is left alone (OMP_WAIT_POLICY=ACTIVE:
+// the fastest on an otherwise idle computer). The actrt CLI and the benchmarks call it first thing
+// in main(); the Python module sets the variable before it loads libgomp; other programs that
+// link actrt call it or set the variable themselves (docs/guide.md).
 
 }  // namespace actrt

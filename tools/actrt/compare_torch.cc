@@ -12,8 +12,8 @@
 
 #include "actrt/engine.h"
 #include "actrt/log.h"
+#include "actrt/threads.h"
 #include "core/json.h"
-#include "core/thread_policy.h"
 #include "data/npz.h"
 
 namespace actrt::cli::compare_cli {

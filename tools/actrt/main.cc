@@ -6,7 +6,7 @@
 
 #include "actrt/log.h"
 #include "command.h"
-#include "core/thread_policy.h"
+#include "actrt/threads.h"
 #include "print_version.h"
 
 namespace actrt::cli {
