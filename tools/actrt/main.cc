@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "actrt/log.h"
-#include "command.h"
 #include "actrt/threads.h"
+#include "command.h"
 #include "print_version.h"
 
 namespace actrt::cli {
