@@ -237,7 +237,8 @@ Result<int> run_bench(const std::vector<std::string>& args) {
               "--iterations inferences AND at least --duration seconds. Reports min / mean / "
               "median / p90 / p95 / p99 latency and throughput; on the GPU also the compute time "
               "(CUDA events) and the transfers; warns when the coefficient of variation exceeds "
-              "2.5 %. --profile adds a per-layer table.",
+              "2.5 %; lists what the context allocates (device and host memory). --profile adds a "
+              "per-layer table.",
               {"actrt bench models/act-tiny/act-tiny.onnx --threads 2",
                "actrt bench act.onnx --backend cuda --fp16 --format json",
                "actrt bench act-fp16.engine --profile --profile-top 15",

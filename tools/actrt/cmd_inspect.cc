@@ -232,7 +232,8 @@ Result<int> run_inspect(const std::vector<std::string>& args) {
               "parameters, estimated FLOPs, what each optimization pass removed and any "
               "unsupported ops. For an engine file (from `actrt build`): its signature, backend, "
               "target, metadata, every layer's kernel, precision and output shape, layers per "
-              "precision, weight and activation memory.",
+              "precision, weight and activation memory, and, where the engine runs on this "
+              "machine, what one execution context allocates (device and host).",
               {"actrt inspect models/act-tiny/act-tiny.onnx",
                "actrt inspect act-fp16.engine --format json",
                "actrt inspect act.onnx --shapes qpos:1x6,image:1x3x3x480x640 --format json",
