@@ -51,7 +51,8 @@ TEST(CudaInt8Fallback, RejectedConvolutionBuildsInFp16AndTheWarningNamesIt) {
   EXPECT_EQ(plan.layers.at(rejected).precision, Precision::kFp16);
   EXPECT_EQ(plan.metadata["cuda.int8_conv"], "2");
 
-  // And the engine runs, close to the FP32 reference.
+  // And the engine runs, near the FP32 reference (a loose bound: the other two convolutions still
+  // quantize; cuda_int8_conv_test checks INT8 accuracy itself).
   const runtime::Backend* be = runtime::find_backend(BackendKind::kCuda);
   auto ctx = be->create_context(plan, {});
   ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
@@ -60,7 +61,7 @@ TEST(CudaInt8Fallback, RejectedConvolutionBuildsInFp16AndTheWarningNamesIt) {
   auto fp = reference::Executor(g).run(feeds);
   ASSERT_TRUE(fp.ok());
   const std::string out = g.outputs()[0]->name();
-  EXPECT_LE(relative_error(outs[out], fp->at(out)), 5e-2);
+  EXPECT_LE(relative_error(outs[out], fp->at(out)), 1e-1);
 }
 
 TEST(CudaInt8Fallback, WithoutTheHookEveryConvolutionStaysInt8) {
