@@ -28,7 +28,7 @@ struct BuilderConfig {
   std::shared_ptr<Calibrator> calibrator;
   // Per-layer overrides by node name: "encoder/layer0/norm1" -> kFp32.
   std::map<std::string, Precision> layer_precisions;
-  // CPU threads for the engine (0: all cores).
+  // CPU threads for the engine (0: the usable cores but one, docs/guide.md).
   int threads = 0;
   // Seed for anything random during the build (calibration sampling, tactic tie-breaks).
   uint64_t seed = 1;

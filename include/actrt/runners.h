@@ -13,7 +13,7 @@ namespace actrt {
 std::unique_ptr<Runner> make_reference_runner(NetworkLoader network, std::string name = "reference");
 
 struct EngineRunnerOptions {
-  int threads = 0;  // CPU threads (0: the engine's setting, else all cores)
+  int threads = 0;  // CPU threads (0: the engine's setting, else the usable cores but one)
 };
 
 // Runs an engine; activate() loads/builds it (through the loader) and creates an execution

@@ -10,6 +10,16 @@ Swap ``from polygraphy.backend.trt import ...`` for ``from actrt import ...``::
 See docs/python.md. The compiled part is actrt._actrt; every name of it is re-exported here.
 """
 
+import os as _os
+
+# OpenMP's idle workers sleep instead of spinning (src/core/thread_policy.h): on a computer that
+# does other work, spinning workers made a CPU engine 20x slower. libgomp reads this once, when
+# the compiled module loads it below; a policy the user set (OMP_WAIT_POLICY=ACTIVE is the
+# fastest on an idle machine) is kept, and so is one fixed earlier by a library that loaded
+# libgomp first.
+if "GOMP_SPINCOUNT" not in _os.environ:
+    _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 try:
     from . import _actrt
 except ImportError as e:  # a source checkout without `make python`, or another interpreter

@@ -109,7 +109,7 @@ void bind_engine(py::module_& m) {
             }
           },
           "Per-layer precision overrides by node name: {'encoder/norm1': 'fp32'}.")
-      .def_readwrite("threads", &BuilderConfig::threads, "CPU threads (0: all cores).")
+      .def_readwrite("threads", &BuilderConfig::threads, "CPU threads (0: the usable cores but one).")
       .def_readwrite("seed", &BuilderConfig::seed, "Seed for anything random in the build.")
       .def_readwrite("deterministic", &BuilderConfig::deterministic,
                      "GPU: pick kernels without timing them.")

@@ -72,6 +72,19 @@ std::optional<std::string> stability_warning(const LatencyStats& s) {
   return std::string(buf);
 }
 
+std::optional<std::string> report_latency_warning(std::string_view row, const LatencyStats& s) {
+  if (!(s.coefficient_of_variation > kReportUnstableCoefficientOfVariation)) return std::nullopt;
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                ": latency varies: coefficient of variation %.0f %% over %lld runs (median %s, "
+                "max %s), above %.0f %%; other work on the machine (or CPU threads that outnumber "
+                "its free cores) is timed too, so compare medians with care",
+                100.0 * s.coefficient_of_variation, static_cast<long long>(s.count),
+                ms(s.median).c_str(), ms(s.max).c_str(),
+                100.0 * kReportUnstableCoefficientOfVariation);
+  return std::string(row) + buf;
+}
+
 Result<TimingRun> run_timing_loop(const std::function<Result<double>()>& infer_once,
                                   const TimingOptions& options) {
   if (options.min_iterations < 0 || options.min_seconds < 0 || options.warmup_ms < 0 ||

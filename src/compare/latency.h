@@ -55,6 +55,17 @@ std::string format_latency_stats(const LatencyStats& s, std::string_view label);
 // The trtexec warning text when the coefficient of variation exceeds 2.5 %; nullopt otherwise.
 std::optional<std::string> stability_warning(const LatencyStats& s);
 
+// Reports that put latencies of several rows side by side (compare, rollout) warn, in the
+// report itself, when a row's coefficient of variation exceeds this: its median is then not a
+// property of the engine but of what else ran (a busy core on a shared computer made a 21 ms
+// engine take 440 ms). Higher than bench's 2.5 %: such rows time fewer runs, interleaved with
+// other work, and a warning on every row would be read as noise.
+inline constexpr double kReportUnstableCoefficientOfVariation = 0.10;
+
+// The warning a report carries for row `row` ("cpu-int8: latency varies: coefficient of variation
+// 78 % over 231 runs ..."); nullopt when the row's latencies are stable enough.
+std::optional<std::string> report_latency_warning(std::string_view row, const LatencyStats& s);
+
 struct TimingOptions {
   double warmup_ms = 200;       // run (untimed) until this much wall time has passed; 0: none
   int64_t min_iterations = 10;  // then at least this many timed iterations ...

@@ -40,6 +40,18 @@ std::string pad(const std::string& s, size_t width, Align align) {
 
 }  // namespace
 
+std::string warnings_section(const std::vector<std::string>& warnings) {
+  if (warnings.empty()) return "";
+  std::string md = "## Warnings\n\n";
+  for (const std::string& w : warnings) {
+    std::string line = w;
+    for (char& c : line)
+      if (c == '\n') c = ' ';  // one bullet per warning
+    md += "- " + line + "\n";
+  }
+  return md + "\n";
+}
+
 size_t utf8_width(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s)

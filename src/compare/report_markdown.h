@@ -52,6 +52,10 @@ std::string format_sig(double v, int digits = 4);
 // Number of UTF-8 code points in s (bytes that are not continuation bytes).
 size_t utf8_width(std::string_view s);
 
+// A "## Warnings" section listing `warnings` as bullet points (for a report's reader, not only
+// its console: unstable latencies, rows that fell back), or "" when there are none.
+std::string warnings_section(const std::vector<std::string>& warnings);
+
 // Writes `text` to `path` atomically ("<path>.tmp", then rename).
 Status write_text_file(const std::string& path, std::string_view text);
 

@@ -31,6 +31,35 @@ struct LayerTime {
   double ms = 0;
 };
 
+// What one execution context allocates, in bytes, by purpose: actrt's own allocations, as
+// `actrt inspect ENGINE` and `actrt bench` report them (docs/cli.md). Fields a backend has no
+// such thing for stay 0. Weights shared by contexts (CUDA: one device copy per plan and process;
+// the plan's host constants, held by the engine) are counted in every context that uses them,
+// so the totals are what one context needs, not a sum over contexts.
+struct MemoryUsage {
+  // Device memory (GPU backends).
+  size_t device_weights = 0;      // constants uploaded for the steps
+  size_t device_activations = 0;  // the arena: intermediate values, graph inputs / outputs, scratch
+  size_t device_workspace = 0;    // library workspace (cuDNN, cuBLASLt)
+  size_t device_other = 0;        // buffers single steps own (gather indices, ...)
+  // What creating the context's stream and library handles took from the device's free memory
+  // (cuDNN / cuBLASLt / CUDA's own state, measured with cudaMemGetInfo; another process
+  // allocating meanwhile skews it). Not actrt's own: not in device_total().
+  size_t device_libraries = 0;
+  // Host memory.
+  size_t host_weights = 0;         // the plan's constants, as the plan holds them
+  size_t host_packed_weights = 0;  // weights re-laid out for the kernels (CPU: oneDNN layouts)
+  size_t host_activations = 0;     // the arena (CPU backend)
+  size_t host_staging = 0;         // pinned staging of inputs, outputs and host-fallback steps
+
+  size_t device_total() const {
+    return device_weights + device_activations + device_workspace + device_other;
+  }
+  size_t host_total() const {
+    return host_weights + host_packed_weights + host_activations + host_staging;
+  }
+};
+
 // One execution context: owns buffers (memory planned by liveness), streams, threads. Several
 // contexts may run concurrently over one plan; one context is used by one thread at a time.
 class ExecutionContext {
@@ -53,6 +82,8 @@ class ExecutionContext {
   }
   // Whether a feed tensor's data may be device memory (CUDA: copied device to device).
   virtual bool accepts_device_inputs() const { return false; }
+  // What this context allocated (fixed once it is created: no allocation happens in infer()).
+  virtual MemoryUsage memory_usage() const = 0;
 };
 
 // Build-time state the builder lends to compile() beyond the user's settings.
@@ -63,7 +94,7 @@ struct CompileOptions {
 };
 
 struct ContextOptions {
-  int threads = 0;  // CPU threads (0: the plan's setting or all cores)
+  int threads = 0;  // CPU threads (0: the plan's setting, else core/thread_policy.h: cores but one)
 };
 
 class Backend {

@@ -57,6 +57,8 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
   auto json = parse_json(read_file(out + "/results.json"), "results.json");
   ASSERT_TRUE(json.ok()) << json.status().to_string();
   ASSERT_TRUE(json->contains("variants") && (*json)["variants"].is_array());
+  // Unstable latencies are warned about in the report itself (an array, empty when stable).
+  ASSERT_TRUE(json->contains("warnings") && (*json)["warnings"].is_array());
   const Json& variants = (*json)["variants"];
   std::vector<std::string> names;
   for (const Json& v : variants) {
@@ -65,7 +67,8 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
     names.push_back(name);
     for (const char* key : {"name", "status", "reason", "l1_to_ground_truth", "l1_to_ground_truth_robot",
                             "l1_per_step", "l1_vs_fp32", "max_abs_vs_fp32", "latency_ms_median",
-                            "latency_ms_p99", "speedup_vs_pytorch", "engine_bytes", "build_seconds"})
+                            "latency_ms_p99", "latency_cv", "latency_warning", "speedup_vs_pytorch",
+                            "engine_bytes", "build_seconds"})
       EXPECT_TRUE(v.contains(key)) << name << " lacks " << key;
     const std::string status = v.value("status", "");
     if (status == "ok") {

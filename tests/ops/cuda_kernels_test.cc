@@ -3,6 +3,7 @@
 // created, so an output element nobody writes fails. Skipped without a GPU.
 #include <gtest/gtest.h>
 
+#include "backends/cuda/matmul.h"
 #include "cuda_test_util.h"
 
 namespace actrt::cuda_test {
@@ -409,13 +410,53 @@ TEST(CudaBackendTest, UnavailableWithoutGpuSaysWhy) {
   ASSERT_NE(be, nullptr);
   Status s = be->available();
   if (s.ok()) {
-    EXPECT_EQ(be->current_target().rfind("sm_", 0), 0u);
-    EXPECT_FALSE(be->check_target("sm_00").ok());
-    EXPECT_NE(be->check_target("sm_00").message().find(be->current_target()), std::string::npos);
+    // "sm_90;cudnn=9.19.0;cublasLt=13.0.2" (cuda_target.h): the architecture and the versions.
+    const std::string here = be->current_target();
+    EXPECT_EQ(here.rfind("sm_", 0), 0u) << here;
+    EXPECT_NE(here.find(";cudnn="), std::string::npos) << here;
+    EXPECT_NE(here.find(";cublasLt="), std::string::npos) << here;
+    EXPECT_TRUE(be->check_target(here).ok());
+    const std::string arch = here.substr(0, here.find(';'));
+    EXPECT_TRUE(be->check_target(arch).ok()) << "an engine from before versions were recorded";
+    const Status other = be->check_target("sm_52");  // Maxwell: never the test GPU
+    EXPECT_EQ(other.code(), StatusCode::kVersionMismatch) << other.to_string();
+    EXPECT_NE(other.message().find("built for sm_52"), std::string::npos) << other.message();
+    EXPECT_NE(other.message().find("this machine is " + arch), std::string::npos) << other.message();
+    EXPECT_FALSE(be->check_target("sm_00").ok());  // malformed
   } else {
     EXPECT_EQ(s.code(), StatusCode::kDeviceError);
     EXPECT_NE(s.message().find("no CUDA device"), std::string::npos) << s.message();
   }
+}
+
+// memory_usage() (runtime/backend.h) of a CUDA context: the weights uploaded once each, the arena,
+// the cuBLASLt / cuDNN workspace and the pinned staging of the input and output.
+TEST(CudaBackendTest, MemoryUsageCountsWhatTheContextAllocated) {
+  SKIP_WITHOUT_CUDA();
+  GraphBuilder b;
+  ir::Value* x = b.input("x", {2, 48});
+  ir::Value* h = b.node("Relu", {b.node("MatMul", {x, b.constant("w0", random_tensor({48, 48}, 2))})});
+  ir::Value* w = b.constant("w", random_tensor({48, 40}, 1));  // used by both products below
+  b.output(b.node("Add", {b.node("MatMul", {h, w}), b.node("MatMul", {b.node("Sigmoid", {h}), w})}));
+  auto g = b.finish();
+  auto run = build_cuda(*g, Mode::kFp32);
+  ASSERT_TRUE(run);
+  const runtime::MemoryUsage m = run->ctx->memory_usage();
+  // FP32 weights, 48x48 and 48x40 floats: at least those, at most twice (a backend pass may make
+  // a copy per use, e.g. transposed; the context must not upload more than the plan holds).
+  const size_t plan_weights = (48u * 48 + 48 * 40) * sizeof(float);
+  EXPECT_GE(m.device_weights, plan_weights);
+  EXPECT_LE(m.device_weights, 2 * plan_weights);
+  EXPECT_GT(m.device_activations, 0u);
+  EXPECT_EQ(m.device_workspace, cuda::kLtWorkspaceBytes);
+  EXPECT_GE(m.host_staging, (2u * 48 + 2 * 40) * sizeof(float));  // input + output, pinned
+  EXPECT_EQ(m.host_packed_weights, 0u);
+  EXPECT_EQ(m.host_activations, 0u);
+  EXPECT_EQ(m.device_total(),
+            m.device_weights + m.device_activations + m.device_workspace + m.device_other);
+  std::printf("[memory] weights %zu, arena %zu, workspace %zu, other %zu, handles %zu, staging %zu\n",
+              m.device_weights, m.device_activations, m.device_workspace, m.device_other,
+              m.device_libraries, m.host_staging);
 }
 
 }  // namespace

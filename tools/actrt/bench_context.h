@@ -43,8 +43,8 @@ struct ActivationEstimate {
 ActivationEstimate estimate_activations(const Engine& engine);
 
 // A fresh execution context for `engine` on its own backend; `threads` as ContextOptions
-// (0: the engine's setting or all cores). Fails when the backend is not compiled in or not
-// available on this machine (no GPU), or when the engine was built for another target.
+// (0: the engine's setting or the usable cores but one). Fails when the backend is not compiled
+// in or not available on this machine (no GPU), or when the engine was built for another target.
 Result<std::unique_ptr<runtime::ExecutionContext>> create_execution_context(const Engine& engine,
                                                                            int threads);
 

@@ -10,7 +10,7 @@ void add_builder_options(ArgParser& p) {
   p.flag("bf16", "GPU: matrix products (Gemm / MatMul) in BF16, FP32 accumulation");
   p.flag("int8", "allow INT8 layers (needs calibration data or a calibration cache)");
   p.option("layer-precisions", "NAME:PREC,...", "force layers to a precision, e.g. norm1:fp32");
-  p.option("threads", "N", "CPU threads (0 = all cores)", "0");
+  p.option("threads", "N", "CPU threads (0 = the usable cores but one)", "0");
   p.option("seed", "N", "seed for anything random during the build", "1");
   p.option("timing-cache", "FILE",
            "GPU: reuse tactic timings from FILE and add new ones to it (created if missing; "

@@ -26,6 +26,7 @@
 #include "compare/latency.h"
 #include "core/json.h"
 #include "data/random_loader.h"
+#include "memory_report.h"
 
 namespace actrt::cli {
 namespace {
@@ -61,6 +62,7 @@ struct BenchResult {
   bool gpu = false;
   std::optional<std::string> warning;
   std::optional<ProfileSummary> profile;
+  runtime::MemoryUsage memory;  // what the benchmarked context allocated
 };
 
 double median_of(std::vector<double> v) {
@@ -152,6 +154,7 @@ std::string print_json(const BenchResult& r, int top) {
   if (r.gpu) out["transfer_ms"] = stats_json(r.transfer);
   out["unstable"] = r.latency.unstable();
   if (r.warning) out["warning"] = *r.warning;
+  out["memory"] = memory_usage_json(r.memory);
   if (r.profile) {
     const auto& p = *r.profile;
     Json by_op = Json::array();
@@ -201,6 +204,8 @@ void print_text(const BenchResult& r, int top) {
     print_stats_line("H2D + D2H + host", r.transfer);
   }
   if (r.warning) std::printf("[W] %s\n", r.warning->c_str());
+  std::printf("=== Memory (this context's allocations) ===\n%s",
+              memory_usage_text(r.memory, "").c_str());
   if (!r.profile) return;
   const auto& p = *r.profile;
   std::printf("\n=== Profile (median of %d profiled runs; total %.4g ms: per-layer timing adds "
@@ -232,7 +237,8 @@ Result<int> run_bench(const std::vector<std::string>& args) {
               "--iterations inferences AND at least --duration seconds. Reports min / mean / "
               "median / p90 / p95 / p99 latency and throughput; on the GPU also the compute time "
               "(CUDA events) and the transfers; warns when the coefficient of variation exceeds "
-              "2.5 %. --profile adds a per-layer table.",
+              "2.5 %; lists what the context allocates (device and host memory). --profile adds a "
+              "per-layer table.",
               {"actrt bench models/act-tiny/act-tiny.onnx --threads 2",
                "actrt bench act.onnx --backend cuda --fp16 --format json",
                "actrt bench act-fp16.engine --profile --profile-top 15",
@@ -313,6 +319,7 @@ Result<int> run_bench(const std::vector<std::string>& args) {
   r.threads = config.threads;
 
   ASSIGN_OR_RETURN(auto context, create_execution_context(*engine, config.threads));
+  r.memory = context->memory_usage();
 
   // Inputs: one seeded random feed (Polygraphy's loader: item 0 from --data-seed).
   data::RandomDataOptions ro;

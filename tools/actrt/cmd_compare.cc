@@ -84,7 +84,10 @@ Status fill_latency(ReportRow& row, const std::vector<double>& times) {
   row.latency_p99 = s.p99;
   row.latency_mean = s.mean;
   row.latency_runs = s.count;
-  if (auto w = compare::stability_warning(s)) log_verbose(row.name + ": " + *w);
+  row.latency_cv = s.coefficient_of_variation;
+  row.latency_warning = compare::report_latency_warning(row.name, s);
+  if (row.latency_warning) log_warning(*row.latency_warning);
+  else if (auto w = compare::stability_warning(s)) log_verbose(row.name + ": " + *w);
   return ok_status();
 }
 
@@ -159,7 +162,7 @@ Result<int> run_compare(const std::vector<std::string>& args) {
            "comma-separated: fp32, tf32, fp16, bf16, int8, int8-minmax, int8-percentile, int8-random "
            "(default: all the backend supports)");
   p.option("backend", "cpu|cuda", "where the engines run", "cpu");
-  p.option("threads", "N", "CPU threads for engines and PyTorch (0 = all cores)", "0");
+  p.option("threads", "N", "CPU threads for engines and PyTorch (0 = the usable cores but one)", "0");
   p.flag("rebuild", "ignore cached engines in OUT/engines and build again");
   p.option("timing-cache", "FILE",
            "GPU: reuse tactic timings from FILE and add new ones to it (created if missing)");

@@ -2,6 +2,7 @@
 // an engine file holds (signature, target, per-layer kernel and precision, memory).
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "actrt/engine.h"
 #include "actrt/policy.h"
@@ -13,6 +14,7 @@
 #include "cli_common.h"
 #include "command.h"
 #include "core/json.h"
+#include "memory_report.h"
 
 namespace actrt::cli {
 namespace {
@@ -108,7 +110,22 @@ std::map<std::string, int64_t> layers_per_precision(const std::vector<LayerInfo>
   return out;
 }
 
-std::string engine_json(const InspectedEngine& e, const ActivationEstimate& act) {
+// What a context of the engine allocates, measured by creating one (runtime::MemoryUsage); the
+// reason instead when the engine does not run here.
+struct ContextMemory {
+  std::optional<runtime::MemoryUsage> usage;
+  std::string why_not;
+};
+
+ContextMemory measure_context_memory(const InspectedEngine& e) {
+  if (!e.runs_here.empty()) return {std::nullopt, e.runs_here};
+  auto context = create_execution_context(*e.engine, 0);
+  if (!context.ok()) return {std::nullopt, context.status().to_string()};
+  return {(*context)->memory_usage(), ""};
+}
+
+std::string engine_json(const InspectedEngine& e, const ActivationEstimate& act,
+                        const ContextMemory& mem) {
   const Engine& engine = *e.engine;
   const auto layers = engine.layers();
   Json out = {{"kind", "engine"},
@@ -129,6 +146,8 @@ std::string engine_json(const InspectedEngine& e, const ActivationEstimate& act)
   out["weight_bytes_per_use"] = engine.weight_bytes();
   out["activation_bytes_no_reuse"] = act.total_bytes;
   out["activation_bytes_peak_live"] = act.peak_live_bytes;
+  if (mem.usage) out["context_memory"] = memory_usage_json(*mem.usage);
+  else out["context_memory_not_measured"] = mem.why_not;
   out["layers_per_precision"] = layers_per_precision(layers);
   out["layers"] = Json::array();
   for (const auto& l : layers)
@@ -140,7 +159,7 @@ std::string engine_json(const InspectedEngine& e, const ActivationEstimate& act)
   return dump_json(out);
 }
 
-void engine_text(const InspectedEngine& e, const ActivationEstimate& act) {
+void engine_text(const InspectedEngine& e, const ActivationEstimate& act, const ContextMemory& mem) {
   const Engine& engine = *e.engine;
   const auto layers = engine.layers();
   std::printf("Engine file: format v%u, producer %s, %.2f MB\n", e.format_version,
@@ -181,13 +200,19 @@ void engine_text(const InspectedEngine& e, const ActivationEstimate& act) {
               static_cast<double>(act.unique_weight_bytes) / 1e6,
               static_cast<double>(act.total_bytes) / 1e6,
               static_cast<double>(act.peak_live_bytes) / 1e6);
+  if (mem.usage)
+    std::printf("\nContext allocations (one execution context, measured here):\n%s",
+                memory_usage_text(*mem.usage, "  ").c_str());
+  else
+    std::printf("\nContext allocations: not measured (%s)\n", mem.why_not.c_str());
 }
 
 Status inspect_engine(const std::string& path, const std::string& format) {
   ASSIGN_OR_RETURN(const InspectedEngine e, read_engine_for_inspect(path));
   const ActivationEstimate act = estimate_activations(*e.engine);
-  if (format == "json") std::printf("%s\n", engine_json(e, act).c_str());
-  else engine_text(e, act);
+  const ContextMemory mem = measure_context_memory(e);
+  if (format == "json") std::printf("%s\n", engine_json(e, act, mem).c_str());
+  else engine_text(e, act, mem);
   return ok_status();
 }
 
@@ -219,7 +244,8 @@ Result<int> run_inspect(const std::vector<std::string>& args) {
               "parameters, estimated FLOPs, what each optimization pass removed and any "
               "unsupported ops. For an engine file (from `actrt build`): its signature, backend, "
               "target, metadata, every layer's kernel, precision and output shape, layers per "
-              "precision, weight and activation memory.",
+              "precision, weight and activation memory, and, where the engine runs on this "
+              "machine, what one execution context allocates (device and host).",
               {"actrt inspect models/act-tiny/act-tiny.onnx",
                "actrt inspect act-fp16.engine --format json",
                "actrt inspect act.onnx --shapes qpos:1x6,image:1x3x3x480x640 --format json",

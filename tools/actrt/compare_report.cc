@@ -37,7 +37,9 @@ Json row_json(const ReportRow& r) {
           {"latency_ms_median", num(r.latency_median)},
           {"latency_ms_p99", num(r.latency_p99)},
           {"latency_ms_mean", num(r.latency_mean)},
+          {"latency_cv", num(r.latency_cv)},
           {"latency_runs", r.latency_runs},
+          {"latency_warning", r.latency_warning ? Json(*r.latency_warning) : Json()},
           {"speedup_vs_pytorch", num(r.speedup_vs_pytorch)},
           {"engine_bytes", r.engine_bytes ? Json(*r.engine_bytes) : Json()},
           {"build_seconds", num(r.build_seconds)},
@@ -60,6 +62,13 @@ std::vector<const ReportRow*> all_rows(const ReportInputs& in) {
 
 }  // namespace
 
+std::vector<std::string> report_warnings(const ReportInputs& in) {
+  std::vector<std::string> out;
+  for (const ReportRow* r : all_rows(in))
+    if (r->latency_warning) out.push_back(*r->latency_warning);
+  return out;
+}
+
 std::string report_table(const ReportInputs& in) {
   compare::MarkdownTable t(
       {"variant", "L1 (norm)", "L1 (robot)", std::string(compare::kL1ToFp32Header),
@@ -70,6 +79,9 @@ std::string report_table(const ReportInputs& in) {
   for (const ReportRow* r : all_rows(in)) {
     std::string note = r->status == "ok" ? r->reason : r->status + ": " + r->reason;
     if (r->engine_cached) note = note.empty() ? "cached engine" : note + "; cached engine";
+    if (r->latency_warning)  // the full text is in the Warnings section below the table
+      note = (note.empty() ? "" : note + "; ") + "unstable latency (cv " +
+             format_sig(100.0 * r->latency_cv.value_or(0), 2) + " %)";
     std::string speedup = r->speedup_vs_pytorch ? format_sig(*r->speedup_vs_pytorch, 3) + "x" : "-";
     (void)t.add_row({r->name, opt(r->l1), opt(r->l1_robot), opt(r->l1_vs_fp32), opt(r->max_abs_vs_fp32),
                      opt(r->latency_median), opt(r->latency_p99), speedup,
@@ -98,7 +110,8 @@ Status write_report(const ReportInputs& in, const std::string& out_dir) {
         "de-normalized with action_mean/action_std\n";
   md += "- latency: " + in.latency_method + "\n";
   if (!in.pytorch_note.empty()) md += "- PyTorch: " + in.pytorch_note + "\n";
-  md += "\n" + report_table(in) + "\n![latency vs L1](latency_vs_l1.svg)\n\n"
+  md += "\n" + report_table(in) + "\n" + compare::warnings_section(report_warnings(in)) +
+        "![latency vs L1](latency_vs_l1.svg)\n\n"
         "![L1 along the chunk](l1_along_chunk.svg)\n";
   RETURN_IF_ERROR(compare::write_text_file(out_dir + "/report.md", md));
 
@@ -118,7 +131,8 @@ Status write_report(const ReportInputs& in, const std::string& out_dir) {
                      {"latency_method", in.latency_method},
                      {"pytorch", in.pytorch ? row_json(*in.pytorch) : Json()},
                      {"pytorch_note", in.pytorch_note},
-                     {"variants", std::move(vars)}};
+                     {"variants", std::move(vars)},
+                     {"warnings", report_warnings(in)}};
   RETURN_IF_ERROR(compare::write_text_file(out_dir + "/results.json", dump_json(root) + "\n"));
 
   // Plots: every row that produced numbers.

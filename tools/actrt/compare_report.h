@@ -9,9 +9,12 @@
 //    "variants": [{row}, ...]}
 //   row: name, status ("ok" | "skipped" | "failed"), reason, l1_to_ground_truth,
 //        l1_to_ground_truth_robot, l1_per_step, l1_vs_fp32, max_abs_vs_fp32, latency_ms_median,
-//        latency_ms_p99, latency_ms_mean, latency_runs, speedup_vs_pytorch, engine_bytes,
-//        build_seconds, engine_cached, engine_path. Numbers that do not exist for a row (a
-//        failed build, no PyTorch row for the speed-up) are null.
+//        latency_ms_p99, latency_ms_mean, latency_cv, latency_runs, latency_warning (null when
+//        stable), speedup_vs_pytorch, engine_bytes, build_seconds, engine_cached, engine_path.
+//        Numbers that do not exist for a row (a failed build, no PyTorch row for the speed-up)
+//        are null.
+//   "warnings": the report's warnings (every row's latency_warning), also a "## Warnings"
+//   section of report.md.
 #pragma once
 
 #include <optional>
@@ -30,7 +33,10 @@ struct ReportRow {
   std::optional<double> l1, l1_robot, l1_vs_fp32, max_abs_vs_fp32;
   std::vector<double> l1_per_step;
   std::optional<double> latency_median, latency_p99, latency_mean;
+  std::optional<double> latency_cv;  // coefficient of variation of the timed runs
   int64_t latency_runs = 0;
+  // compare::report_latency_warning's text when the timings vary too much to trust the median.
+  std::optional<std::string> latency_warning;
   std::optional<double> speedup_vs_pytorch;
   std::optional<int64_t> engine_bytes;
   std::optional<double> build_seconds;
@@ -50,6 +56,8 @@ struct ReportInputs {
 
 // The terminal / Markdown table (without a title).
 std::string report_table(const ReportInputs& in);
+// Every row's latency warning, PyTorch's first: what report.md's Warnings section lists.
+std::vector<std::string> report_warnings(const ReportInputs& in);
 // Writes the four files into `out_dir`.
 Status write_report(const ReportInputs& in, const std::string& out_dir);
 

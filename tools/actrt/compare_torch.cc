@@ -8,10 +8,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <thread>
 
 #include "actrt/engine.h"
 #include "actrt/log.h"
+#include "actrt/threads.h"
 #include "core/json.h"
 #include "data/npz.h"
 
@@ -96,7 +96,8 @@ Result<TorchRunResult> run_torch(const std::vector<TensorMap>& feeds, const Torc
   // The helper reads fixed keys; the model's own input names travel as arguments.
   RETURN_IF_ERROR(data::write_npz(inputs, {{"qpos", qpos}, {"image", image}}));
 
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
+  // The engines' default when none is given (core/thread_policy.h), so both rows use as many.
+  const int threads = o.threads > 0 ? o.threads : default_threads();
   const std::string python = find_python();
   const std::string cmd =
       shell_quote(python) + " " + shell_quote(script) + " --model " + shell_quote(o.model_path) +

@@ -22,7 +22,7 @@ struct TorchRunOptions {
   std::string script;  // torch_runner.py ("" = find it: see find_torch_runner)
   std::string work_dir;  // OUT/torch
   BackendKind backend = BackendKind::kCpu;
-  int threads = 0;  // 0: all cores
+  int threads = 0;  // 0: the default of core/thread_policy.h (usable cores but one)
   int repeat = 5;   // timed runs per sample
   std::string qpos_name, image_name;
 };

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "actrt/log.h"
+#include "actrt/threads.h"
 #include "command.h"
 #include "print_version.h"
 
@@ -51,6 +52,7 @@ void print_usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  actrt::prefer_passive_openmp_wait(argv);  // may execute this program again (thread_policy.h)
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage();
     return argc < 2 ? 2 : 0;

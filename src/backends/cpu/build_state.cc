@@ -282,4 +282,10 @@ Result<memory> BuildState::packed_weights(const std::string& what, const Tensor&
   return out;
 }
 
+size_t BuildState::packed_bytes() const {
+  size_t total = 0;
+  for (const Packed& p : packed_) total += p.md.get_size();
+  return total;
+}
+
 }  // namespace actrt::cpu

@@ -2,12 +2,11 @@
 
 #include "actrt/log.h"
 
-#include <thread>
-
 #include "backends/cpu/cpu_context.h"
 #include "backends/cpu/cpu_passes.h"
 #include "backends/cpu/isa.h"
 #include "backends/cpu/kernels.h"
+#include "core/thread_policy.h"
 
 namespace actrt::cpu {
 
@@ -18,11 +17,6 @@ std::string join_names(const std::vector<std::string>& names) {
   for (size_t i = 0; i < names.size() && i < 8; ++i) out += (i ? ", " : "") + names[i];
   if (names.size() > 8) out += ", ... (" + std::to_string(names.size() - 8) + " more)";
   return out;
-}
-
-int default_threads() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n > 0 ? static_cast<int>(n) : 1;
 }
 
 }  // namespace

@@ -29,7 +29,8 @@
 // create_context(plan, options): CpuContext (cpu_context.h) builds the steps, inserting layout
 // reorders only at boundaries between oneDNN kernels (blocked layouts such as nChw16c stay
 // between consecutive convs and pools) and plain kernels; one arena sized by the memory planner
-// (runtime/memory_planner.h); threads = options.threads, else plan.metadata["threads"], else all cores.
+// (runtime/memory_planner.h); threads = options.threads, else plan.metadata["threads"], else
+// core/thread_policy.h's default (the usable cores but one).
 // Threading is OpenMP, the runtime Debian's oneDNN is built with (DNNL_CPU_RUNTIME OMP), so our
 // kernels and oneDNN's share one thread team.
 #pragma once

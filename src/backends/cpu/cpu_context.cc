@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <unordered_set>
 
 #include "backends/cpu/kernels.h"
 #include "runtime/feed_check.h"
@@ -87,6 +88,18 @@ Result<std::unique_ptr<CpuContext>> CpuContext::create(const runtime::Plan& plan
   ctx->arena_ = ctx->arena_storage_.data() + (kArenaAlignment - base % kArenaAlignment) % kArenaAlignment;
   ctx->steps_ = std::move(bs.steps());
   for (auto& step : ctx->steps_) RETURN_IF_ERROR(step->bind(ctx->arena_, ctx->slots_));
+
+  runtime::MemoryUsage& mem = ctx->memory_usage_;
+  std::unordered_set<const void*> seen;  // constants share storage (graph clones, tied weights)
+  auto count_constant = [&](const ir::Value* v) {
+    if (v && v->is_constant() && seen.insert(v->constant().raw_data()).second)
+      mem.host_weights += v->constant().nbytes();
+  };
+  for (const auto& node : g.nodes())
+    for (const ir::Value* v : node->inputs()) count_constant(v);
+  for (const ir::Value* v : g.outputs()) count_constant(v);
+  mem.host_packed_weights = bs.packed_bytes();
+  mem.host_activations = ctx->arena_storage_.size();
   return ctx;
 }
 

@@ -23,6 +23,8 @@ class CpuContext final : public runtime::ExecutionContext {
   Status infer(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) override;
   double last_compute_ms() const override { return last_ms_; }
   Result<std::vector<runtime::LayerTime>> profile(const runtime::TensorMap& inputs) override;
+  // Host only: the plan's constants, oneDNN's packed weight copies, the arena.
+  runtime::MemoryUsage memory_usage() const override { return memory_usage_; }
 
   // For tests and `inspect`: the arena size and what it would be without reuse.
   const runtime::ArenaLayout& memory_plan() const { return memory_plan_; }
@@ -50,6 +52,7 @@ class CpuContext final : public runtime::ExecutionContext {
   std::vector<Io> inputs_, outputs_;
   std::vector<TensorInfo> input_specs_;  // inputs_ as the feed check wants them
   double last_ms_ = 0;
+  runtime::MemoryUsage memory_usage_;
 };
 
 }  // namespace actrt::cpu

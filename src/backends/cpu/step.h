@@ -127,6 +127,8 @@ class BuildState {
   Result<dnnl::memory> packed_weights(const std::string& what, const Tensor& tensor,
                                       const dnnl::memory::desc& user_md,
                                       const dnnl::memory::desc& want_md);
+  // Bytes of every packed copy made so far (what the context holds beyond the plan's weights).
+  size_t packed_bytes() const;
 
   std::vector<std::unique_ptr<Step>>& steps() { return steps_; }
   std::vector<Slot>& slots() { return slots_; }

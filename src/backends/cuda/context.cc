@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <unordered_set>
 
 #include "actrt/log.h"
 #include "backends/cuda/cuda_check.h"
@@ -82,10 +83,17 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
   CUDA_RETURN_IF_ERROR(cudaGetDevice(&device_), where);
   CUDA_RETURN_IF_ERROR(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device_),
                        where);
+  // What the stream and library handles take from free device memory (MemoryUsage::
+  // device_libraries): their own state, not actrt's allocations.
+  size_t free_before = 0, free_after = 0, device_bytes = 0;
+  const bool measured = cudaMemGetInfo(&free_before, &device_bytes) == cudaSuccess;
   CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), where);
   CUDNN_RETURN_IF_ERROR(cudnnCreate(&cudnn_), where);
   CUDNN_RETURN_IF_ERROR(cudnnSetStream(cudnn_, stream_), where);
   CUBLAS_RETURN_IF_ERROR(cublasLtCreate(&lt_), where);
+  if (measured && cudaMemGetInfo(&free_after, &device_bytes) == cudaSuccess &&
+      free_after < free_before)
+    memory_usage_.device_libraries = free_before - free_after;
   CUDA_RETURN_IF_ERROR(cudaEventCreate(&start_), where);
   CUDA_RETURN_IF_ERROR(cudaEventCreate(&stop_), where);
 
@@ -153,6 +161,7 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
   auto arena_at = [&](int buf) { return static_cast<uint8_t*>(arena_) + layout.offsets[buf]; };
 
   // 3. Steps, each made by its kernel.
+  std::unordered_set<const void*> counted_weights;  // a weight used by several steps: once
   StepEnv env;
   env.cudnn = cudnn_;
   env.lt = lt_;
@@ -163,6 +172,10 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
     if (!v) return static_cast<void*>(nullptr);
     if (v->is_constant()) {
       ASSIGN_OR_RETURN(auto buf, wc.get(v->constant()));
+      if (counted_weights.insert(buf->ptr).second) {
+        memory_usage_.device_weights += std::max<size_t>(buf->bytes, 16);
+        memory_usage_.host_weights += buf->host.nbytes();
+      }
       weights_.push_back(buf);
       return buf->ptr;
     }
@@ -176,6 +189,7 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
     auto buf = std::make_shared<DeviceBuffer>();
     buf->bytes = bytes;
     CUDA_RETURN_IF_ERROR(cudaMalloc(&buf->ptr, std::max<size_t>(bytes, 16)), what);
+    memory_usage_.device_other += std::max<size_t>(bytes, 16);
     CUDA_RETURN_IF_ERROR(cudaMemcpy(buf->ptr, host, bytes, cudaMemcpyHostToDevice), what);
     weights_.push_back(buf);
     return buf->ptr;
@@ -219,6 +233,14 @@ Status CudaContext::build(const runtime::Plan& plan, WeightCache& wc,
     outputs_.push_back(io);
   }
   outputs_staged_ = options.stage_outputs;
+
+  memory_usage_.device_activations = std::max<size_t>(arena_bytes_, kAlign);
+  memory_usage_.device_workspace = workspace_bytes_;
+  for (const Io& io : inputs_)
+    if (io.pinned) memory_usage_.host_staging += std::max<size_t>(io.bytes, 16);
+  for (const Io& io : outputs_)
+    if (io.pinned) memory_usage_.host_staging += std::max<size_t>(io.bytes, 16);
+  for (const auto& step : steps_) memory_usage_.host_staging += step->pinned_bytes();
   return ok_status();
 }
 

@@ -77,6 +77,10 @@ class CudaContext final : public runtime::ExecutionContext {
   Result<std::vector<runtime::LayerTime>> profile(const runtime::TensorMap& inputs) override;
   void* host_input_buffer(const std::string& name) override;
   bool accepts_device_inputs() const override { return true; }
+  // Counted while the context is built (context.cc): weights (each device copy once), arena,
+  // workspace, step-owned uploads, pinned staging, and what creating the stream and library
+  // handles took from free device memory.
+  runtime::MemoryUsage memory_usage() const override { return memory_usage_; }
 
   // ---- Device-side runs, for activation statistics (calibration_stats.h) ----
   // A graph input or output where it lies in the arena (fixed for the context's life).
@@ -155,6 +159,7 @@ class CudaContext final : public runtime::ExecutionContext {
   bool outputs_staged_ = true;
   bool forward_enqueued_ = false;  // by enqueue_forward(), since the last finish()
   double last_ms_ = 0;
+  runtime::MemoryUsage memory_usage_;
 };
 
 }  // namespace actrt::cuda

@@ -206,7 +206,16 @@ void precompile_conv_plans(const std::vector<std::pair<const ir::Node*, Precisio
               " s");
 }
 
+std::function<bool(const ir::Node&)>& int8_rejection_hook() {
+  static std::function<bool(const ir::Node&)> hook;
+  return hook;
+}
+
 }  // namespace
+
+void set_int8_conv_rejection_for_testing(std::function<bool(const ir::Node&)> reject) {
+  int8_rejection_hook() = std::move(reject);
+}
 
 Result<int> choose_conv_tactics(runtime::Plan& plan, engine::TimingCache* cache,
                                 bool deterministic, std::vector<std::string>* int8_rejected) {
@@ -237,6 +246,12 @@ Result<int> choose_conv_tactics(runtime::Plan& plan, engine::TimingCache* cache,
         break;
       }
       h = *handle;
+    }
+    if (int8_rejected && n->input(0)->dtype() == DataType::kInt8 && int8_rejection_hook() &&
+        int8_rejection_hook()(*n)) {
+      log_verbose(n->describe() + ": no cuDNN engine (set_int8_conv_rejection_for_testing)");
+      int8_rejected->push_back(n->name());
+      continue;
     }
     const std::string key = geometry_key(*n, p);
     auto found = by_geometry.find(key);

@@ -7,6 +7,7 @@
 
 #include <cudnn.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,5 +51,12 @@ void apply_conv_choice(ir::Node& node, const ConvChoice& choice, bool timed);
 Result<int> choose_conv_tactics(runtime::Plan& plan, engine::TimingCache* cache,
                                 bool deterministic,
                                 std::vector<std::string>* int8_rejected = nullptr);
+
+// Test hook: INT8 convolutions for which `reject` returns true are handled as if no cuDNN engine
+// ran them on this GPU (what some geometries get off the H100), so that the builder's INT8 ->
+// FP16 / FP32 fallback and its warning can be tested on any GPU
+// (tests/ops/cuda_int8_fallback_test.cc). An empty function (the default) turns it off. Set it
+// only while no build runs.
+void set_int8_conv_rejection_for_testing(std::function<bool(const ir::Node&)> reject);
 
 }  // namespace actrt::cuda

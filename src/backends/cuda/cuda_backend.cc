@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/cuda_passes.h"
+#include "backends/cuda/cuda_target.h"
 #include "backends/cuda/fusion.h"
 #include "backends/cuda/int8_lowering.h"
 #include "backends/cuda/kernel_table.h"
@@ -141,16 +143,29 @@ Status CudaBackend::available() const {
 std::string CudaBackend::current_target() const {
   int major = 0, minor = 0;
   if (!device_capability(&major, &minor).ok()) return "none";
-  return "sm_" + std::to_string(major) + std::to_string(minor);
+  // The versions of the libraries loaded now (not the headers compiled against): what tactics
+  // are timed with (cuda_target.h).
+  CudaTarget here;
+  here.sm = major * 10 + minor;
+  here.cudnn = cudnn_version_from(static_cast<long>(cudnnGetVersion()));
+  here.cublaslt = cublaslt_version_from(static_cast<long>(cublasLtGetVersion()));
+  return format_cuda_target(here);
 }
 
 Status CudaBackend::check_target(std::string_view plan_target) const {
-  const std::string here = current_target();
-  if (here == "none") return available();
-  if (plan_target == here) return ok_status();
-  return version_mismatch("the engine was built for CUDA target " + std::string(plan_target) +
-                          " but this GPU is " + here +
-                          " (cuDNN algorithms are chosen per GPU: rebuild the engine here)");
+  const std::string here_text = current_target();
+  if (here_text == "none") return available();
+  ASSIGN_OR_RETURN(CudaTarget built, parse_cuda_target(plan_target));
+  ASSIGN_OR_RETURN(CudaTarget here, parse_cuda_target(here_text));
+  TargetVerdict verdict = check_cuda_target(built, here);
+  if (verdict.status.ok() && !verdict.warning.empty()) {
+    // Once per engine target and process: loading, bench and context creation all check.
+    static std::mutex mu;
+    static std::set<std::string> warned;
+    std::lock_guard<std::mutex> lock(mu);
+    if (warned.insert(std::string(plan_target)).second) log_warning("CUDA backend: " + verdict.warning);
+  }
+  return verdict.status;
 }
 
 std::string CudaBackend::unsupported_reason(const ir::Node& node) const {

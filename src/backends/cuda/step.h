@@ -33,6 +33,8 @@ class Step {
   virtual Status run(const RunEnv& env) = 0;
   // Errors that happened on the host during the last run (host-fallback steps).
   virtual Status host_status() const { return ok_status(); }
+  // Pinned host memory the step owns (host-fallback staging), for memory_usage().
+  virtual size_t pinned_bytes() const { return 0; }
   std::string name;
   std::string op_type;
   std::string kernel;

@@ -62,6 +62,21 @@ TEST(CompareLatency, CoefficientOfVariationAndWarning) {
   EXPECT_TRUE(compute_latency_stats(std::vector<double>{0.974, 1.026})->unstable());
 }
 
+// Reports (compare, rollout) warn at 10 %, naming the row and the numbers.
+TEST(CompareLatency, ReportWarningNamesTheRowAboveTenPercent) {
+  // {1 - d, 1 + d} has CV = d.
+  EXPECT_FALSE(report_latency_warning("cpu-fp32", *compute_latency_stats(std::vector<double>{0.91, 1.09})));
+  // A busy core: most runs at 21 ms, some at 440 ms.
+  std::vector<double> shared(20, 21.0);
+  shared[3] = shared[11] = 440.0;
+  auto w = report_latency_warning("cpu-fp32", *compute_latency_stats(shared));
+  ASSERT_TRUE(w.has_value());
+  EXPECT_EQ(w->rfind("cpu-fp32: ", 0), 0u) << *w;
+  EXPECT_NE(w->find("20 runs"), std::string::npos) << *w;
+  EXPECT_NE(w->find("max 440 ms"), std::string::npos) << *w;
+  EXPECT_NE(w->find("above 10 %"), std::string::npos) << *w;
+}
+
 TEST(CompareLatency, RejectsBadSamples) {
   EXPECT_FALSE(compute_latency_stats(std::vector<double>{}).ok());
   EXPECT_FALSE(compute_latency_stats(std::vector<double>{1, -1}).ok());

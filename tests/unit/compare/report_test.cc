@@ -284,5 +284,11 @@ TEST(CompareReport, XmlEscape) {
   EXPECT_EQ(xml_escape(std::string("x\x01y")), "xy");
 }
 
+TEST(ReportMarkdown, WarningsSectionListsEachWarningOnItsOwnLine) {
+  EXPECT_EQ(warnings_section({}), "");
+  const std::string md = warnings_section({"a: latency varies", "b: two\nlines"});
+  EXPECT_EQ(md, "## Warnings\n\n- a: latency varies\n- b: two lines\n\n");
+}
+
 }  // namespace
 }  // namespace actrt::compare

@@ -2,6 +2,7 @@
 // kernel runs on the host inside a stream callback (so that it can be captured in a CUDA graph),
 // and its outputs are uploaded. Correct and slow: the builder counts such layers in its summary
 // and the context warns once per op type.
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -45,6 +46,15 @@ class HostStep : public Step {
       if (i.pinned) cudaFreeHost(i.pinned);
     for (auto& o : outs)
       if (o.pinned) cudaFreeHost(o.pinned);
+  }
+
+  size_t pinned_bytes() const override {
+    size_t total = 0;  // as allocated: at least 16 bytes each
+    for (const auto& i : ins)
+      if (i.pinned) total += std::max<size_t>(i.bytes, 16);
+    for (const auto& o : outs)
+      if (o.pinned) total += std::max<size_t>(o.bytes, 16);
+    return total;
   }
 
   Status run(const RunEnv& env) override {
