@@ -47,7 +47,7 @@ Result<RolloutResult> run_rollout(Policy& policy, const data::ActEpisodes& eps, 
   const auto ncam = static_cast<int64_t>(c.cameras.size());
   std::vector<uint8_t*> buffers;
   for (const std::string& cam : c.cameras) buffers.push_back(policy.frame_buffer(cam));
-  std::vector<double> all_latency;
+  std::vector<double> all_latency, query_latency;
   std::vector<double> l1_sum(static_cast<size_t>(A), 0.0);
 
   for (int64_t e : which) {
@@ -57,6 +57,7 @@ Result<RolloutResult> run_rollout(Policy& policy, const data::ActEpisodes& eps, 
     ep.executed.resize(static_cast<size_t>(T * A));
     ep.recorded.resize(static_cast<size_t>(T * A));
     ep.latency_ms.resize(static_cast<size_t>(T));
+    ep.queried.resize(static_cast<size_t>(T));
     if (o.keep_chunks) ep.chunks.assign(static_cast<size_t>(T * K * A), std::numeric_limits<float>::quiet_NaN());
     policy.reset();
     auto tick = clock::now();
@@ -76,6 +77,7 @@ Result<RolloutResult> run_rollout(Policy& policy, const data::ActEpisodes& eps, 
       const bool missed = step->missed_deadline || (r.period_ms > 0 && step->latency_ms > r.period_ms);
       ep.missed_deadlines += missed;
       ep.clamped_values += step->clamped;
+      ep.queried[static_cast<size_t>(t)] = step->queried;
       if (step->queried) {
         ++ep.queries;
         if (o.keep_chunks) {
@@ -102,6 +104,8 @@ Result<RolloutResult> run_rollout(Policy& policy, const data::ActEpisodes& eps, 
         l1_sum[static_cast<size_t>(d)] += diff;
       }
     all_latency.insert(all_latency.end(), ep.latency_ms.begin(), ep.latency_ms.end());
+    for (int64_t t = 0; t < T; ++t)
+      if (ep.queried[static_cast<size_t>(t)]) query_latency.push_back(ep.latency_ms[static_cast<size_t>(t)]);
     r.steps += T;
     r.missed_deadlines += ep.missed_deadlines;
     r.clamped_values += ep.clamped_values;
@@ -109,6 +113,7 @@ Result<RolloutResult> run_rollout(Policy& policy, const data::ActEpisodes& eps, 
     r.episodes.push_back(std::move(ep));
   }
   ASSIGN_OR_RETURN(r.latency, compute_latency_stats(all_latency));
+  ASSIGN_OR_RETURN(r.query_latency, compute_latency_stats(query_latency));
   r.jitter_ms = r.latency.p99 - r.latency.median;
   r.l1_per_joint.resize(static_cast<size_t>(A));
   for (int64_t d = 0; d < A; ++d) {

@@ -35,6 +35,7 @@ struct EpisodeRollout {
   std::vector<float> executed, recorded;  // steps x action_dim, robot units
   std::vector<float> chunks;              // steps x chunk x action_dim (NaN where no query)
   std::vector<double> latency_ms;         // steps
+  std::vector<uint8_t> queried;           // steps: 1 where the engine ran
   std::vector<double> l1_per_joint;       // action_dim
   int64_t queries = 0, missed_deadlines = 0, clamped_values = 0;
 };
@@ -42,6 +43,7 @@ struct EpisodeRollout {
 struct RolloutResult {
   std::vector<EpisodeRollout> episodes;
   LatencyStats latency;               // every step of every episode
+  LatencyStats query_latency;         // the steps that ran the engine (chunked mode: 1 in N)
   double jitter_ms = 0;               // p99 - median step latency
   double period_ms = 0;               // control period (0: as fast as possible)
   int64_t steps = 0, missed_deadlines = 0, clamped_values = 0, queries = 0;

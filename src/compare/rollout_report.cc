@@ -27,9 +27,9 @@ Json latency_json(const LatencyStats& s) {
 std::string rollout_summary(const RolloutResult& r) {
   std::string s = fmt::format(
       "Steps: {} in {} episode(s), {} engine queries; step latency median {} ms, p99 {} ms, max {} ms, "
-      "jitter (p99 - median) {} ms\n",
+      "jitter (p99 - median) {} ms; steps with a query: median {} ms, p99 {} ms\n",
       r.steps, r.episodes.size(), r.queries, ms(r.latency.median), ms(r.latency.p99), ms(r.latency.max),
-      ms(r.jitter_ms));
+      ms(r.jitter_ms), ms(r.query_latency.median), ms(r.query_latency.p99));
   s += r.period_ms > 0 ? fmt::format("Deadlines: {} of {} steps missed the {} ms control period\n",
                                      r.missed_deadlines, r.steps, ms(r.period_ms))
                        : fmt::format("Deadlines: as fast as possible; {} steps missed the policy's deadline\n",
@@ -40,6 +40,17 @@ std::string rollout_summary(const RolloutResult& r) {
                    fmt::join(l1, " "));
   if (r.clamped_values > 0) s += fmt::format("Clamped: {} action values\n", r.clamped_values);
   return s;
+}
+
+std::vector<std::string> rollout_warnings(const RolloutResult& r) {
+  std::vector<std::string> w;
+  if (auto unstable = report_latency_warning("policy queries", r.query_latency)) w.push_back(*unstable);
+  if (r.missed_deadlines > 0)
+    w.push_back(fmt::format("{} of {} steps missed their deadline{}", r.missed_deadlines, r.steps,
+                            r.period_ms > 0 ? fmt::format(" (control period {} ms)", ms(r.period_ms)) : ""));
+  if (r.clamped_values > 0)
+    w.push_back(fmt::format("{} action values were clamped to the statistics' range", r.clamped_values));
+  return w;
 }
 
 std::vector<std::string> rollout_report_files(int64_t action_dim) {
@@ -53,7 +64,7 @@ Status write_rollout_report(const std::string& dir, const RolloutResult& r, cons
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error(fmt::format("--report {}: cannot create the folder: {}", dir, ec.message()));
   const auto A = static_cast<int64_t>(r.l1_per_joint.size());
-  const std::optional<std::string> unstable = stability_warning(r.latency);
+  const std::vector<std::string> warnings = rollout_warnings(r);
 
   // Markdown.
   std::string md = "# actrt rollout\n\n";
@@ -65,14 +76,17 @@ Status write_rollout_report(const std::string& dir, const RolloutResult& r, cons
                       : std::string("- rate: as fast as possible\n");
   md += fmt::format("- command: `{}`\n\n", d.command);
   md += "## Step latency (Policy::step, frames in host memory to action in host memory)\n\n";
-  MarkdownTable lat({"median ms", "mean ms", "p90 ms", "p99 ms", "max ms", "jitter (p99 - median) ms",
-                     "missed deadlines", "queries"},
+  MarkdownTable lat({"steps", "median ms", "mean ms", "p90 ms", "p99 ms", "max ms", "jitter (p99 - median) ms",
+                     "missed deadlines"},
                     std::vector<Align>(8, Align::kRight));
-  RETURN_IF_ERROR(lat.add_row({ms(r.latency.median), ms(r.latency.mean), ms(r.latency.p90), ms(r.latency.p99),
-                               ms(r.latency.max), ms(r.jitter_ms),
-                               fmt::format("{} / {}", r.missed_deadlines, r.steps), std::to_string(r.queries)}));
+  RETURN_IF_ERROR(lat.add_row({fmt::format("all {}", r.steps), ms(r.latency.median), ms(r.latency.mean),
+                               ms(r.latency.p90), ms(r.latency.p99), ms(r.latency.max), ms(r.jitter_ms),
+                               fmt::format("{} / {}", r.missed_deadlines, r.steps)}));
+  RETURN_IF_ERROR(lat.add_row({fmt::format("{} with a query", r.queries), ms(r.query_latency.median),
+                               ms(r.query_latency.mean), ms(r.query_latency.p90), ms(r.query_latency.p99),
+                               ms(r.query_latency.max), ms(r.query_latency.p99 - r.query_latency.median), ""}));
   md += lat.str() + "\n";
-  if (unstable) md += "> **Warning:** " + *unstable + "\n\n";
+  md += warnings_section(warnings);
   md += "![step latency](latency_histogram.svg)\n\n";
   md += "## Executed vs recorded actions (L1, robot units)\n\n";
   std::vector<std::string> headers = {"episode"};
@@ -92,7 +106,6 @@ Status write_rollout_report(const std::string& dir, const RolloutResult& r, cons
   for (const EpisodeRollout& ep : r.episodes) RETURN_IF_ERROR(row(std::to_string(ep.episode), ep.l1_per_joint));
   RETURN_IF_ERROR(row("all", r.l1_per_joint));
   md += l1.str() + "\n";
-  if (r.clamped_values > 0) md += fmt::format("{} action values were clamped to the statistics' range.\n\n", r.clamped_values);
   if (!r.episodes.empty()) {
     md += fmt::format("Trajectories of episode {} (executed vs recorded):\n\n", r.episodes[0].episode);
     for (int64_t j = 0; j < A; ++j) md += fmt::format("![joint {}](trajectory_joint{}.svg)\n", j, j);
@@ -123,10 +136,11 @@ Status write_rollout_report(const std::string& dir, const RolloutResult& r, cons
             {"missed_deadlines", r.missed_deadlines},
             {"clamped_values", r.clamped_values},
             {"latency_ms", latency_json(r.latency)},
+            {"query_latency_ms", latency_json(r.query_latency)},
             {"jitter_ms", r.jitter_ms},
             {"l1_per_joint", r.l1_per_joint},
             {"l1_mean", r.l1_mean},
-            {"warnings", unstable ? Json::array({*unstable}) : Json::array()},
+            {"warnings", warnings},
             {"episodes", episodes}};
   RETURN_IF_ERROR(write_text_file(dir + "/rollout.json", dump_json(j, 2) + "\n"));
 

@@ -34,5 +34,8 @@ Status save_rollout_actions(const std::string& dir, const RolloutResult& result,
 
 // The rollout's summary as text lines for the console (latency, jitter, deadlines, L1).
 std::string rollout_summary(const RolloutResult& result);
+// What the report warns about: unstable latency of the engine queries (a shared CPU, other
+// load), missed deadlines, clamped actions.
+std::vector<std::string> rollout_warnings(const RolloutResult& result);
 
 }  // namespace actrt::compare

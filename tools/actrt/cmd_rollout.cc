@@ -129,7 +129,7 @@ Result<int> run_rollout(const std::vector<std::string>& args) {
   ro.keep_chunks = p.has("save-actions");
   ASSIGN_OR_RETURN(compare::RolloutResult result, compare::run_rollout(*policy, eps, ro));
   std::printf("%s", compare::rollout_summary(result).c_str());
-  if (const auto w = compare::stability_warning(result.latency)) log_warning(*w);
+  for (const std::string& w : compare::rollout_warnings(result)) log_warning(w);
 
   if (p.has("report")) {
     compare::RolloutDescription d;
