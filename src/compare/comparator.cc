@@ -11,7 +11,7 @@
 #include "actrt/log.h"
 #include "compare/base64.h"
 #include "core/json.h"
-#include "data/file_io.h"
+#include "core/file_io.h"
 #include "data/npz.h"
 
 namespace actrt::compare {
@@ -390,14 +390,13 @@ Result<RunResults> run_results_from_json(std::string_view text, std::string_view
   return results;
 }
 
-Status save_run_results(const RunResults& results, const std::string& path) {
+Status save_run_results(const RunResults& results, const std::string& path, bool overwrite) {
   ASSIGN_OR_RETURN(std::string text, run_results_to_json(results));
-  return data::write_file_atomic(
-      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  return write_file_atomic(path, text, overwrite);
 }
 
 Result<RunResults> load_run_results(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, data::read_file_text(path));
+  ASSIGN_OR_RETURN(std::string text, read_file_text(path));
   return run_results_from_json(text, path);
 }
 

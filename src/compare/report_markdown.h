@@ -52,7 +52,8 @@ std::string format_sig(double v, int digits = 4);
 // Number of UTF-8 code points in s (bytes that are not continuation bytes).
 size_t utf8_width(std::string_view s);
 
-// Writes `text` to `path` atomically ("<path>.tmp", then rename).
-Status write_text_file(const std::string& path, std::string_view text);
+// Writes `text` to `path` atomically (a temporary file, then rename); refuses an existing `path`
+// unless `overwrite`.
+Status write_text_file(const std::string& path, std::string_view text, bool overwrite = false);
 
 }  // namespace actrt::compare

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/json.h"
-#include "data/file_io.h"
+#include "core/file_io.h"
 #include "data/hdf5.h"
 
 namespace actrt::data {
@@ -130,7 +130,7 @@ Result<NormStats> load_norm_stats(const std::string& path) {
   return s;
 }
 
-Status save_norm_stats(const std::string& path, const NormStats& stats) {
+Status save_norm_stats(const std::string& path, const NormStats& stats, bool overwrite) {
   RETURN_IF_ERROR(check_stats(stats, static_cast<int64_t>(stats.qpos_mean.size()), path));
   auto arr = [](const std::vector<float>& v) {
     Json a = Json::array();
@@ -147,7 +147,7 @@ Status save_norm_stats(const std::string& path, const NormStats& stats) {
                      {"action_mean", arr(stats.action_mean)},
                      {"action_std", arr(stats.action_std)}};
   const std::string text = dump_json(root) + "\n";
-  return write_file_atomic(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  return write_file_atomic(path, text, overwrite);
 }
 
 Result<SampleSplit> split_samples(int64_t episodes, int64_t steps, uint64_t seed, int64_t n_calibration,

@@ -8,7 +8,7 @@
 #include <limits>
 #include <optional>
 
-#include "data/file_io.h"
+#include "core/file_io.h"
 
 namespace actrt::data {
 
@@ -290,10 +290,10 @@ Result<Tensor> read_npy(const std::string& path) {
   return parse_npy(bytes, path, "");
 }
 
-Status write_npy(const std::string& path, const Tensor& tensor) {
+Status write_npy(const std::string& path, const Tensor& tensor, bool overwrite) {
   auto bytes = serialize_npy(tensor);
   if (!bytes.ok()) return bytes.status().with_context(path);
-  return write_file_atomic(path, *bytes);
+  return write_file_atomic(path, *bytes, overwrite);
 }
 
 // ZIP layout (APPNOTE.TXT): local headers + data, then the central directory, then the
@@ -438,7 +438,7 @@ Result<TensorMap> read_npz(const std::string& path) {
   return out;
 }
 
-Status write_npz(const std::string& path, const TensorMap& arrays) {
+Status write_npz(const std::string& path, const TensorMap& arrays, bool overwrite) {
   std::vector<uint8_t> out, cd;
   // DOS time 00:00:00, date 1980-01-01: a fixed stamp keeps the file byte-identical across runs.
   constexpr uint16_t kTime = 0, kDate = (0 << 9) | (1 << 5) | 1;
@@ -491,7 +491,7 @@ Status write_npz(const std::string& path, const TensorMap& arrays) {
   wr32(out, static_cast<uint32_t>(cd.size()));
   wr32(out, cd_offset);
   wr16(out, 0);  // comment length
-  return write_file_atomic(path, out);
+  return write_file_atomic(path, out, overwrite);
 }
 
 }  // namespace actrt::data

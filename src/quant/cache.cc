@@ -12,6 +12,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/file_io.h"
+
 namespace actrt::quant {
 
 namespace {
@@ -128,12 +130,9 @@ Result<CalibrationCache> parse_calibration_cache(std::string_view text, const st
 }
 
 Result<CalibrationCache> read_calibration_cache(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error("cannot open calibration cache '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return io_error("error reading calibration cache '" + path + "'");
-  return parse_calibration_cache(ss.str(), path);
+  auto text = read_file_text(path);
+  if (!text.ok()) return text.status().with_context("calibration cache");
+  return parse_calibration_cache(*text, path);
 }
 
 std::string format_calibration_cache(CalibrationAlgorithm algorithm,
@@ -146,24 +145,13 @@ std::string format_calibration_cache(CalibrationAlgorithm algorithm,
 Status write_calibration_cache(const std::string& path, CalibrationAlgorithm algorithm,
                                const std::vector<std::pair<std::string, float>>& entries,
                                bool overwrite) {
-  std::error_code ec;
-  if (!overwrite && std::filesystem::exists(path, ec))
-    return invalid_argument("calibration cache '" + path + "' exists; not overwriting it");
+  RETURN_IF_ERROR(check_writable(path, overwrite).with_context("calibration cache"));
   for (const auto& [name, scale] : entries)
     if (name.find('\n') != std::string::npos)
       return invalid_argument("tensor name with a newline cannot be stored in a calibration cache: " +
                               quote_text(name));
   const std::string text = format_calibration_cache(algorithm, entries);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return io_error("cannot write calibration cache '" + tmp + "'");
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!out) return io_error("error writing calibration cache '" + tmp + "'");
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return io_error("cannot move '" + tmp + "' to '" + path + "': " + ec.message());
-  return ok_status();
+  return write_file_atomic(path, text, overwrite).with_context("calibration cache");
 }
 
 }  // namespace actrt::quant

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/limits.h"
 #include "actrt/log.h"
 #include "cli_common.h"
 #include "data/act_episodes.h"
@@ -118,11 +119,9 @@ Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Ne
     return invalid_argument("--calib-algo must be entropy, minmax or percentile, got '" +
                             p.get("calib-algo") + "'");
   o.algorithm = *algo;
-  ASSIGN_OR_RETURN(o.percentile, p.get_double("percentile", 99.99));
-  ASSIGN_OR_RETURN(int64_t samples, p.get_int("calib-samples", kDefaultSamples));
-  if (samples <= 0)
-    return invalid_argument(fmt::format(
-        "--calib-samples must be >= 1 (zero samples cannot calibrate), got {}", samples));
+  ASSIGN_OR_RETURN(o.percentile, p.get_double("percentile", 99.99, 0, 100));
+  // At least one sample: zero samples cannot calibrate.
+  ASSIGN_OR_RETURN(int64_t samples, p.get_int("calib-samples", kDefaultSamples, 1, limits::kMaxSamples));
   o.samples = static_cast<size_t>(samples);
   o.cache_path = p.get("calibration-cache");
   if (!o.cache_path.empty()) RETURN_IF_ERROR(make_parent_folder(o.cache_path, "--calibration-cache"));

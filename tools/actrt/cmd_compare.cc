@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/limits.h"
 #include "actrt/engine.h"
 #include "actrt/log.h"
 #include "actrt/runners.h"
@@ -184,17 +185,13 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   } else {
     variants = default_variants(*backend);
   }
-  auto samples = p.get_int("samples", kDefaultSamples);
-  auto calib_samples = p.get_int("calib-samples", kDefaultCalibSamples);
-  auto seed = p.get_int("seed", 1);
-  auto threads = p.get_int("threads", 0);
-  auto repeat = p.get_int("repeat", kDefaultRepeat);
+  auto samples = p.get_int("samples", kDefaultSamples, 1, limits::kMaxSamples);
+  auto calib_samples = p.get_int("calib-samples", kDefaultCalibSamples, 1, limits::kMaxSamples);
+  auto seed = p.get_int("seed", 1, 0, INT64_MAX);
+  auto threads = p.get_int("threads", 0, 0, limits::kMaxThreads);
+  auto repeat = p.get_int("repeat", kDefaultRepeat, 1, limits::kMaxIterations);
   for (const auto* r : {&samples, &calib_samples, &seed, &threads, &repeat})
     RETURN_IF_ERROR(r->status());
-  if (samples.value() < 1) return invalid_argument("--samples must be >= 1");
-  if (calib_samples.value() < 1) return invalid_argument("--calib-samples must be >= 1");
-  if (repeat.value() < 1) return invalid_argument("--repeat must be >= 1");
-  if (threads.value() < 0) return invalid_argument("--threads must be >= 0");
   ASSIGN_OR_RETURN(ModelCameras model_cams, require_model_cameras(p, model));
   const std::vector<std::string>& cameras = model_cams.names;
   const std::string& cameras_source = model_cams.source;

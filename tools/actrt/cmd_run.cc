@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "core/limits.h"
 #include "actrt/engine.h"
 #include "actrt/log.h"
 #include "actrt/runners.h"
@@ -142,8 +143,8 @@ Result<int> run_run(const std::vector<std::string>& args) {
     loader = std::make_unique<data::NpzDataLoader>(std::move(l));
   } else {
     data::RandomDataOptions ro;
-    auto iterations = p.get_int("iterations", 1);
-    auto seed = p.get_int("data-seed", 1);
+    auto iterations = p.get_int("iterations", 1, 1, limits::kMaxIterations);
+    auto seed = p.get_int("data-seed", 1, 0, INT64_MAX);
     RETURN_IF_ERROR(iterations.status());
     RETURN_IF_ERROR(seed.status());
     ro.iterations = static_cast<size_t>(iterations.value());

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/file_io.h"
 #include "actrt/calibrator.h"
 #include "actrt/log.h"
 #include "compare/report_markdown.h"
@@ -112,15 +113,8 @@ uint64_t fnv1a64(const void* data, size_t size, uint64_t h) {
 }
 
 Result<uint64_t> hash_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return io_error(path + ": cannot open for hashing");
-  uint64_t h = 0xcbf29ce484222325ull;
-  std::vector<char> buf(1 << 20);
-  while (f) {
-    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    h = fnv1a64(buf.data(), static_cast<size_t>(f.gcount()), h);
-  }
-  return h;
+  ASSIGN_OR_RETURN(const std::string bytes, read_file_text(path));
+  return fnv1a64(bytes.data(), bytes.size(), 0xcbf29ce484222325ull);
 }
 
 Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& in) {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "data/file_io.h"
+#include "core/file_io.h"
 #include "data/hdf5.h"
 #include "data_test_util.h"
 
