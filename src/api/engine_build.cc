@@ -3,6 +3,7 @@
 // builder, the importer or quantization.
 #include "actrt/engine.h"
 
+#include "core/guard.h"
 #include "engine/builder.h"
 #include "runtime/plan.h"
 
@@ -16,8 +17,10 @@ Result<std::shared_ptr<Network>> network_from_onnx_path_shared(const std::string
 
 Result<std::shared_ptr<Engine>> engine_from_network(const Network& network,
                                                     const BuilderConfig& config) {
-  ASSIGN_OR_RETURN(auto plan, engine::build_plan(network.graph(), config));
-  return std::make_shared<Engine>(std::move(plan));
+  return call_guarded("building the engine", [&]() -> Result<std::shared_ptr<Engine>> {
+    ASSIGN_OR_RETURN(auto plan, engine::build_plan(network.graph(), config));
+    return std::make_shared<Engine>(std::move(plan));
+  });
 }
 
 Result<std::shared_ptr<Network>> NetworkFromOnnxPath::operator()() const {

@@ -39,10 +39,10 @@ class Fd {
 };
 
 Status not_regular(const std::string& path, std::string_view what, mode_t mode) {
-  if (S_ISDIR(mode)) return io_error(fmt::format("{} '{}' is a directory, expected a file", what, path));
-  return io_error(fmt::format("{} '{}' is not a regular file (a FIFO, device or socket); actrt "
-                              "reads and writes regular files only",
-                              what, path));
+  if (S_ISDIR(mode)) return io_error(fmt::format("{}: is a directory, expected {}", path, what));
+  return io_error(fmt::format("{}: is not a regular file (a FIFO, device or socket), expected {}; "
+                              "actrt reads and writes regular files only",
+                              path, what));
 }
 
 // Opens a regular file for reading without blocking on a FIFO that appeared after the check,
@@ -78,7 +78,7 @@ Status read_exactly(int fd, const std::string& path, uint64_t offset, uint64_t l
 
 template <typename Bytes>
 Result<Bytes> read_whole(const std::string& path, uint64_t max_bytes) {
-  ASSIGN_OR_RETURN(auto opened, open_regular(path, "file"));
+  ASSIGN_OR_RETURN(auto opened, open_regular(path, "a file"));
   Fd fd(opened.first);
   const uint64_t size = opened.second;
   if (size > max_bytes)
@@ -128,9 +128,10 @@ Status move_into_place(const std::string& temp, const std::string& path, bool ov
 // mkstemp beside `path`: ".<name>.XXXXXX" in the same folder, so that the rename stays on one
 // file system; permissions as a plain open(2) would give (0666 less the umask), not mkstemp's 0600.
 Result<std::pair<int, std::string>> make_temp_beside(const std::string& path) {
-  const std::filesystem::path p(path);
-  std::string pattern = (std::filesystem::path(folder_of(path)) /
-                         ("." + p.filename().string() + ".XXXXXX")).string();
+  std::string name = std::filesystem::path(path).filename().string();
+  name.insert(name.begin(), '.');
+  name.append(".XXXXXX");
+  std::string pattern = (std::filesystem::path(folder_of(path)) / name).string();
   const int fd = ::mkstemp(pattern.data());
   if (fd < 0)
     return io_error(fmt::format("cannot create a temporary file in '{}' to write '{}': {}",
@@ -147,8 +148,8 @@ Status check_regular_file(const std::string& path, std::string_view what) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;
-    if (err == ENOENT) return io_error(fmt::format("{} '{}': no such file", what, path));
-    return io_error(fmt::format("cannot open {} '{}': {}", what, path, os_reason(err)));
+    if (err == ENOENT) return io_error(fmt::format("{}: no such file (expected {})", path, what));
+    return io_error(fmt::format("{}: cannot open ({}): {}", path, what, os_reason(err)));
   }
   if (!S_ISREG(st.st_mode)) return not_regular(path, what, st.st_mode);
   return ok_status();
@@ -163,7 +164,7 @@ Result<std::string> read_file_text(const std::string& path, uint64_t max_bytes) 
 }
 
 Result<std::string> read_file_head(const std::string& path, uint64_t max_bytes) {
-  ASSIGN_OR_RETURN(auto opened, open_regular(path, "file"));
+  ASSIGN_OR_RETURN(auto opened, open_regular(path, "a file"));
   Fd fd(opened.first);
   std::string bytes(std::min(opened.second, max_bytes), '\0');
   RETURN_IF_ERROR(read_exactly(fd.get(), path, 0, bytes.size(), bytes.data()));
@@ -171,7 +172,7 @@ Result<std::string> read_file_head(const std::string& path, uint64_t max_bytes) 
 }
 
 Result<std::string> read_file_range(const std::string& path, uint64_t offset, uint64_t length) {
-  ASSIGN_OR_RETURN(auto opened, open_regular(path, "file"));
+  ASSIGN_OR_RETURN(auto opened, open_regular(path, "a file"));
   Fd fd(opened.first);
   const uint64_t size = opened.second;
   const auto end = limits::checked_add(offset, length);
@@ -245,6 +246,16 @@ Result<TempFile> TempFile::create(const std::string& path) {
 TempFile::TempFile(TempFile&& other) noexcept
     : path_(std::move(other.path_)), temp_(std::move(other.temp_)) {
   other.temp_.clear();
+}
+
+TempFile& TempFile::operator=(TempFile&& other) noexcept {
+  if (this != &other) {
+    if (!temp_.empty()) ::unlink(temp_.c_str());
+    path_ = std::move(other.path_);
+    temp_ = std::move(other.temp_);
+    other.temp_.clear();
+  }
+  return *this;
 }
 
 TempFile::~TempFile() {

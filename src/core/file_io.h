@@ -20,10 +20,10 @@
 
 namespace actrt {
 
-// ok when `path` names a regular file; else kIoError: "no such file", "is a directory", or "is
-// not a regular file (a FIFO, device or socket)". `what` names the file's role in the message
-// ("ONNX model", "engine file"); `path` always appears.
-Status check_regular_file(const std::string& path, std::string_view what = "input file");
+// ok when `path` names a regular file; else kIoError: "<path>: no such file", "<path>: is a
+// directory", or "<path>: is not a regular file (a FIFO, device or socket)", each followed by
+// "expected <what>" (what: "an ONNX model", "an engine file").
+Status check_regular_file(const std::string& path, std::string_view what = "a file");
 
 // Reads a whole regular file of at most `max_bytes`; kIoError names the path and the OS reason.
 Result<std::vector<uint8_t>> read_file_bytes(const std::string& path,
@@ -55,7 +55,7 @@ class TempFile {
  public:
   static Result<TempFile> create(const std::string& path);
   TempFile(TempFile&& other) noexcept;
-  TempFile& operator=(TempFile&&) = delete;
+  TempFile& operator=(TempFile&& other) noexcept;
   TempFile(const TempFile&) = delete;
   ~TempFile();
   const std::string& temp_path() const { return temp_; }

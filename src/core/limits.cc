@@ -32,8 +32,8 @@ Result<int64_t> checked_numel(const Shape& shape, DataType dtype, std::string_vi
   for (size_t i = 0; i < shape.size(); ++i) {
     const int64_t d = shape[i];
     if (d < 0 || d > kMaxDimension)
-      return invalid_model(fmt::format("{}: dimension {} is {}, expected 0 to {}", what, i, d,
-                                       kMaxDimension));
+      return invalid_model(fmt::format("{}: dimension {} is {}, expected 0 to {} (actrt's limit)",
+                                       what, i, d, kMaxDimension));
     auto product = checked_mul(n, d);
     if (!product || *product > kMaxTensorElements)
       return invalid_model(fmt::format("{}: shape {} has more than {} elements (actrt's limit)",

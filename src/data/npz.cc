@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "core/file_io.h"
+#include "core/limits.h"
 
 namespace actrt::data {
 
@@ -223,13 +224,10 @@ Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& file
     return unsupported(w + "fortran_order=True (dtype " + h.descr + ", shape " +
                        shape_to_string(h.shape) +
                        ") is not supported; save np.ascontiguousarray(a) instead");
-  // Guard the element count against overflow before allocating.
-  uint64_t numel = 1;
-  for (int64_t d : h.shape) {
-    if (d != 0 && numel > std::numeric_limits<uint64_t>::max() / 2 / static_cast<uint64_t>(d))
-      return invalid_model(w + "shape " + shape_to_string(h.shape) + " is too large");
-    numel *= static_cast<uint64_t>(d);
-  }
+  // The element count against the limits, before anything is compared or allocated.
+  auto counted = limits::checked_numel(h.shape, *dtype, w + "shape " + shape_to_string(h.shape));
+  if (!counted.ok()) return counted.status();
+  const uint64_t numel = static_cast<uint64_t>(*counted);
   const uint64_t data_start = header_start + header_len;
   const uint64_t need = numel * dtype_size(*dtype);
   const uint64_t have = bytes.size() - data_start;
@@ -242,7 +240,7 @@ Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& file
     return invalid_model(fmt::format(
         "{}{} unexpected trailing bytes after the data of shape {} {}{}", w, have - need,
         shape_to_string(h.shape), h.descr, at(base_offset + data_start + need)));
-  Tensor t(*dtype, h.shape);
+  ASSIGN_OR_RETURN(Tensor t, limits::allocate_tensor(*dtype, h.shape, w + "array"));
   if (need) std::memcpy(t.raw_data(), bytes.data() + data_start, need);
   if (*dtype == DataType::kBool) {
     for (uint8_t& b : std::span<uint8_t>(static_cast<uint8_t*>(t.raw_data()), need))
@@ -401,7 +399,15 @@ Result<TensorMap> read_npz(const std::string& path) {
                                          comp_size, uncomp_size, at(local)));
       member = {b + data, comp_size};
     } else if (method == 8) {
-      inflated.resize(uncomp_size);
+      // An .npy member is one array and its header: the tensor limit bounds it.
+      if (uncomp_size > limits::kMaxTensorBytes + (1u << 16))
+        return invalid_model(fmt::format("{}uncompressed size {} is above the limit of {} bytes{}",
+                                         mw, uncomp_size, limits::kMaxTensorBytes, at(local)));
+      try {
+        inflated.resize(uncomp_size);
+      } catch (const std::bad_alloc&) {
+        return limits::out_of_memory(mw + "inflated member", uncomp_size);
+      }
       z_stream zs{};
       if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return internal_error(mw + "inflateInit2 failed");
       zs.next_in = const_cast<Bytef*>(b + data);

@@ -75,7 +75,7 @@ Status write_episode(const SynthOptions& o, int64_t e) {
       RETURN_IF_ERROR(st);
     }
   }
-  return file.flush();
+  return file.commit();
 }
 
 }  // namespace

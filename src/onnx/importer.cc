@@ -46,7 +46,7 @@ namespace {
 constexpr uint64_t kMaxOnnxFileBytes = INT_MAX;
 
 Result<std::string> read_whole_file(const std::string& path) {
-  RETURN_IF_ERROR(check_regular_file(path, "ONNX file"));
+  RETURN_IF_ERROR(check_regular_file(path, "an ONNX model"));
   return read_file_text(path, kMaxOnnxFileBytes);
 }
 

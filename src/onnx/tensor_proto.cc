@@ -67,7 +67,7 @@ Result<std::string> read_external(const onnx::TensorProto& proto, const TensorCo
   if (length && *length != expected_bytes)
     return invalid_model(fmt::format("{}: external data length {} bytes, but the tensor needs {}",
                                      where(ctx), *length, expected_bytes));
-  RETURN_IF_ERROR(check_regular_file(file.string(), "external data file").with_context(where(ctx)));
+  RETURN_IF_ERROR(check_regular_file(file.string(), "an external data file").with_context(where(ctx)));
   auto bytes = read_file_range(file.string(), offset, expected_bytes);
   if (!bytes.ok()) return bytes.status().with_context(where(ctx) + ": external data");
   return bytes;

@@ -26,8 +26,8 @@ std::string_view trim(std::string_view s) {
 
 std::string quote_text(std::string_view s) {
   constexpr size_t kMax = 80;
-  std::string out = "'" + std::string(s.substr(0, kMax)) + (s.size() > kMax ? "...'" : "'");
-  return out;
+  // fmt, not operator+: GCC 12 warns (-Wrestrict, a false positive) on the concatenation.
+  return fmt::format("'{}{}", s.substr(0, kMax), s.size() > kMax ? "...'" : "'");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "runtime/plan.h"
 #include "engine/serialize.h"
 #include "core/file_io.h"
+#include "core/guard.h"
 
 namespace actrt {
 
@@ -66,7 +67,9 @@ int64_t Engine::weight_bytes() const {
 Result<std::string> Engine::serialize() const { return engine::serialize_plan(*plan_); }
 
 Result<std::shared_ptr<Engine>> engine_from_bytes(std::string_view bytes, const std::string& source) {
-  ASSIGN_OR_RETURN(runtime::Plan plan, engine::deserialize_plan(bytes, source));
+  ASSIGN_OR_RETURN(runtime::Plan plan, call_guarded("loading " + source, [&] {
+                     return engine::deserialize_plan(bytes, source);
+                   }));
   const runtime::Backend* backend = runtime::find_backend(plan.backend);
   if (!backend)
     return unsupported(source + ": engine was built for the " +
