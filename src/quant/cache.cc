@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <unordered_map>
 
@@ -119,6 +120,17 @@ Result<CalibrationCache> parse_calibration_cache(std::string_view text, const st
       return invalid_model(
           fmt::format("{}: scale of '{}' is {} = {:f}; a scale must be finite and >= 0", where,
                       name, hex, scale));
+    // Valid floats that no calibration produces: a denormal scale divides activations into
+    // infinities (NaN outputs), and one whose int8 range (127 * scale) overflows float32 rounds
+    // every activation to zero (collapsed outputs).
+    if (scale != 0 && scale < std::numeric_limits<float>::min())
+      return invalid_model(fmt::format("{}: scale of '{}' is {} = {:g}, a denormal number; a "
+                                       "scale must be 0 or at least {:g}",
+                                       where, name, hex, scale, std::numeric_limits<float>::min()));
+    if (!std::isfinite(scale * 127.0f))
+      return invalid_model(fmt::format("{}: scale of '{}' is {} = {:g}: 127 * scale overflows "
+                                       "float32, so no activation could be represented",
+                                       where, name, hex, scale));
     auto [it, inserted] = line_of.emplace(name, line_no);
     if (!inserted)
       return invalid_model(

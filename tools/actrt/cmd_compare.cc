@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/finite.h"
 #include "core/limits.h"
 #include "actrt/engine.h"
 #include "actrt/log.h"
@@ -91,6 +92,17 @@ Status fill_latency(ReportRow& row, const std::vector<double>& times) {
 
 Status fill_accuracy(ReportRow& row, const std::vector<Tensor>& outputs,
                      const compare::ActEvaluationSet& set, const std::vector<Tensor>* fp32) {
+  // NaN / Inf actions make every L1 NaN / inf: the row says where they came from.
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (auto bad = find_non_finite(outputs[i])) {
+      const std::string note =
+          fmt::format("sample {} gives {} in the actions (the engine overflowed or the model "
+                      "produced it); the L1 columns are not meaningful",
+                      i, describe_non_finite(*bad));
+      log_warning(row.name + ": " + note);
+      row.reason += (row.reason.empty() ? "" : "; ") + note;
+      break;
+    }
   ASSIGN_OR_RETURN(compare::ChunkAccuracy acc, compare::chunk_accuracy(outputs, set));
   row.l1 = acc.l1;
   row.l1_robot = acc.l1_robot;
