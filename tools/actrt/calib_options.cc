@@ -105,6 +105,17 @@ void add_calibration_options(ArgParser& p) {
            "TensorRT calibration cache: used if it exists (no data needed), written otherwise");
 }
 
+Status check_calibration_options_unused(const ArgParser& p, const std::string& why) {
+  std::string given;
+  for (const char* name : {"calib-data", "cameras", "stats", "calib-random", "calib-range",
+                           "calib-algo", "percentile", "calib-samples", "calibration-cache"})
+    if (p.given(name)) given += (given.empty() ? "--" : ", --") + std::string(name);
+  if (given.empty()) return ok_status();
+  return invalid_argument(given + " given " + why +
+                          ": calibration only runs for an INT8 build from an ONNX model, so these "
+                          "would be ignored (add --int8, or leave them out)");
+}
+
 Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Network& net,
                                                     uint64_t seed) {
   const std::vector<std::string> data_paths = p.get_all("calib-data");

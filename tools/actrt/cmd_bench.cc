@@ -287,6 +287,8 @@ Result<int> run_bench(const std::vector<std::string>& args) {
   BenchResult r;
   r.source = source;
   std::shared_ptr<Engine> engine;
+  if (is_engine) RETURN_IF_ERROR(check_calibration_options_unused(p, "for an engine file"));
+  else if (!config.int8) RETURN_IF_ERROR(check_calibration_options_unused(p, "without --int8"));
   if (is_engine) {
     if (p.has("fp16") || p.has("tf32") || p.has("int8") || p.get("backend") != "cpu")
       log_warning("build options (--backend/--fp16/--tf32/--int8) are ignored for an engine file: "

@@ -183,11 +183,15 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   p.option("torch-runner", "PATH", "the helper script (default: python/torch_runner.py of this tree)");
   p.group("Output");
   p.option("report", "OUT", "report folder");
+  p.flag("force", "replace the report files of an earlier run in OUT (its engines are reused "
+                  "either way, unless --rebuild)");
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
 
   const std::string model = p.arg("MODEL");
   const std::string out_dir = p.get("report");
   if (out_dir.empty()) return invalid_argument("--report OUT (the report folder) is required");
+  for (const char* file : kReportFiles)
+    RETURN_IF_ERROR(check_output_free(out_dir + "/" + file, p.has("force"), "--report"));
   RETURN_IF_ERROR(check_data_dir(p.get("data")));
   auto backend = backend_from_name(p.get("backend"));
   if (!backend) return invalid_argument("--backend must be cpu or cuda, got '" + p.get("backend") + "'");
@@ -257,6 +261,9 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   VariantBuildInputs bi;
   bi.network = &net;
   bi.model_hash = model_hash;
+  bi.network_key = fmt::format("optimize={}|shapes={}|disabled=", net_options.optimize ? 1 : 0,
+                               p.get("shapes"));
+  for (const std::string& pass : net_options.disabled_passes) bi.network_key += pass + ",";
   bi.backend = *backend;
   bi.threads = static_cast<int>(threads.value());
   bi.seed = static_cast<uint64_t>(seed.value());
@@ -369,7 +376,7 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   }
 
   std::printf("\n%s\n", report_table(report).c_str());
-  RETURN_IF_ERROR(write_report(report, out_dir));
+  RETURN_IF_ERROR(write_report(report, out_dir, p.has("force")));
   std::printf("Report: %s/report.md, results.json, latency_vs_l1.svg, l1_along_chunk.svg\n",
               out_dir.c_str());
   if (!fp32_ok) {

@@ -120,7 +120,8 @@ Result<uint64_t> hash_file(const std::string& path) {
 Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& in) {
   const bool int8 = is_int8_variant(v);
   std::string key = variant_name(v) + "|" + std::string(backend_name(in.backend)) + "|threads=" +
-                    std::to_string(in.threads) + "|seed=" + std::to_string(in.seed);
+                    std::to_string(in.threads) + "|seed=" + std::to_string(in.seed) + "|network=" +
+                    in.network_key;
   // The algorithm's name also keeps engines from before the CPU had INT8 kernels (whose int8
   // layers computed in FP32) out of the cache.
   if (int8)
@@ -196,7 +197,8 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
   RETURN_IF_ERROR(save_engine(*out.engine, out.engine_path, /*overwrite=*/true));
   out.engine_bytes = static_cast<int64_t>(fs::file_size(out.engine_path, ec));
   const Json meta = {{"variant", variant_name(v)}, {"key", key}, {"build_seconds", out.build_seconds}};
-  RETURN_IF_ERROR(compare::write_text_file(sidecar, dump_json(meta) + "\n"));
+  // The sidecar belongs to the engine just (re)built beside it: replaced with it.
+  RETURN_IF_ERROR(compare::write_text_file(sidecar, dump_json(meta) + "\n", /*overwrite=*/true));
   return out;
 }
 
