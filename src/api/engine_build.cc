@@ -3,7 +3,6 @@
 // builder, the importer or quantization.
 #include "actrt/engine.h"
 
-#include "core/guard.h"
 #include "engine/builder.h"
 #include "runtime/plan.h"
 
@@ -17,10 +16,8 @@ Result<std::shared_ptr<Network>> network_from_onnx_path_shared(const std::string
 
 Result<std::shared_ptr<Engine>> engine_from_network(const Network& network,
                                                     const BuilderConfig& config) {
-  return call_guarded("building the engine", [&]() -> Result<std::shared_ptr<Engine>> {
-    ASSIGN_OR_RETURN(auto plan, engine::build_plan(network.graph(), config));
-    return std::make_shared<Engine>(std::move(plan));
-  });
+  ASSIGN_OR_RETURN(auto plan, engine::build_plan(network.graph(), config));
+  return std::make_shared<Engine>(std::move(plan));
 }
 
 Result<std::shared_ptr<Network>> NetworkFromOnnxPath::operator()() const {

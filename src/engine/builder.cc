@@ -7,6 +7,7 @@
 
 #include "actrt/log.h"
 #include "actrt/version.h"
+#include "core/guard.h"
 #include "runtime/backend.h"
 #include "runtime/backend_contract.h"
 #include "engine/timing_cache.h"
@@ -53,9 +54,8 @@ int host_fallback_layers(const runtime::Backend& backend, const runtime::Plan& p
   return count;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
+Result<std::unique_ptr<runtime::Plan>> build_plan_unguarded(const ir::Graph& graph,
+                                                            const BuilderConfig& config) {
   const runtime::Backend* backend = runtime::find_backend(config.backend);
   if (!backend)
     return unsupported("backend '" + std::string(backend_name(config.backend)) +
@@ -137,6 +137,13 @@ Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const 
            " layers" +
            (fallback ? " (" + std::to_string(fallback) + " on the host fallback kernels)" : ""));
   return plan;
+}
+
+}  // namespace
+
+// The builder is an API entry point (engine_from_network): nothing it calls may throw past it.
+Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
+  return call_guarded("building the engine", [&] { return build_plan_unguarded(graph, config); });
 }
 
 }  // namespace actrt::engine
