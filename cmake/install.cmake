@@ -65,10 +65,10 @@ endfunction()
 set_target_properties(actrt PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 actrt_package_library(actrt_runtime_shared actrt_runtime runtime
-  WHOLE actrt_core actrt_ir actrt_ops actrt_runtime actrt_reference actrt_api_runtime
+  WHOLE actrt_core actrt_ir actrt_ops actrt_runtime actrt_reference actrt_api_runtime actrt_policy
   BACKENDS ${actrt_package_backends})
 actrt_package_library(actrt_shared actrt actrt
-  WHOLE actrt_core actrt_ir actrt_ops actrt_runtime actrt_reference actrt_api_runtime
+  WHOLE actrt_core actrt_ir actrt_ops actrt_runtime actrt_reference actrt_api_runtime actrt_policy
         actrt_passes actrt_engine actrt_quant actrt_onnx actrt_data actrt_compare actrt
   BACKENDS ${actrt_package_backends})
 

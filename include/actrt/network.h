@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "actrt/policy_contract.h"
 #include "actrt/precision.h"
 #include "actrt/status.h"
 #include "actrt/tensor.h"
@@ -32,6 +34,10 @@ struct NetworkOptions {
   // Pass names to skip (see `actrt inspect --list-passes`). Backend pass names are accepted
   // and left to the build (BuilderConfig::disabled_passes); unknown names are refused.
   std::vector<std::string> disabled_passes;
+  // Turn the ACT model into a policy (`actrt build --policy`, docs/policy.md): uint8 camera
+  // frames and raw qpos in, actions in robot units out, with the preprocessing as graph
+  // operations. Engines built from the network carry the contract.
+  std::optional<PolicyContract> policy;
 };
 
 struct TensorInfo {
@@ -85,12 +91,16 @@ class Network {
   // The readable graph dump (see ir/dump.h).
   std::string dump() const;
 
+  // The policy contract (NetworkOptions::policy), or nullptr for a plain network.
+  const PolicyContract* policy_contract() const;
+
   // The graph itself, for actrt's own modules (builder, reference runner). Not a stable API.
   const ir::Graph& graph() const;
   ir::Graph& mutable_graph();
 
   // Internal construction.
-  Network(std::string source, std::unique_ptr<ir::Graph> graph, NetworkSummary summary);
+  Network(std::string source, std::unique_ptr<ir::Graph> graph, NetworkSummary summary,
+          std::optional<PolicyContract> policy = std::nullopt);
 
  private:
   struct Impl;

@@ -17,7 +17,7 @@ except ImportError as e:  # a source checkout without `make python`, or another 
                       f"`make python` (in-tree) or `pip install --no-build-isolation --no-index .` "
                       f"(docs/python.md)") from e
 from ._actrt import *  # noqa: F401,F403  (errors, Network, Engine, BuilderConfig, TensorInfo, ...)
-from ._actrt import (ActrtError, BuilderConfig, DeviceError, Engine, InternalError,  # noqa: F401
+from ._actrt import (ActrtError, BuilderConfig, DeviceError, Engine, InternalError, Policy,  # noqa: F401
                      InvalidArgumentError, InvalidModelError, IoError, Network, OutOfMemoryError,
                      TensorInfo, UnsupportedError, VersionMismatchError, bytes_from_path,
                      set_log_level, version)

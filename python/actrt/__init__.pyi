@@ -2,7 +2,7 @@
 from ._actrt import (ActrtError as ActrtError, BuilderConfig as BuilderConfig, DeviceError as DeviceError,
                      Engine as Engine, InternalError as InternalError,
                      InvalidArgumentError as InvalidArgumentError, InvalidModelError as InvalidModelError,
-                     IoError as IoError, Network as Network, OutOfMemoryError as OutOfMemoryError,
+                     IoError as IoError, Network as Network, OutOfMemoryError as OutOfMemoryError, Policy as Policy,
                      TensorInfo as TensorInfo, UnsupportedError as UnsupportedError,
                      VersionMismatchError as VersionMismatchError, bytes_from_path as bytes_from_path,
                      set_log_level as set_log_level, version as version)

@@ -11,7 +11,7 @@ itself a loader (a callable) is called first: ``engine_from_network(network_from
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 from . import _actrt
 
@@ -33,24 +33,31 @@ class NetworkFromOnnxPath(BaseLoader):
 
     ``input_shapes`` gives concrete shapes for symbolic dimensions ({name: (1, 6)});
     ``optimize=False`` keeps the graph as imported; ``disabled_passes`` names passes to skip.
+    ``policy=True`` (or a dict with any of ``cameras``, ``stats``, ``camera_format``) makes a policy
+    network, as ``actrt build --policy``: uint8 frames and raw qpos in, robot-unit actions out, the
+    contract from the model's .config.json and stats.json (docs/policy.md).
     """
 
     def __init__(self, path: str, input_shapes: Optional[Dict[str, Sequence[int]]] = None,
-                 optimize: bool = True, disabled_passes: Sequence[str] = ()):
+                 optimize: bool = True, disabled_passes: Sequence[str] = (),
+                 policy: Union[None, bool, Dict[str, Any]] = None):
         self.path = str(path)
         self.input_shapes = dict(input_shapes or {})
         self.optimize = optimize
         self.disabled_passes = list(disabled_passes)
+        self.policy = {} if policy is True else (None if policy in (None, False) else dict(policy))
 
     def __call__(self) -> _actrt.Network:
         shapes = {k: [int(d) for d in v] for k, v in self.input_shapes.items()}
-        return _actrt._network_from_onnx_path(self.path, shapes, self.optimize, self.disabled_passes)
+        return _actrt._network_from_onnx_path(self.path, shapes, self.optimize, self.disabled_passes,
+                                              self.policy)
 
 
 def network_from_onnx_path(path: str, input_shapes: Optional[Dict[str, Sequence[int]]] = None,
-                           optimize: bool = True, disabled_passes: Sequence[str] = ()) -> _actrt.Network:
+                           optimize: bool = True, disabled_passes: Sequence[str] = (),
+                           policy: Union[None, bool, Dict[str, Any]] = None) -> _actrt.Network:
     """Imports and optimizes an ONNX model now (see NetworkFromOnnxPath)."""
-    return NetworkFromOnnxPath(path, input_shapes, optimize, disabled_passes)()
+    return NetworkFromOnnxPath(path, input_shapes, optimize, disabled_passes, policy)()
 
 
 class EngineFromNetwork(BaseLoader):

@@ -10,6 +10,7 @@
 #include "actrt/calibrator.h"
 #include "actrt/engine.h"
 #include "actrt/network.h"
+#include "actrt/policy_contract.h"
 #include "actrt/version.h"
 #include "bindings.h"
 #include "errors.h"
@@ -49,11 +50,24 @@ void bind_engine(py::module_& m) {
   m.def(
       "_network_from_onnx_path",
       [](const std::string& path, const py::object& input_shapes, bool optimize,
-         std::vector<std::string> disabled_passes) {
+         std::vector<std::string> disabled_passes, const py::object& policy) {
         NetworkOptions o;
         o.input_shapes = shapes_arg(input_shapes);
         o.optimize = optimize;
         o.disabled_passes = std::move(disabled_passes);
+        if (!policy.is_none()) {
+          // {cameras, stats, camera_format}, each optional (policy_contract_from_model_files).
+          PolicyContractSources src;
+          const auto d = py::cast<py::dict>(policy);
+          for (const auto& [k, v] : d) {
+            const std::string key = py::cast<std::string>(k);
+            if (key == "cameras") src.cameras = py::cast<std::vector<std::string>>(v);
+            else if (key == "stats") src.stats_path = py::cast<std::string>(v);
+            else if (key == "camera_format") src.camera_format = py::cast<std::string>(v);
+            else throw_if_error(invalid_argument("policy: unknown key '" + key + "' (expected cameras, stats, camera_format)"));
+          }
+          o.policy = unwrap(policy_contract_from_model_files(path, src));
+        }
         Result<std::shared_ptr<Network>> r = [&] {
           py::gil_scoped_release nogil;
           return network_from_onnx_path_shared(path, o);
@@ -61,8 +75,9 @@ void bind_engine(py::module_& m) {
         return unwrap(std::move(r));
       },
       py::arg("path"), py::arg("input_shapes") = py::none(), py::arg("optimize") = true,
-      py::arg("disabled_passes") = std::vector<std::string>{},
-      "Imports (and optimizes) an ONNX model now.");
+      py::arg("disabled_passes") = std::vector<std::string>{}, py::arg("policy") = py::none(),
+      "Imports (and optimizes) an ONNX model now; policy: None, or {cameras, stats, camera_format} "
+      "(each optional) for a policy network (docs/policy.md).");
 
   py::class_<BuilderConfig>(m, "BuilderConfig",
                             "How to build an engine (include/actrt/builder_config.h); "

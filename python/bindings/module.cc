@@ -15,6 +15,7 @@ PYBIND11_MODULE(_actrt, m) {
   actrt::python::bind_engine(m);
   actrt::python::bind_calibrator(m);
   actrt::python::bind_runner(m);
+  actrt::python::bind_policy(m);
   m.def(
       "set_log_level",
       [](const std::string& level) {

@@ -4,6 +4,7 @@
 #include "actrt/engine.h"
 
 #include "engine/builder.h"
+#include "policy/contract_json.h"
 #include "runtime/plan.h"
 
 namespace actrt {
@@ -17,6 +18,9 @@ Result<std::shared_ptr<Network>> network_from_onnx_path_shared(const std::string
 Result<std::shared_ptr<Engine>> engine_from_network(const Network& network,
                                                     const BuilderConfig& config) {
   ASSIGN_OR_RETURN(auto plan, engine::build_plan(network.graph(), config));
+  // A policy engine is the whole artifact: its contract travels in the file.
+  if (const PolicyContract* contract = network.policy_contract())
+    plan->metadata[policy::kPolicyContractKey] = dump_json(policy::contract_to_json(*contract), 0);
   return std::make_shared<Engine>(std::move(plan));
 }
 

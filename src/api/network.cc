@@ -9,6 +9,7 @@
 #include "onnx/importer.h"
 #include "ops/cost.h"
 #include "ops/op_registry.h"
+#include "passes/add_policy_io.h"
 #include "passes/infer_shapes.h"
 #include "passes/pass_manager.h"
 
@@ -18,6 +19,7 @@ struct Network::Impl {
   std::string source;
   std::unique_ptr<ir::Graph> graph;
   NetworkSummary summary;
+  std::optional<PolicyContract> policy;
 };
 
 Network::Network() : impl_(std::make_unique<Impl>()) {}
@@ -25,8 +27,10 @@ Network::~Network() = default;
 Network::Network(Network&&) noexcept = default;
 Network& Network::operator=(Network&&) noexcept = default;
 
-Network::Network(std::string source, std::unique_ptr<ir::Graph> graph, NetworkSummary summary)
+Network::Network(std::string source, std::unique_ptr<ir::Graph> graph, NetworkSummary summary,
+                 std::optional<PolicyContract> policy)
     : impl_(std::make_unique<Impl>()) {
+  impl_->policy = std::move(policy);
   impl_->source = std::move(source);
   impl_->graph = std::move(graph);
   impl_->summary = std::move(summary);
@@ -34,6 +38,9 @@ Network::Network(std::string source, std::unique_ptr<ir::Graph> graph, NetworkSu
 
 const std::string& Network::source() const { return impl_->source; }
 const NetworkSummary& Network::summary() const { return impl_->summary; }
+const PolicyContract* Network::policy_contract() const {
+  return impl_->policy ? &*impl_->policy : nullptr;
+}
 const ir::Graph& Network::graph() const { return *impl_->graph; }
 ir::Graph& Network::mutable_graph() { return *impl_->graph; }
 std::string Network::dump() const { return ir::dump_graph(*impl_->graph); }
@@ -85,6 +92,11 @@ Result<Network> import_and_optimize(const std::string& path, const NetworkOption
   if (partial) *partial = summary;
   RETURN_IF_ERROR(passes::check_supported(*graph).with_context(path));
   RETURN_IF_ERROR(passes::infer_shapes(*graph).with_context(path));
+  std::optional<PolicyContract> policy = options.policy;
+  if (policy) {
+    RETURN_IF_ERROR(passes::add_policy_io(*graph, *policy).with_context(path));
+    RETURN_IF_ERROR(passes::infer_shapes(*graph).with_context(path + " (policy inputs)"));
+  }
 
   if (options.optimize) {
     passes::PipelineOptions pipeline;
@@ -104,7 +116,7 @@ Result<Network> import_and_optimize(const std::string& path, const NetworkOption
     summary.total_flops += f;
   }
   if (partial) *partial = summary;
-  return Network(path, std::move(graph), std::move(summary));
+  return Network(path, std::move(graph), std::move(summary), std::move(policy));
 }
 
 }  // namespace

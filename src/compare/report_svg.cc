@@ -408,6 +408,55 @@ std::string line_plot_svg(const std::vector<LineSeries>& series, const PlotOptio
   return s;
 }
 
+std::string histogram_svg(const std::vector<double>& values, int bins, const PlotOptions& o,
+                          double marker_x, std::string_view marker_label) {
+  double lo = 0, hi = 0;
+  size_t left_out = 0;
+  std::vector<double> finite;
+  for (double v : values) {
+    if (std::isfinite(v)) finite.push_back(v);
+    else ++left_out;
+  }
+  if (!finite.empty()) {
+    lo = *std::min_element(finite.begin(), finite.end());
+    hi = *std::max_element(finite.begin(), finite.end());
+  }
+  if (std::isfinite(marker_x)) hi = std::max(hi, marker_x);
+  bins = std::max(bins, 1);
+  const double width = hi > lo ? (hi - lo) / bins : 1.0;
+  std::vector<double> counts(static_cast<size_t>(bins), 0.0);
+  for (double v : finite) {
+    const auto b = std::min<size_t>(static_cast<size_t>((v - lo) / width), counts.size() - 1);
+    counts[b] += 1;
+  }
+  const Axis ax = linear_axis(lo, lo + width * bins, false);
+  const Axis ay = linear_axis(0, *std::max_element(counts.begin(), counts.end()), true);
+  const Frame f{80, 50, o.width - 80.0 - 40.0, o.height - 50.0 - 70.0};
+  std::string s = header(o);
+  s += axes(f, ax, ay, o);
+  if (finite.empty()) s += empty_note(f);
+  s += "<g class=\"bars\" fill=\"" + std::string(kPalette[0]) + "\" stroke=\"#ffffff\">\n";
+  for (size_t b = 0; b < counts.size(); ++b) {
+    if (counts[b] == 0) continue;
+    const double x0 = f.px(ax, lo + width * static_cast<double>(b));
+    const double x1 = f.px(ax, lo + width * static_cast<double>(b + 1));
+    const double y = f.py(ay, counts[b]), y0 = f.py(ay, 0);
+    s += "<rect x=\"" + num(x0) + "\" y=\"" + num(y) + "\" width=\"" + num(std::max(x1 - x0, 0.5)) +
+         "\" height=\"" + num(y0 - y) + "\"/>\n";
+  }
+  s += "</g>\n";
+  if (std::isfinite(marker_x)) {
+    const double x = f.px(ax, marker_x);
+    s += "<line x1=\"" + num(x) + "\" y1=\"" + num(f.top) + "\" x2=\"" + num(x) + "\" y2=\"" +
+         num(f.top + f.plot_h) + "\" stroke=\"" + kPalette[2] + "\" stroke-dasharray=\"6 3\"/>\n";
+    s += "<text x=\"" + num(x - 4) + "\" y=\"" + num(f.top + 14) + "\" text-anchor=\"end\" fill=\"" +
+         kPalette[2] + "\">" + xml_escape(marker_label) + "</text>\n";
+  }
+  s += left_out_note(o, left_out);
+  s += "</svg>\n";
+  return s;
+}
+
 std::string latency_vs_l1_svg(const std::vector<ScatterPoint>& points, std::string_view title) {
   PlotOptions o;
   o.title = std::string(title);

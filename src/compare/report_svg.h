@@ -19,6 +19,7 @@
 // Colours: the Tableau 10 palette, cycled.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,12 @@ struct PlotOptions {
 
 std::string scatter_plot_svg(const std::vector<ScatterPoint>& points, const PlotOptions& options);
 std::string line_plot_svg(const std::vector<LineSeries>& series, const PlotOptions& options);
+
+// Counts of `values` in `bins` equal-width bins from their minimum to their maximum (bars), with
+// an optional vertical marker line at `marker_x` (e.g. the control period; NaN: none).
+std::string histogram_svg(const std::vector<double>& values, int bins, const PlotOptions& options,
+                          double marker_x = std::numeric_limits<double>::quiet_NaN(),
+                          std::string_view marker_label = "");
 
 // The two report plots with their standard titles and axis labels.
 std::string latency_vs_l1_svg(const std::vector<ScatterPoint>& points,

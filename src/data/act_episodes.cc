@@ -377,6 +377,42 @@ Result<ActSample> ActEpisodes::sample(int64_t e, int64_t t, int64_t chunk) const
   return out;
 }
 
+namespace {
+
+Status check_step(const std::string& folder, const std::vector<std::string>& paths, int64_t T,
+                  int64_t e, int64_t t) {
+  const auto n = static_cast<int64_t>(paths.size());
+  if (e < 0 || e >= n)
+    return invalid_argument(fmt::format("{}: episode {} is out of range (0..{})", folder, e, n - 1));
+  if (t < 0 || t >= T)
+    return invalid_argument(fmt::format("{}: timestep {} is out of range (0..{})",
+                                        paths[static_cast<size_t>(e)], t, T - 1));
+  return ok_status();
+}
+
+}  // namespace
+
+Status ActEpisodes::read_frame(int64_t e, int64_t camera, int64_t t, uint8_t* dst) const {
+  const Impl& m = *impl_;
+  RETURN_IF_ERROR(check_step(m.folder, m.paths, m.T, e, t));
+  if (camera < 0 || camera >= static_cast<int64_t>(m.cameras.size()))
+    return invalid_argument(fmt::format("{}: camera index {} is out of range (0..{})", m.folder, camera,
+                                        m.cameras.size() - 1));
+  return m.images[static_cast<size_t>(e)][static_cast<size_t>(camera)].read_rows(t, 1, DataType::kUInt8, dst);
+}
+
+Result<std::span<const float>> ActEpisodes::qpos_at(int64_t e, int64_t t) const {
+  const Impl& m = *impl_;
+  RETURN_IF_ERROR(check_step(m.folder, m.paths, m.T, e, t));
+  return std::span<const float>(m.qpos.data() + static_cast<size_t>((e * m.T + t) * m.D), static_cast<size_t>(m.D));
+}
+
+Result<std::span<const float>> ActEpisodes::action_at(int64_t e, int64_t t) const {
+  const Impl& m = *impl_;
+  RETURN_IF_ERROR(check_step(m.folder, m.paths, m.T, e, t));
+  return std::span<const float>(m.action.data() + static_cast<size_t>((e * m.T + t) * m.D), static_cast<size_t>(m.D));
+}
+
 Result<SampleSplit> ActEpisodes::split(uint64_t seed, int64_t n_calibration, int64_t n_evaluation) const {
   return split_samples(num_episodes(), impl_->T, seed, n_calibration, n_evaluation);
 }

@@ -37,6 +37,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,12 @@ class ActEpisodes {
   // One sample; errors for e / t out of range or chunk < 1. Reads one frame per camera.
   // Not for concurrent use from several threads.
   Result<ActSample> sample(int64_t episode, int64_t t, int64_t chunk) const;
+
+  // Raw data of one step, as a robot would see it (rollout, policy calibration); errors for e / t
+  // / camera out of range. read_frame writes height x width x 3 bytes (HWC, as recorded).
+  Status read_frame(int64_t episode, int64_t camera, int64_t t, uint8_t* dst) const;
+  Result<std::span<const float>> qpos_at(int64_t episode, int64_t t) const;    // robot units
+  Result<std::span<const float>> action_at(int64_t episode, int64_t t) const;  // recorded command
 
   // The split of this folder's pairs (split_samples with its sizes).
   Result<SampleSplit> split(uint64_t seed, int64_t n_calibration, int64_t n_evaluation = -1) const;

@@ -149,6 +149,18 @@ Value* Graph::find_value(const std::string& name) const {
   return it == value_by_name_.end() ? nullptr : it->second;
 }
 
+Status Graph::rename_value(Value* v, const std::string& name) {
+  if (v->name() == name) return ok_status();
+  if (Value* other = find_value(name); other && other != v)
+    return invalid_argument("cannot rename value '" + v->name() + "' to '" + name +
+                            "': another value has that name");
+  auto it = value_by_name_.find(v->name());
+  if (it != value_by_name_.end() && it->second == v) value_by_name_.erase(it);
+  v->set_name(name);
+  value_by_name_[name] = v;
+  return ok_status();
+}
+
 void Graph::replace_all_uses(Value* from, Value* to) {
   for (auto& n : nodes_)
     for (Value*& v : n->inputs())

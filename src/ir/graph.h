@@ -134,6 +134,9 @@ class Graph {
   std::string make_unique_name(const std::string& hint);
 
   Value* find_value(const std::string& name) const;
+  // Gives `v` a new name (graph inputs / outputs keep pointing at it); fails when the name is
+  // taken by another value.
+  Status rename_value(Value* v, const std::string& name);
 
   std::vector<Value*>& inputs() { return inputs_; }
   const std::vector<Value*>& inputs() const { return inputs_; }

@@ -43,6 +43,16 @@ class ExecutionContext {
   virtual double last_compute_ms() const = 0;
   // Runs once and reports the time of each layer (may be slower than infer()).
   virtual Result<std::vector<LayerTime>> profile(const TensorMap& inputs) = 0;
+  // Host memory (input's bytes, packed) that infer() reads input `name` from without a copy
+  // (the pinned upload staging on CUDA): a feed tensor pointing there is used as is. nullptr
+  // when the context has none (the CPU reads every feed in place anyway). Valid for the
+  // context's lifetime.
+  virtual void* host_input_buffer(const std::string& name) {
+    (void)name;
+    return nullptr;
+  }
+  // Whether a feed tensor's data may be device memory (CUDA: copied device to device).
+  virtual bool accepts_device_inputs() const { return false; }
 };
 
 // Build-time state the builder lends to compile() beyond the user's settings.

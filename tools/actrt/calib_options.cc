@@ -44,9 +44,59 @@ class ActCalibrationLoader : public DataLoader {
   std::string qpos_, image_;
 };
 
+// The same samples for a policy network (`build --policy --int8`): what a robot feeds, one raw
+// uint8 HWC frame per camera and the raw qpos; the graph does ACT's preprocessing.
+class ActPolicyCalibrationLoader : public DataLoader {
+ public:
+  ActPolicyCalibrationLoader(data::ActEpisodes episodes, std::vector<data::SampleRef> refs)
+      : episodes_(std::move(episodes)), refs_(std::move(refs)) {}
+  size_t size() const override { return refs_.size(); }
+  Result<TensorMap> get(size_t i) const override {
+    if (i >= refs_.size()) return invalid_argument("calibration sample index out of range");
+    const data::SampleRef r = refs_[i];
+    TensorMap feed;
+    const auto& cams = episodes_.cameras();
+    for (size_t c = 0; c < cams.size(); ++c) {
+      Tensor frame(DataType::kUInt8, {episodes_.height(), episodes_.width(), 3});
+      RETURN_IF_ERROR(episodes_.read_frame(r.episode, static_cast<int64_t>(c), r.t, frame.data<uint8_t>()));
+      feed[cams[c]] = std::move(frame);
+    }
+    ASSIGN_OR_RETURN(std::span<const float> q, episodes_.qpos_at(r.episode, r.t));
+    Tensor qpos(DataType::kFloat32, {static_cast<int64_t>(q.size())});
+    std::copy(q.begin(), q.end(), qpos.data<float>());
+    feed[PolicyContract::kQposInput] = std::move(qpos);
+    return feed;
+  }
+
+ private:
+  data::ActEpisodes episodes_;
+  std::vector<data::SampleRef> refs_;
+};
+
+Result<std::shared_ptr<const DataLoader>> policy_act_loader(const Network& net, const std::string& folder,
+                                                            int64_t samples, uint64_t seed) {
+  const PolicyContract& contract = *net.policy_contract();
+  ASSIGN_OR_RETURN(data::ActEpisodes eps, data::ActEpisodes::open(folder, contract.cameras));
+  if (eps.height() != contract.image_height || eps.width() != contract.image_width ||
+      eps.state_dim() != contract.state_dim)
+    return invalid_argument(fmt::format(
+        "--calib-data {}: the episodes have {}x{} frames and state dimension {}; the policy expects "
+        "{}x{} and {}",
+        folder, eps.height(), eps.width(), eps.state_dim(), contract.image_height, contract.image_width,
+        contract.state_dim));
+  ASSIGN_OR_RETURN(data::SampleSplit split, eps.split(seed, samples, 0));
+  log_info(fmt::format("Calibration data: {} raw samples (frames and qpos) from {} episodes in {} (seed {})",
+                       split.calibration.size(), eps.num_episodes(), folder, seed));
+  return std::shared_ptr<const DataLoader>(
+      std::make_shared<ActPolicyCalibrationLoader>(std::move(eps), std::move(split.calibration)));
+}
+
 Result<std::shared_ptr<const DataLoader>> act_loader(const ArgParser& p, const Network& net,
                                                      const std::string& folder, int64_t samples,
                                                      uint64_t seed) {
+  // A policy network normalizes inside; its statistics are the contract's (--stats already went
+  // there).
+  if (net.policy_contract()) return policy_act_loader(net, folder, samples, seed);
   std::string qpos, image;
   TensorInfo image_info;
   for (const TensorInfo& in : net.inputs()) {

@@ -10,6 +10,7 @@
 #include "cli_common.h"
 #include "command.h"
 #include "layer_table.h"
+#include "policy_options.h"
 
 namespace actrt::cli {
 namespace {
@@ -21,12 +22,14 @@ Result<int> run_build(const std::vector<std::string>& args) {
               {"actrt build act.onnx --save-engine act-fp32.engine",
                "actrt build act.onnx --backend cuda --fp16 --save-engine act-fp16.engine",
                "actrt build act.onnx --int8 --calib-data episodes/ --cameras top --calibration-cache act.cache "
-               "--save-engine act-int8.engine"});
+               "--save-engine act-int8.engine",
+               "actrt build models/act-tiny/act-tiny.onnx --policy --save-engine act-tiny.policy.engine"});
   p.positional("MODEL", "an ONNX model (.onnx)");
   p.group("Model loading");
   add_model_options(p);
   add_builder_options(p);
   add_calibration_options(p);
+  add_policy_options(p);
   p.group("Output");
   p.option("save-engine", "FILE", "where to write the engine");
   p.flag("force", "overwrite FILE if it exists");
@@ -37,6 +40,7 @@ Result<int> run_build(const std::vector<std::string>& args) {
   RETURN_IF_ERROR(prepare_output(p.get("save-engine"), p.has("force"), "--save-engine"));
 
   ASSIGN_OR_RETURN(auto options, network_options_from(p));
+  ASSIGN_OR_RETURN(options.policy, policy_contract_from(p, p.arg("MODEL")));
   ASSIGN_OR_RETURN(auto config, builder_config_from(p));
   if (!config.int8) RETURN_IF_ERROR(check_calibration_options_unused(p, "without --int8"));
 

@@ -4,9 +4,11 @@
 #include <cstdlib>
 
 #include "actrt/engine.h"
+#include "actrt/policy.h"
 #include "actrt/log.h"
 #include "actrt/network.h"
 #include "args.h"
+#include "policy/contract_json.h"
 #include "bench_context.h"
 #include "cli_common.h"
 #include "command.h"
@@ -121,6 +123,8 @@ std::string engine_json(const InspectedEngine& e, const ActivationEstimate& act)
   out["outputs"] = tensor_list_json(engine.outputs());
   out["metadata"] = Json::object();
   for (const auto& [k, v] : engine.metadata()) out["metadata"][k] = v;
+  if (Result<PolicyContract> contract = policy_contract_of(engine); contract.ok())
+    out["policy"] = policy::contract_to_json(*contract);
   out["weight_bytes"] = act.unique_weight_bytes;
   out["weight_bytes_per_use"] = engine.weight_bytes();
   out["activation_bytes_no_reuse"] = act.total_bytes;
@@ -152,8 +156,16 @@ void engine_text(const InspectedEngine& e, const ActivationEstimate& act) {
   for (const auto& t : engine.outputs())
     std::printf("  %-24s %-5s %s\n", t.name.c_str(), std::string(dtype_name(t.dtype)).c_str(),
                 shape_to_string(t.shape).c_str());
+  const Result<PolicyContract> contract = policy_contract_of(engine);
+  if (contract.ok()) std::printf("Policy contract:\n%s", policy::describe_contract(*contract).c_str());
   std::printf("Metadata:\n");
-  for (const auto& [k, v] : engine.metadata()) std::printf("  %-24s %s\n", k.c_str(), v.c_str());
+  for (const auto& [k, v] : engine.metadata()) {
+    if (k == policy::kPolicyContractKey && contract.ok()) {
+      std::printf("  %-24s (the policy contract above; --format json shows it whole)\n", k.c_str());
+      continue;
+    }
+    std::printf("  %-24s %s\n", k.c_str(), v.c_str());
+  }
   std::printf("\nLayers (%zu):\n  %-40s %-26s %-26s %-5s %s\n", layers.size(), "layer", "op",
               "kernel", "prec", "output");
   for (const auto& l : layers)

@@ -228,12 +228,34 @@ Status CudaContext::stage_inputs(const runtime::TensorMap& feeds) {
     auto it = feeds.find(io.name);
     const Tensor& t = it->second;  // present and of io's dtype and shape: check_feed
     if (!io.device) continue;  // an input nothing reads
-    std::memcpy(io.pinned, t.raw_data(), io.bytes);
+    const void* src = t.raw_data();
+    if (src == io.pinned) {  // written into host_input_buffer(): no staging copy
+      CUDA_RETURN_IF_ERROR(
+          cudaMemcpyAsync(io.device, io.pinned, io.bytes, cudaMemcpyHostToDevice, stream_),
+          "upload of input '" + io.name + "'");
+      continue;
+    }
+    cudaPointerAttributes attr{};
+    CUDA_RETURN_IF_ERROR(cudaPointerGetAttributes(&attr, src), "input '" + io.name + "'");
+    if (attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged) {
+      // Frames already on the GPU (Policy with Frame::Memory::kDevice): device to device.
+      CUDA_RETURN_IF_ERROR(
+          cudaMemcpyAsync(io.device, src, io.bytes, cudaMemcpyDeviceToDevice, stream_),
+          "copy of device input '" + io.name + "'");
+      continue;
+    }
+    std::memcpy(io.pinned, src, io.bytes);
     CUDA_RETURN_IF_ERROR(
         cudaMemcpyAsync(io.device, io.pinned, io.bytes, cudaMemcpyHostToDevice, stream_),
         "upload of input '" + io.name + "'");
   }
   return ok_status();
+}
+
+void* CudaContext::host_input_buffer(const std::string& name) {
+  for (Io& io : inputs_)
+    if (io.name == name) return io.pinned;
+  return nullptr;
 }
 
 Status CudaContext::run_steps(const RunEnv& env) {

@@ -75,6 +75,8 @@ class CudaContext final : public runtime::ExecutionContext {
   Status infer(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) override;
   double last_compute_ms() const override { return last_ms_; }
   Result<std::vector<runtime::LayerTime>> profile(const runtime::TensorMap& inputs) override;
+  void* host_input_buffer(const std::string& name) override;
+  bool accepts_device_inputs() const override { return true; }
 
   // ---- Device-side runs, for activation statistics (calibration_stats.h) ----
   // A graph input or output where it lies in the arena (fixed for the context's life).

@@ -37,7 +37,7 @@ cudaError_t launch_gather(const void* data, const int64_t* indices, void* out, i
                           int64_t axis, int64_t n, int64_t inner, size_t elem_size,
                           cudaStream_t stream);
 
-// Element type conversion between f32, f16 and bf16 (same type: a copy; others:
+// Element type conversion between f32, f16 and bf16, and from u8 (same type: a copy; others:
 // cudaErrorInvalidValue).
 cudaError_t launch_cast(const void* in, DataType in_type, void* out, DataType out_type, int64_t n,
                         cudaStream_t stream);

@@ -101,6 +101,7 @@ __global__ void gather_kernel(const T* __restrict__ data, const int64_t* __restr
 __device__ inline float to_float(float x) { return x; }
 __device__ inline float to_float(__half x) { return __half2float(x); }
 __device__ inline float to_float(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ inline float to_float(uint8_t x) { return static_cast<float>(x); }  // camera bytes: exact
 template <typename T>
 __device__ inline T from_float(float x);
 template <>
@@ -207,6 +208,7 @@ cudaError_t launch_cast(const void* in, DataType in_type, void* out, DataType ou
     case DataType::kFloat32: return convert_from<float>(in, out_type, out, n, stream);
     case DataType::kFloat16: return convert_from<__half>(in, out_type, out, n, stream);
     case DataType::kBFloat16: return convert_from<__nv_bfloat16>(in, out_type, out, n, stream);
+    case DataType::kUInt8: return convert_from<uint8_t>(in, out_type, out, n, stream);
     default: return cudaErrorInvalidValue;
   }
 }

@@ -1,4 +1,5 @@
-// Cast between floating-point types (FP32, FP16, BF16).
+// Cast between floating-point types (FP32, FP16, BF16), and from uint8 camera frames to them (a
+// policy engine's first kernel: the frames are uploaded as bytes).
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/steps/families.h"
@@ -23,8 +24,8 @@ Status cast_accepts(const ir::Node& n) {
   if (!n.domain().empty() || n.op_type() != "Cast") return not_accepted("not a Cast");
   const ir::Value* x = n.input(0);
   const ir::Value* y = n.output(0);
-  if (!x || !y || !is_floating(x->dtype()) || !is_floating(y->dtype()))
-    return not_accepted("not between floating-point types");
+  if (!x || !y || !(is_floating(x->dtype()) || x->dtype() == DataType::kUInt8) || !is_floating(y->dtype()))
+    return not_accepted("not from a floating-point or uint8 type to a floating-point type");
   return ok_status();
 }
 
@@ -44,7 +45,7 @@ Result<std::unique_ptr<Step>> make_cast(StepEnv& env, const ir::Node& n) {
 
 const CudaKernel kCastKernel = {
     .name = "actrt.cast",
-    .summary = "Cast between FP32, FP16 and BF16",
+    .summary = "Cast between FP32, FP16 and BF16, and from uint8",
     .accepts = cast_accepts,
     .make_step = make_cast,
 };
