@@ -185,8 +185,9 @@ Result<std::unique_ptr<ir::Graph>> import_bytes(std::string_view bytes, const st
     return version_mismatch(
         fmt::format("{}: ONNX IR version {} is not supported (supported: {} to {})", source,
                     model.ir_version(), kMinIrVersion, kMaxIrVersion));
-  // Exactly one default-domain opset import: the ops' meanings depend on it, so neither a guess
-  // (none) nor a choice between two is safe.
+  // At most one default-domain opset import, and one whenever a node is in the default domain:
+  // the ops' meanings depend on it, so neither a guess (none) nor a choice between two is safe.
+  // A model whose nodes are all in other domains (ONNX's training test models) needs none.
   int64_t opset = -1;
   int default_imports = 0;
   for (const auto& o : model.opset_import())
@@ -194,9 +195,14 @@ Result<std::unique_ptr<ir::Graph>> import_bytes(std::string_view bytes, const st
       opset = o.version();
       ++default_imports;
     }
-  if (default_imports == 0)
-    return invalid_model(source + ": the model imports no default-domain (ai.onnx) opset; "
-                                  "ONNX requires one (re-export with opset_version=17)");
+  if (default_imports == 0) {
+    for (const auto& n : model.graph().node())
+      if (n.domain().empty() || n.domain() == "ai.onnx")
+        return invalid_model(source + ": node " + n.op_type() + " '" + n.name() +
+                             "' is in the default domain, but the model imports no default-domain "
+                             "(ai.onnx) opset (re-export with opset_version=17)");
+    opset = kMaxOpset;  // no default-domain op: the opset is irrelevant
+  }
   if (default_imports > 1)
     return invalid_model(fmt::format("{}: the model imports the default-domain (ai.onnx) opset {} "
                                      "times; ONNX allows one",

@@ -157,9 +157,13 @@ void add_calibration_options(ArgParser& p) {
 
 Status check_calibration_options_unused(const ArgParser& p, const std::string& why) {
   std::string given;
+  // `build --policy` reads --cameras and --stats too (policy_options.h): used, not ignored.
+  const bool policy = p.has("policy");
   for (const char* name : {"calib-data", "cameras", "stats", "calib-random", "calib-range",
-                           "calib-algo", "percentile", "calib-samples", "calibration-cache"})
-    if (p.given(name)) given += (given.empty() ? "--" : ", --") + std::string(name);
+                           "calib-algo", "percentile", "calib-samples", "calibration-cache"}) {
+    const bool used_by_policy = policy && (std::string(name) == "cameras" || std::string(name) == "stats");
+    if (p.given(name) && !used_by_policy) given += (given.empty() ? "--" : ", --") + std::string(name);
+  }
   if (given.empty()) return ok_status();
   return invalid_argument(given + " given " + why +
                           ": calibration only runs for an INT8 build from an ONNX model, so these "
