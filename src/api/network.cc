@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "core/guard.h"
 #include "ir/dump.h"
 #include "ir/graph.h"
 #include "ir/verifier.h"
@@ -76,8 +77,10 @@ void count_params(const ir::Graph& g, NetworkSummary& s) {
 std::vector<TensorInfo> Network::inputs() const { return describe(impl_->graph->inputs()); }
 std::vector<TensorInfo> Network::outputs() const { return describe(impl_->graph->outputs()); }
 
-Result<Network> network_from_onnx_path(const std::string& path, const NetworkOptions& options,
-                                       NetworkSummary* partial) {
+namespace {
+
+Result<Network> import_and_optimize(const std::string& path, const NetworkOptions& options,
+                                    NetworkSummary* partial) {
   onnx_import::ImportOptions import_options;
   import_options.input_shapes = options.input_shapes;
   ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, onnx_import::import_file(path, import_options));
@@ -114,6 +117,14 @@ Result<Network> network_from_onnx_path(const std::string& path, const NetworkOpt
   }
   if (partial) *partial = summary;
   return Network(path, std::move(graph), std::move(summary), std::move(policy));
+}
+
+}  // namespace
+
+Result<Network> network_from_onnx_path(const std::string& path, const NetworkOptions& options,
+                                       NetworkSummary* partial) {
+  return call_guarded("importing " + path,
+                      [&] { return import_and_optimize(path, options, partial); });
 }
 
 }  // namespace actrt

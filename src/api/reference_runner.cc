@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "core/guard.h"
 #include "api/runtime/runner_util.h"
 #include "backends/reference/executor.h"
 
@@ -38,7 +39,9 @@ class ReferenceRunner final : public Runner {
     if (!active_) return not_active(name_);
     RETURN_IF_ERROR(check_feed(name_, input_metadata(), feed));
     const auto t0 = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(TensorMap out, reference::Executor(network_->graph()).run(feed));
+    ASSIGN_OR_RETURN(TensorMap out, call_guarded("running the reference executor", [&] {
+                       return reference::Executor(network_->graph()).run(feed);
+                     }));
     last_ms_ = ms_since(t0);
     return out;
   }

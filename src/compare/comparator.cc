@@ -11,7 +11,8 @@
 #include "actrt/log.h"
 #include "compare/base64.h"
 #include "core/json.h"
-#include "data/file_io.h"
+#include "core/file_io.h"
+#include "core/finite.h"
 #include "data/npz.h"
 
 namespace actrt::compare {
@@ -117,6 +118,13 @@ Result<RunResults> Comparator::run(const std::vector<Runner*>& runners, const Da
       const uint64_t h = hash_feed(*feed);
       if (r == 0) {
         feed_hashes.push_back(h);
+        // A NaN / Inf input is not refused here (a test may feed one on purpose), but it is
+        // named, so that the mismatches it causes are not read as a tolerance question.
+        for (const auto& [name, t] : *feed)
+          if (auto bad = find_non_finite(t))
+            log_warning(fmt::format("data loader item {}: input '{}' holds {}; every output "
+                                    "computed from it may differ between runners for that reason",
+                                    i, name, describe_non_finite(*bad)));
       } else if (feed_hashes[i] != h) {
         return internal_error(
             fmt::format("Comparator::run: data loader item {} differs between runner '{}' and {}; "
@@ -188,6 +196,13 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
           const Tolerance tol = options.tolerances.tolerance_for(name);
           const ErrorStat stat = options.tolerances.error_stat_for(name);
           Result<OutputMetrics> m = compare_tensors(ta, found->second, tol, stat);
+          // A NaN / Inf output fails every tolerance; say where it is instead of only that the
+          // tolerance failed.
+          for (const auto& [runner, t] : {std::pair{&a, &ta}, std::pair{&b, &found->second}})
+            if (auto bad = find_non_finite(*t))
+              oc.note += (oc.note.empty() ? "" : "; ") +
+                         fmt::format("runner '{}' produced {} in output '{}'", runner->runner_name,
+                                     describe_non_finite(*bad), name);
           if (!m.ok()) {
             oc.note = "output '" + name + "': " + m.status().message();
           } else {
@@ -211,6 +226,7 @@ Result<AccuracyResult> Comparator::compare_accuracy(const RunResults& results,
                 log_info("        " + line);
               }
             }
+            if (!oc.note.empty()) log_error("        " + oc.note);
           } else {
             log_error("    FAILED | " + oc.note);
           }
@@ -390,14 +406,13 @@ Result<RunResults> run_results_from_json(std::string_view text, std::string_view
   return results;
 }
 
-Status save_run_results(const RunResults& results, const std::string& path) {
+Status save_run_results(const RunResults& results, const std::string& path, bool overwrite) {
   ASSIGN_OR_RETURN(std::string text, run_results_to_json(results));
-  return data::write_file_atomic(
-      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  return write_file_atomic(path, text, overwrite);
 }
 
 Result<RunResults> load_run_results(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, data::read_file_text(path));
+  ASSIGN_OR_RETURN(std::string text, read_file_text(path));
   return run_results_from_json(text, path);
 }
 

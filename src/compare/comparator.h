@@ -139,7 +139,8 @@ class Comparator {
 // JSON in Polygraphy's layout (see the top of this file).
 Result<std::string> run_results_to_json(const RunResults& results);
 Result<RunResults> run_results_from_json(std::string_view text, std::string_view source = "<json>");
-Status save_run_results(const RunResults& results, const std::string& path);
+// Refuses an existing `path` unless `overwrite`.
+Status save_run_results(const RunResults& results, const std::string& path, bool overwrite = false);
 Result<RunResults> load_run_results(const std::string& path);
 
 }  // namespace actrt::compare

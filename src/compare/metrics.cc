@@ -1,5 +1,7 @@
 #include "compare/metrics.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -129,6 +131,21 @@ Status ToleranceOptions::parse_error_stat_arg(std::string_view text) {
     error_stat_per_output[name] = s;
   }
   return ok_status();
+}
+
+Status ToleranceOptions::check_outputs(const std::vector<std::string>& outputs) const {
+  std::string known;
+  for (const std::string& o : outputs) known += (known.empty() ? "'" : ", '") + o + "'";
+  auto check = [&](const char* option, const auto& per_output) -> Status {
+    for (const auto& [name, value] : per_output)
+      if (std::find(outputs.begin(), outputs.end(), name) == outputs.end())
+        return invalid_argument(fmt::format("{} {}:... names no output of the model (outputs: {})",
+                                            option, name, known));
+    return ok_status();
+  };
+  RETURN_IF_ERROR(check("--atol", atol_per_output));
+  RETURN_IF_ERROR(check("--rtol", rtol_per_output));
+  return check("--check-error-stat", error_stat_per_output);
 }
 
 ValueStats compute_value_stats(const std::vector<double>& values) {

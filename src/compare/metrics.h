@@ -69,6 +69,9 @@ struct ToleranceOptions {
   Status parse_atol(std::string_view text);
   Status parse_rtol(std::string_view text);
   Status parse_error_stat_arg(std::string_view text);
+  // A per-output setting for an output that does not exist would be ignored: refused, naming
+  // the setting and the outputs there are.
+  Status check_outputs(const std::vector<std::string>& outputs) const;
 };
 
 // Summary statistics of one tensor (or of an error array), for printing.

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "data/file_io.h"
+#include "core/file_io.h"
 
 namespace actrt::compare {
 
@@ -137,9 +137,8 @@ std::string format_sig(double v, int digits) {
   return mant + exp;
 }
 
-Status write_text_file(const std::string& path, std::string_view text) {
-  return data::write_file_atomic(
-      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+Status write_text_file(const std::string& path, std::string_view text, bool overwrite) {
+  return write_file_atomic(path, text, overwrite);
 }
 
 }  // namespace actrt::compare

@@ -56,7 +56,8 @@ size_t utf8_width(std::string_view s);
 // its console: unstable latencies, rows that fell back), or "" when there are none.
 std::string warnings_section(const std::vector<std::string>& warnings);
 
-// Writes `text` to `path` atomically ("<path>.tmp", then rename).
-Status write_text_file(const std::string& path, std::string_view text);
+// Writes `text` to `path` atomically (a temporary file, then rename); refuses an existing `path`
+// unless `overwrite`.
+Status write_text_file(const std::string& path, std::string_view text, bool overwrite = false);
 
 }  // namespace actrt::compare

@@ -59,7 +59,7 @@ std::vector<std::string> rollout_report_files(int64_t action_dim) {
   return files;
 }
 
-Status write_rollout_report(const std::string& dir, const RolloutResult& r, const RolloutDescription& d) {
+Status write_rollout_report(const std::string& dir, const RolloutResult& r, const RolloutDescription& d, bool overwrite) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error(fmt::format("--report {}: cannot create the folder: {}", dir, ec.message()));
@@ -110,7 +110,7 @@ Status write_rollout_report(const std::string& dir, const RolloutResult& r, cons
     md += fmt::format("Trajectories of episode {} (executed vs recorded):\n\n", r.episodes[0].episode);
     for (int64_t j = 0; j < A; ++j) md += fmt::format("![joint {}](trajectory_joint{}.svg)\n", j, j);
   }
-  RETURN_IF_ERROR(write_text_file(dir + "/rollout.md", md));
+  RETURN_IF_ERROR(write_text_file(dir + "/rollout.md", md, overwrite));
 
   // JSON.
   Json episodes = Json::array();
@@ -142,7 +142,7 @@ Status write_rollout_report(const std::string& dir, const RolloutResult& r, cons
             {"l1_mean", r.l1_mean},
             {"warnings", warnings},
             {"episodes", episodes}};
-  RETURN_IF_ERROR(write_text_file(dir + "/rollout.json", dump_json(j, 2) + "\n"));
+  RETURN_IF_ERROR(write_text_file(dir + "/rollout.json", dump_json(j, 2) + "\n", overwrite));
 
   // Plots.
   std::vector<double> all;
@@ -154,7 +154,8 @@ Status write_rollout_report(const std::string& dir, const RolloutResult& r, cons
   RETURN_IF_ERROR(write_text_file(
       dir + "/latency_histogram.svg",
       histogram_svg(all, 40, hist, r.period_ms > 0 ? r.period_ms : std::numeric_limits<double>::quiet_NaN(),
-                    r.period_ms > 0 ? fmt::format("period {} ms", ms(r.period_ms)) : "")));
+                    r.period_ms > 0 ? fmt::format("period {} ms", ms(r.period_ms)) : ""),
+      overwrite));
   if (!r.episodes.empty()) {
     const EpisodeRollout& ep = r.episodes[0];
     for (int64_t jnt = 0; jnt < A; ++jnt) {
@@ -168,13 +169,13 @@ Status write_rollout_report(const std::string& dir, const RolloutResult& r, cons
       o.x_label = "control step";
       o.y_label = "action (robot units)";
       RETURN_IF_ERROR(write_text_file(fmt::format("{}/trajectory_joint{}.svg", dir, jnt),
-                                      line_plot_svg({executed, recorded}, o)));
+                                      line_plot_svg({executed, recorded}, o), overwrite));
     }
   }
   return ok_status();
 }
 
-Status save_rollout_actions(const std::string& dir, const RolloutResult& r, int64_t chunk_size, int64_t action_dim) {
+Status save_rollout_actions(const std::string& dir, const RolloutResult& r, int64_t chunk_size, int64_t action_dim, bool overwrite) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error(fmt::format("--save-actions {}: cannot create the folder: {}", dir, ec.message()));
@@ -185,7 +186,7 @@ Status save_rollout_actions(const std::string& dir, const RolloutResult& r, int6
       arrays["chunks"] = Tensor::from_vector(DataType::kFloat32, {ep.steps, chunk_size, action_dim}, ep.chunks);
     std::vector<float> latency(ep.latency_ms.begin(), ep.latency_ms.end());
     arrays["latency_ms"] = Tensor::from_vector(DataType::kFloat32, {ep.steps}, latency);
-    RETURN_IF_ERROR(data::write_npz(fmt::format("{}/episode_{}.npz", dir, ep.episode), arrays));
+    RETURN_IF_ERROR(data::write_npz(fmt::format("{}/episode_{}.npz", dir, ep.episode), arrays, overwrite));
   }
   return ok_status();
 }

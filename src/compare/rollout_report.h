@@ -21,16 +21,17 @@ struct RolloutDescription {
 };
 
 // DIR/rollout.md, DIR/rollout.json, DIR/latency_histogram.svg, DIR/trajectory_joint<j>.svg
-// (for the first replayed episode). DIR is created when missing.
+// (for the first replayed episode). DIR is created when missing; existing files are replaced only
+// when `overwrite`.
 Status write_rollout_report(const std::string& dir, const RolloutResult& result,
-                            const RolloutDescription& description);
+                            const RolloutDescription& description, bool overwrite = false);
 // The report's file names (what a caller checks for before overwriting).
 std::vector<std::string> rollout_report_files(int64_t action_dim);
 
 // DIR/episode_<i>.npz: actions [T, action_dim] (executed), chunks [T, chunk, action_dim] (NaN rows
 // where no chunk was predicted; needs RolloutOptions::keep_chunks) and latency_ms [T].
 Status save_rollout_actions(const std::string& dir, const RolloutResult& result, int64_t chunk_size,
-                            int64_t action_dim);
+                            int64_t action_dim, bool overwrite = false);
 
 // The rollout's summary as text lines for the console (latency, jitter, deadlines, L1).
 std::string rollout_summary(const RolloutResult& result);

@@ -11,7 +11,8 @@
 #include <fmt/format.h>
 
 #include "core/json.h"
-#include "data/file_io.h"
+#include "core/file_io.h"
+#include "core/limits.h"
 #include "data/hdf5.h"
 
 namespace actrt::data {
@@ -51,22 +52,49 @@ int64_t episode_number(const std::string& name) {
   return std::stoll(digits);
 }
 
-Status check_stats(const NormStats& s, int64_t dim, const std::string& where) {
+// The smallest standard deviation accepted: ACT floors std at 0.01 when it computes statistics
+// (compute_norm_stats does the same); far below that, (x - mean) / std overflows float32 or
+// turns every action into noise, and compare's L1 reads inf with no reason given.
+constexpr float kMinStd = 1e-6f;
+
+// The statistics on their own: four arrays of one length, finite, std >= kMinStd. Against the
+// episodes' state dimension when `episodes_dim` >= 0 (each message says which side is which).
+Status check_stats(const NormStats& s, int64_t episodes_dim, const std::string& where) {
   const std::pair<const char*, const std::vector<float>*> fields[] = {
       {"qpos_mean", &s.qpos_mean}, {"qpos_std", &s.qpos_std}, {"action_mean", &s.action_mean}, {"action_std", &s.action_std}};
   for (const auto& [name, v] : fields) {
-    if (dim >= 0 && static_cast<int64_t>(v->size()) != dim)
-      return invalid_argument(
-          fmt::format("{}: '{}' has {} values, the episodes have state dimension {}", where, name,
-                      v->size(), dim));
+    if (v->size() != s.qpos_mean.size())
+      return invalid_argument(fmt::format("{}: '{}' has {} values but 'qpos_mean' has {}; the four "
+                                          "arrays must have one length",
+                                          where, name, v->size(), s.qpos_mean.size()));
     for (size_t i = 0; i < v->size(); ++i) {
       if (!std::isfinite((*v)[i]))
-        return invalid_argument(fmt::format("{}: '{}'[{}] is not finite", where, name, i));
-      if (std::string(name).find("std") != std::string::npos && (*v)[i] <= 0)
-        return invalid_argument(
-            fmt::format("{}: '{}'[{}] = {:f} is not > 0", where, name, i, (*v)[i]));
+        return invalid_argument(fmt::format("{}: '{}'[{}] is {}, expected a finite number", where,
+                                            name, i, (*v)[i]));
+      if (std::string(name).find("std") != std::string::npos && (*v)[i] < kMinStd)
+        return invalid_argument(fmt::format(
+            "{}: '{}'[{}] = {:g} is below {:g}: a standard deviation must be positive, and one "
+            "this small makes normalized values overflow (ACT floors it at 0.01)",
+            where, name, i, (*v)[i], kMinStd));
     }
   }
+  if (episodes_dim >= 0 && static_cast<int64_t>(s.qpos_mean.size()) != episodes_dim)
+    return invalid_argument(fmt::format("{}: the statistics have {} values per array, the episodes "
+                                        "have state dimension {}",
+                                        where, s.qpos_mean.size(), episodes_dim));
+  return ok_status();
+}
+
+// qpos and action of one episode must be finite: a NaN joint or an infinite action would flow
+// through normalization into every metric as NaN / inf with no reason given.
+Status check_finite_rows(const float* data, int64_t rows, int64_t cols, const std::string& path,
+                         const char* dataset) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      if (!std::isfinite(data[r * cols + c]))
+        return invalid_model(fmt::format("{}: dataset '{}' holds {} at step {}, joint {}; episodes "
+                                         "must hold finite numbers",
+                                         path, dataset, data[r * cols + c], r, c));
   return ok_status();
 }
 
@@ -126,12 +154,12 @@ Result<NormStats> load_norm_stats(const std::string& path) {
       out->push_back(static_cast<float>(v[i].get<double>()));
     }
   }
-  RETURN_IF_ERROR(check_stats(s, static_cast<int64_t>(s.qpos_mean.size()), path));
+  RETURN_IF_ERROR(check_stats(s, /*episodes_dim=*/-1, path));
   return s;
 }
 
-Status save_norm_stats(const std::string& path, const NormStats& stats) {
-  RETURN_IF_ERROR(check_stats(stats, static_cast<int64_t>(stats.qpos_mean.size()), path));
+Status save_norm_stats(const std::string& path, const NormStats& stats, bool overwrite) {
+  RETURN_IF_ERROR(check_stats(stats, /*episodes_dim=*/-1, path));
   auto arr = [](const std::vector<float>& v) {
     Json a = Json::array();
     // Through float's own shortest form, so 0.1f is written as 0.1, not 0.10000000149011612.
@@ -147,7 +175,7 @@ Status save_norm_stats(const std::string& path, const NormStats& stats) {
                      {"action_mean", arr(stats.action_mean)},
                      {"action_std", arr(stats.action_std)}};
   const std::string text = dump_json(root) + "\n";
-  return write_file_atomic(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  return write_file_atomic(path, text, overwrite);
 }
 
 Result<SampleSplit> split_samples(int64_t episodes, int64_t steps, uint64_t seed, int64_t n_calibration,
@@ -250,10 +278,17 @@ Result<ActEpisodes> ActEpisodes::open(const std::string& folder, const std::vect
             "sizes cannot be stacked, as in ACT)",
             path, name, shape_to_string(info.dims), impl->paths.front(), impl->T, impl->D));
       }
+      RETURN_IF_ERROR(limits::check_shape(info.dims, DataType::kFloat32, path + ": dataset '" + name + "'"));
       std::vector<float>& dst = std::string(name) == "/action" ? impl->action : impl->qpos;
       const size_t at = dst.size();
-      dst.resize(at + static_cast<size_t>(impl->T * impl->D));
+      const size_t rows = static_cast<size_t>(impl->T * impl->D);
+      try {
+        dst.resize(at + rows);
+      } catch (const std::bad_alloc&) {
+        return limits::out_of_memory(path + ": dataset '" + name + "'", (at + rows) * sizeof(float));
+      }
       RETURN_IF_ERROR(ds.read_rows(0, impl->T, DataType::kFloat32, dst.data() + at));
+      RETURN_IF_ERROR(check_finite_rows(dst.data() + at, impl->T, impl->D, path, name));
     }
     // Cameras, in the order asked for.
     auto present = f.list("/observations/images");
@@ -268,6 +303,7 @@ Result<ActEpisodes> ActEpisodes::open(const std::string& folder, const std::vect
       if (info.dims.size() != 4 || info.dims[3] != 3 || info.type_name != "u8")
         return invalid_model(path + ": dataset '" + dpath + "' must be (T, H, W, 3) uint8, found " +
                              shape_to_string(info.dims) + " " + info.type_name);
+      RETURN_IF_ERROR(limits::check_shape(info.dims, DataType::kUInt8, path + ": dataset '" + dpath + "'"));
       if (info.dims[0] != impl->T)
         return invalid_model(fmt::format("{}: dataset '{}' has {} frames, but qpos has {} steps",
                                          path, dpath, info.dims[0], impl->T));

@@ -53,7 +53,8 @@ struct NormStats {
 // Reads / writes the statistics JSON; a missing key, non-number or length mismatch is an error
 // that names the file and the key.
 Result<NormStats> load_norm_stats(const std::string& path);
-Status save_norm_stats(const std::string& path, const NormStats& stats);
+// Refuses an existing `path` unless `overwrite`.
+Status save_norm_stats(const std::string& path, const NormStats& stats, bool overwrite = false);
 
 struct ActSample {
   int64_t episode = 0, t = 0;

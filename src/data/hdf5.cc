@@ -1,10 +1,15 @@
 #include "data/hdf5.h"
 
+#include "core/limits.h"
+
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <type_traits>
 
@@ -16,9 +21,18 @@ static_assert(std::is_same_v<herr_t, int>, "hdf5.h assumes herr_t is int");
 namespace {
 
 // HDF5 prints its error stack to stderr by default; we turn it into messages instead.
+// The first HDF5 call of every entry point: errors come back as values (hdf5_reason), and HDF5
+// registers no exit handler. After a failed write (a full disk, a file size limit) HDF5 cannot
+// close the file, keeps it, and its exit handler crashed trying again (SIGSEGV in
+// H5F__close_cb after `actrt synth` had already reported the error). Every file actrt writes is
+// closed (and checked) by File::commit, and what is left at exit is a temporary file that the
+// failed write already removed, so there is nothing for such a handler to do.
 void silence_hdf5() {
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  std::call_once(once, [] {
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  });
 }
 
 herr_t innermost(unsigned n, const H5E_error2_t* e, void* out) {
@@ -32,6 +46,12 @@ std::string hdf5_reason() {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost, &s);
   H5Eclear2(H5E_DEFAULT);
   return s.empty() ? "" : " (HDF5: " + s + ")";
+}
+
+// hdf5_reason plus the OS's reason for a failed write (errno cleared before the call): HDF5's
+// own message ("can't write unprocessed chunk data") never says "No space left on device".
+std::string write_reason(int err) {
+  return hdf5_reason() + (err != 0 ? std::string(": ") + std::strerror(err) : std::string());
 }
 
 hid_t mem_type(DataType t) {
@@ -106,32 +126,54 @@ Status Dataset::read_rows(int64_t row, int64_t count, DataType as, void* dst) co
 
 Status Dataset::write_chunk(const std::vector<int64_t>& offset, const void* data, size_t bytes) {
   std::vector<hsize_t> off(offset.begin(), offset.end());
+  errno = 0;
   if (H5Dwrite_chunk(h_.id(), H5P_DEFAULT, 0, off.data(), bytes, data) < 0)
     return io_error(fmt::format("{}: dataset '{}': chunk write at row {} failed{}", file_, path_,
-                                offset.empty() ? 0 : offset[0], hdf5_reason()));
+                                offset.empty() ? 0 : offset[0], write_reason(errno)));
   return ok_status();
 }
 
 Result<File> File::create(const std::string& path, bool overwrite) {
   silence_hdf5();
-  struct stat st;
-  if (!overwrite && ::stat(path.c_str(), &st) == 0)
-    return io_error("'" + path + "' exists; refusing to overwrite it (use --force)");
+  RETURN_IF_ERROR(check_writable(path, overwrite));
+  ASSIGN_OR_RETURN(TempFile temp, TempFile::create(path));
   // The root group, like every object, is created without modification times.
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
   H5Pset_obj_track_times(fcpl.id(), false);
-  hid_t id = H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, fcpl.id(), H5P_DEFAULT);
-  if (id < 0) return io_error("cannot create HDF5 file '" + path + "'" + hdf5_reason());
+  // Closing the file closes every object still open in it: after a failed write (a full disk)
+  // nothing is left for HDF5's exit handler, which otherwise crashed flushing it again.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG);
+  hid_t id = H5Fcreate(temp.temp_path().c_str(), H5F_ACC_TRUNC, fcpl.id(), fapl.id());
+  if (id < 0)
+    return io_error("cannot create HDF5 file '" + temp.temp_path() + "' (for '" + path + "')" +
+                    hdf5_reason());
   File f;
   f.h_ = Handle(id, H5Fclose);
   f.path_ = path;
+  f.temp_.emplace(std::move(temp));
+  f.overwrite_ = overwrite;
   return f;
+}
+
+File::~File() {
+  if (temp_ && h_.valid() && !temp_->temp_path().empty())
+    if (::truncate(temp_->temp_path().c_str(), 0) != 0) { /* the close below reports nothing */ }
+}
+
+Status File::commit() {
+  if (!temp_) return internal_error(path_ + ": commit() on a file opened for reading");
+  const hid_t id = h_.release();
+  errno = 0;
+  if (H5Fclose(id) < 0) return io_error("error while writing '" + path_ + "'" + write_reason(errno));
+  RETURN_IF_ERROR(temp_->commit(overwrite_));
+  temp_.reset();
+  return ok_status();
 }
 
 Result<File> File::open(const std::string& path) {
   silence_hdf5();
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return io_error("cannot open '" + path + "': no such file");
+  RETURN_IF_ERROR(check_regular_file(path, "an HDF5 file"));
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     H5Eclear2(H5E_DEFAULT);
     return invalid_model("'" + path + "' is not an HDF5 file");
@@ -244,8 +286,9 @@ Status File::write_dataset(const std::string& path, const Tensor& t) {
   H5Pset_obj_track_times(dcpl.id(), false);  // deterministic bytes (see create_groups)
   Handle ds(H5Dcreate2(h_.id(), path.c_str(), ft, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
             H5Dclose);
+  errno = 0;
   if (!ds.valid() || H5Dwrite(ds.id(), mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) < 0)
-    return io_error(path_ + ": cannot write dataset '" + path + "'" + hdf5_reason());
+    return io_error(path_ + ": cannot write dataset '" + path + "'" + write_reason(errno));
   return ok_status();
 }
 
@@ -298,8 +341,9 @@ Result<Dataset> File::open_dataset(const std::string& path) const {
 
 Result<Tensor> File::read(const std::string& path, DataType as) const {
   ASSIGN_OR_RETURN(Dataset ds, open_dataset(path));
-  Tensor t(as, ds.info().dims);
   if (ds.info().dims.empty()) return invalid_model(path_ + ": dataset '" + path + "' is a scalar");
+  ASSIGN_OR_RETURN(Tensor t, limits::allocate_tensor(as, ds.info().dims,
+                                                     path_ + ": dataset '" + path + "'"));
   RETURN_IF_ERROR(ds.read_rows(0, ds.info().dims[0], as, t.raw_data()));
   return t;
 }

@@ -10,11 +10,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actrt/status.h"
 #include "actrt/tensor.h"
+#include "core/file_io.h"
 
 namespace actrt::data::h5 {
 
@@ -31,6 +33,12 @@ class Handle {
   Handle& operator=(const Handle&) = delete;
   ~Handle() { reset(); }
   void reset();
+  // Gives up ownership without closing (the caller closes and checks the result).
+  Hid release() {
+    const Hid id = id_;
+    id_ = -1;
+    return id;
+  }
   Hid id() const { return id_; }
   bool valid() const { return id_ >= 0; }
 
@@ -69,9 +77,22 @@ class Dataset {
 
 class File {
  public:
-  // Creates a file; fails with kIoError if it exists and !overwrite, or cannot be created.
+  // Creates a file to be written: HDF5 writes a temporary file beside `path`, which commit()
+  // moves into place. Fails before any work if `path` exists and !overwrite. A File dropped
+  // without commit() leaves nothing behind (the temporary file is removed), so a failed write
+  // (a full disk) never leaves half an episode under `path`.
   static Result<File> create(const std::string& path, bool overwrite);
-  // Opens an existing file read-only.
+  // Closes the file (checking that HDF5 could write everything) and renames it to its path.
+  Status commit();
+
+  File() = default;
+  File(File&&) noexcept = default;
+  File& operator=(File&&) noexcept = default;
+  // An uncommitted file being written is emptied before HDF5 closes it: after a failed write
+  // (a full disk) the close can then flush, instead of failing and leaving a half-closed file
+  // that crashed HDF5's exit handler.
+  ~File();
+  // Opens an existing regular file read-only.
   static Result<File> open(const std::string& path);
 
   const std::string& path() const { return path_; }
@@ -101,6 +122,10 @@ class File {
   Status flush();
 
  private:
+  // Files being written: declared before h_ so that the HDF5 file is closed before an
+  // uncommitted temporary file is removed.
+  std::optional<TempFile> temp_;
+  bool overwrite_ = false;
   Handle h_;
   std::string path_;
 };

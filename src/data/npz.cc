@@ -8,7 +8,8 @@
 #include <limits>
 #include <optional>
 
-#include "data/file_io.h"
+#include "core/file_io.h"
+#include "core/limits.h"
 
 namespace actrt::data {
 
@@ -223,13 +224,10 @@ Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& file
     return unsupported(w + "fortran_order=True (dtype " + h.descr + ", shape " +
                        shape_to_string(h.shape) +
                        ") is not supported; save np.ascontiguousarray(a) instead");
-  // Guard the element count against overflow before allocating.
-  uint64_t numel = 1;
-  for (int64_t d : h.shape) {
-    if (d != 0 && numel > std::numeric_limits<uint64_t>::max() / 2 / static_cast<uint64_t>(d))
-      return invalid_model(w + "shape " + shape_to_string(h.shape) + " is too large");
-    numel *= static_cast<uint64_t>(d);
-  }
+  // The element count against the limits, before anything is compared or allocated.
+  auto counted = limits::checked_numel(h.shape, *dtype, w + "shape " + shape_to_string(h.shape));
+  if (!counted.ok()) return counted.status();
+  const uint64_t numel = static_cast<uint64_t>(*counted);
   const uint64_t data_start = header_start + header_len;
   const uint64_t need = numel * dtype_size(*dtype);
   const uint64_t have = bytes.size() - data_start;
@@ -242,7 +240,7 @@ Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& file
     return invalid_model(fmt::format(
         "{}{} unexpected trailing bytes after the data of shape {} {}{}", w, have - need,
         shape_to_string(h.shape), h.descr, at(base_offset + data_start + need)));
-  Tensor t(*dtype, h.shape);
+  ASSIGN_OR_RETURN(Tensor t, limits::allocate_tensor(*dtype, h.shape, w + "array"));
   if (need) std::memcpy(t.raw_data(), bytes.data() + data_start, need);
   if (*dtype == DataType::kBool) {
     for (uint8_t& b : std::span<uint8_t>(static_cast<uint8_t*>(t.raw_data()), need))
@@ -290,10 +288,10 @@ Result<Tensor> read_npy(const std::string& path) {
   return parse_npy(bytes, path, "");
 }
 
-Status write_npy(const std::string& path, const Tensor& tensor) {
+Status write_npy(const std::string& path, const Tensor& tensor, bool overwrite) {
   auto bytes = serialize_npy(tensor);
   if (!bytes.ok()) return bytes.status().with_context(path);
-  return write_file_atomic(path, *bytes);
+  return write_file_atomic(path, *bytes, overwrite);
 }
 
 // ZIP layout (APPNOTE.TXT): local headers + data, then the central directory, then the
@@ -401,7 +399,15 @@ Result<TensorMap> read_npz(const std::string& path) {
                                          comp_size, uncomp_size, at(local)));
       member = {b + data, comp_size};
     } else if (method == 8) {
-      inflated.resize(uncomp_size);
+      // An .npy member is one array and its header: the tensor limit bounds it.
+      if (uncomp_size > limits::kMaxTensorBytes + (1u << 16))
+        return invalid_model(fmt::format("{}uncompressed size {} is above the limit of {} bytes{}",
+                                         mw, uncomp_size, limits::kMaxTensorBytes, at(local)));
+      try {
+        inflated.resize(uncomp_size);
+      } catch (const std::bad_alloc&) {
+        return limits::out_of_memory(mw + "inflated member", uncomp_size);
+      }
       z_stream zs{};
       if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return internal_error(mw + "inflateInit2 failed");
       zs.next_in = const_cast<Bytef*>(b + data);
@@ -438,7 +444,7 @@ Result<TensorMap> read_npz(const std::string& path) {
   return out;
 }
 
-Status write_npz(const std::string& path, const TensorMap& arrays) {
+Status write_npz(const std::string& path, const TensorMap& arrays, bool overwrite) {
   std::vector<uint8_t> out, cd;
   // DOS time 00:00:00, date 1980-01-01: a fixed stamp keeps the file byte-identical across runs.
   constexpr uint16_t kTime = 0, kDate = (0 << 9) | (1 << 5) | 1;
@@ -491,7 +497,7 @@ Status write_npz(const std::string& path, const TensorMap& arrays) {
   wr32(out, static_cast<uint32_t>(cd.size()));
   wr32(out, cd_offset);
   wr16(out, 0);  // comment length
-  return write_file_atomic(path, out);
+  return write_file_atomic(path, out, overwrite);
 }
 
 }  // namespace actrt::data

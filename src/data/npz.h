@@ -39,12 +39,13 @@ Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& file
 Result<std::vector<uint8_t>> serialize_npy(const Tensor& tensor, const std::string& array = "");
 
 Result<Tensor> read_npy(const std::string& path);
-Status write_npy(const std::string& path, const Tensor& tensor);
+// Writers refuse an existing `path` unless `overwrite` (core/file_io.h: write_file_atomic).
+Status write_npy(const std::string& path, const Tensor& tensor, bool overwrite = false);
 
 // Reads every member of an .npz (stored or deflated); keys without ".npy".
 Result<TensorMap> read_npz(const std::string& path);
-// Writes an uncompressed .npz (np.savez layout). Written to "<path>.tmp" then renamed, so a
+// Writes an uncompressed .npz (np.savez layout). Written to a temporary file then renamed, so a
 // failure never leaves a half-written file under `path`.
-Status write_npz(const std::string& path, const TensorMap& arrays);
+Status write_npz(const std::string& path, const TensorMap& arrays, bool overwrite = false);
 
 }  // namespace actrt::data

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "actrt/log.h"
+#include "core/finite.h"
 #include "data/npz.h"
 
 namespace actrt::data {
@@ -50,6 +51,12 @@ Result<NpzDataLoader> NpzDataLoader::create(const std::vector<std::string>& path
         return invalid_argument(path + ": input '" + in.name + "': expected shape " +
                                 shape_to_string(in.shape) + ", found " +
                                 shape_to_string(t.shape()));
+      // Valid in form, wrong in meaning: a NaN or infinite input gives outputs that compare as
+      // a tolerance failure (or, through Relu / MaxPool, as finite numbers) for no visible
+      // reason. Files given as inputs must be finite.
+      if (auto bad = find_non_finite(t))
+        return invalid_argument(fmt::format("{}: input '{}' holds {}; inputs must be finite",
+                                            path, in.name, describe_non_finite(*bad)));
       feed.emplace(in.name, t);
     }
     for (const auto& [key, t] : arrays)

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "data/hdf5.h"
+#include "core/file_io.h"
 #include "data/synth_render.h"
 #include "data/synth_scene.h"
 
@@ -75,7 +76,7 @@ Status write_episode(const SynthOptions& o, int64_t e) {
       RETURN_IF_ERROR(st);
     }
   }
-  return file.flush();
+  return file.commit();
 }
 
 }  // namespace
@@ -118,14 +119,10 @@ Status synthesize_episodes(const SynthOptions& o, const std::function<void(int64
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) return io_error("synth: cannot create folder '" + o.out_dir + "': " + ec.message());
-  // Probe writability once, so the error names the folder rather than the first episode file.
-  const std::string probe = (fs::path(o.out_dir) / ".actrt_synth_probe").string();
-  if (std::FILE* f = std::fopen(probe.c_str(), "wb")) {
-    std::fclose(f);
-    std::remove(probe.c_str());
-  } else {
-    return io_error("synth: folder '" + o.out_dir + "' is not writable");
-  }
+  // Probe writability once, so the error names the folder rather than the first episode file;
+  // with a uniquely named file (mkstemp), never one a user might own.
+  if (auto probe = TempFile::create(episode_path(o.out_dir, 0)); !probe.ok())
+    return io_error("synth: folder '" + o.out_dir + "' is not writable (" + probe.status().message() + ")");
   // A finished episode is flushed to disk and dropped from the page cache by a helper thread
   // while the next one is written: 50 x 400 frames at 480x640 are 18 GB, and leaving them all
   // in the page cache makes the kernel reclaim memory on our time (and everyone else's).

@@ -1,11 +1,13 @@
 #include "engine/builder.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "actrt/log.h"
 #include "actrt/version.h"
+#include "core/guard.h"
 #include "runtime/backend.h"
 #include "runtime/backend_contract.h"
 #include "engine/timing_cache.h"
@@ -52,9 +54,8 @@ int host_fallback_layers(const runtime::Backend& backend, const runtime::Plan& p
   return count;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
+Result<std::unique_ptr<runtime::Plan>> build_plan_unguarded(const ir::Graph& graph,
+                                                            const BuilderConfig& config) {
   const runtime::Backend* backend = runtime::find_backend(config.backend);
   if (!backend)
     return unsupported("backend '" + std::string(backend_name(config.backend)) +
@@ -71,6 +72,21 @@ Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const 
   if (unsupported_count)
     return unsupported(std::to_string(unsupported_count) + " node(s) cannot run on the " +
                        std::string(backend_name(config.backend)) + " backend:" + unsupported_list);
+  // Settings that would otherwise be ignored without a word.
+  std::string unknown_layers;
+  for (const auto& [layer, p] : config.layer_precisions) {
+    const bool known = std::any_of(graph.nodes().begin(), graph.nodes().end(),
+                                   [&](const auto& n) { return n->name() == layer; });
+    if (!known) unknown_layers += (unknown_layers.empty() ? "'" : ", '") + layer + "'";
+  }
+  if (!unknown_layers.empty())
+    return invalid_argument("layer precisions name no layer of the model: " + unknown_layers +
+                            " (layer names are the optimized graph's node names: `actrt inspect "
+                            "MODEL --dump-graph`)");
+  if (!config.timing_cache_path.empty() && !backend->times_tactics())
+    return invalid_argument("a timing cache (" + config.timing_cache_path + ") was given, but the " +
+                            std::string(backend_name(config.backend)) +
+                            " backend times no tactics; it would be ignored (leave it out)");
   if (config.int8 && !config.calibrator)
     log_warning("INT8 requested without a calibrator or calibration cache: layers have no scales "
                 "and fall back to " + std::string(config.fp16 ? "FP16" : "FP32"));
@@ -121,6 +137,13 @@ Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const 
            " layers" +
            (fallback ? " (" + std::to_string(fallback) + " on the host fallback kernels)" : ""));
   return plan;
+}
+
+}  // namespace
+
+// The builder is an API entry point (engine_from_network): nothing it calls may throw past it.
+Result<std::unique_ptr<runtime::Plan>> build_plan(const ir::Graph& graph, const BuilderConfig& config) {
+  return call_guarded("building the engine", [&] { return build_plan_unguarded(graph, config); });
 }
 
 }  // namespace actrt::engine

@@ -1,8 +1,11 @@
 #include "engine/serialize.h"
 
+#include <fmt/format.h>
+
 #include <unordered_map>
 
 #include "actrt/version.h"
+#include "core/limits.h"
 #include "engine/byte_io.h"
 #include "engine/format.h"
 
@@ -79,24 +82,37 @@ void put_attribute(ByteWriter& w, const ir::Attribute& a) {
 
 // ---- reading ---------------------------------------------------------------------------------
 
+// The one size check of this reader: a shape (rank, then dims) and its byte count at `dtype`,
+// both checked against core/limits.h without overflow, before anything of that size exists.
+// Returns the shape and its byte count.
+Result<std::pair<Shape, uint64_t>> get_shape(ByteReader& r, DataType dtype, const std::string& what) {
+  ASSIGN_OR_RETURN(uint32_t rank, r.get<uint32_t>("rank"));
+  if (rank > limits::kMaxRank)
+    return r.error(what + " has rank " + std::to_string(rank) + ", above the limit of " +
+                   std::to_string(limits::kMaxRank));
+  Shape shape;
+  for (uint32_t i = 0; i < rank; ++i) {
+    ASSIGN_OR_RETURN(int64_t d, r.get<int64_t>("dimension"));
+    shape.push_back(d);
+  }
+  auto n = limits::checked_numel(shape, dtype, what);
+  if (!n.ok()) return r.error(n.status().message());
+  return std::make_pair(shape, static_cast<uint64_t>(*n) * dtype_size(dtype));
+}
+
 Result<Tensor> get_tensor(ByteReader& r) {
   ASSIGN_OR_RETURN(int32_t dtype_raw, r.get<int32_t>("tensor dtype"));
   auto dtype = dtype_from_onnx(dtype_raw);
   if (!dtype) return r.error("unknown tensor dtype " + std::to_string(dtype_raw));
-  ASSIGN_OR_RETURN(uint32_t rank, r.get<uint32_t>("tensor rank"));
-  if (rank > 16) return r.error("tensor rank " + std::to_string(rank) + " is implausible");
-  Shape shape;
-  for (uint32_t i = 0; i < rank; ++i) {
-    ASSIGN_OR_RETURN(int64_t d, r.get<int64_t>("tensor dim"));
-    if (d < 0) return r.error("negative tensor dimension");
-    shape.push_back(d);
-  }
+  ASSIGN_OR_RETURN(auto shape_and_bytes, get_shape(r, *dtype, "tensor"));
+  const auto& [shape, expected] = shape_and_bytes;
   ASSIGN_OR_RETURN(uint64_t nbytes, r.get<uint64_t>("tensor size"));
-  if (nbytes != static_cast<uint64_t>(shape_numel(shape)) * dtype_size(*dtype))
-    return r.error("tensor byte size does not match its shape");
+  if (nbytes != expected)
+    return r.error(fmt::format("tensor size is {} bytes, its shape {} needs {}", nbytes,
+                               shape_to_string(shape), expected));
   ASSIGN_OR_RETURN(std::string_view bytes, r.get_bytes(nbytes, "tensor data"));
-  Tensor t(*dtype, shape);
-  std::memcpy(t.raw_data(), bytes.data(), nbytes);
+  ASSIGN_OR_RETURN(Tensor t, limits::allocate_tensor(*dtype, shape, "a tensor of the engine file"));
+  if (nbytes) std::memcpy(t.raw_data(), bytes.data(), nbytes);
   return t;
 }
 
@@ -382,13 +398,8 @@ Result<runtime::Plan> deserialize_plan(std::string_view bytes, const std::string
       auto dtype = dtype_from_onnx(dtype_raw);
       if (!dtype) return r.error("value '" + vname + "' has unknown dtype " + std::to_string(dtype_raw));
       v->set_dtype(*dtype);
-      ASSIGN_OR_RETURN(uint32_t rank, r.get<uint32_t>("value rank"));
-      if (rank > 16) return r.error("value '" + vname + "' has implausible rank");
-      Shape shape;
-      for (uint32_t d = 0; d < rank; ++d) {
-        ASSIGN_OR_RETURN(int64_t dim, r.get<int64_t>("value dim"));
-        shape.push_back(dim);
-      }
+      ASSIGN_OR_RETURN(auto shape_and_bytes, get_shape(r, *dtype, "value '" + vname + "'"));
+      const auto& [shape, shape_bytes] = shape_and_bytes;
       v->set_shape(shape);
       ASSIGN_OR_RETURN(uint8_t is_const, r.get<uint8_t>("constant flag"));
       ASSIGN_OR_RETURN(uint64_t offset, r.get<uint64_t>("weight offset"));
@@ -398,12 +409,11 @@ Result<runtime::Plan> deserialize_plan(std::string_view bytes, const std::string
         if (offset < ws.begin || offset > ws.end || nbytes > ws.end - offset)
           return r.error("weights of '" + vname + "' at " + std::to_string(offset) + " (+" +
                          std::to_string(nbytes) + ") lie outside the weights section");
-        if (nbytes != static_cast<uint64_t>(shape_numel(shape)) * dtype_size(*dtype))
+        if (nbytes != shape_bytes)
           return r.error("weights of '" + vname + "' have " + std::to_string(nbytes) +
-                         " bytes, the shape needs " +
-                         std::to_string(shape_numel(shape) * dtype_size(*dtype)));
-        Tensor t(*dtype, shape);
-        std::memcpy(t.raw_data(), bytes.data() + offset, nbytes);
+                         " bytes, the shape needs " + std::to_string(shape_bytes));
+        ASSIGN_OR_RETURN(Tensor t, limits::allocate_tensor(*dtype, shape, "weights of '" + vname + "'"));
+        if (nbytes) std::memcpy(t.raw_data(), bytes.data() + offset, nbytes);
         v->set_constant(std::move(t));
       }
       values.push_back(v);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actrt/log.h"
+#include "core/file_io.h"
 
 namespace actrt::engine {
 
@@ -169,12 +170,9 @@ Result<TimingCache> TimingCache::load_or_empty(const std::string& path) {
   }
   if (std::filesystem::is_directory(path, ec))
     return invalid_argument("timing cache " + path + " is a folder, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error("timing cache " + path + ": cannot open for reading (" + std::strerror(errno) + ")");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return io_error("timing cache " + path + ": read failed");
-  ASSIGN_OR_RETURN(TimingCache cache, parse(ss.str(), path));
+  auto text = read_file_text(path);
+  if (!text.ok()) return text.status().with_context("timing cache");
+  ASSIGN_OR_RETURN(TimingCache cache, parse(*text, path));
   log_info("Timing cache " + path + ": " + std::to_string(cache.size()) + " entries loaded");
   return cache;
 }
@@ -191,26 +189,9 @@ std::string TimingCache::serialize() const {
 }
 
 Status TimingCache::save(const std::string& path) const {
-  // The temporary file sits next to the target so that rename() stays on one file system and
-  // readers see either the old or the new cache, never half of one.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const std::string text = serialize();
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return io_error("timing cache " + path + ": cannot create " + tmp + " (" + std::strerror(errno) + ")");
-  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  const int saved_errno = errno;
-  const bool closed = std::fclose(f) == 0;
-  if (!written || !flushed || !closed) {
-    std::remove(tmp.c_str());
-    return io_error("timing cache " + path + ": writing " + tmp + " failed (" + std::strerror(saved_errno) + ")");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    return io_error("timing cache " + path + ": cannot rename " + tmp + " over it (" + std::strerror(e) + ")");
-  }
-  return ok_status();
+  // The cache the build read (or asked for) is updated in place: --timing-cache names a file the
+  // user wants rewritten, so replacing it is the request, not an accident.
+  return write_file_atomic(path, serialize(), /*overwrite=*/true).with_context("timing cache");
 }
 
 size_t TimingCache::select_device(const std::string& device) {

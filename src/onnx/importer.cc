@@ -10,6 +10,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/file_io.h"
+#include "core/limits.h"
 #include "onnx/tensor_proto.h"
 
 namespace actrt::onnx_import {
@@ -28,7 +30,11 @@ Result<std::map<std::string, Shape>> parse_shapes_option(std::string_view text) 
       return invalid_argument("--shapes entry '" + std::string(entry) +
                               "' is not NAME:DIMS (e.g. image:1x3x3x480x640)");
     ASSIGN_OR_RETURN(Shape shape, parse_shape(entry.substr(colon + 1)));
-    shapes[std::string(entry.substr(0, colon))] = shape;
+    const std::string name(entry.substr(0, colon));
+    // Checked here, before any tensor of this shape exists (at 8 bytes, the widest element).
+    const Status fits = limits::check_shape(shape, DataType::kInt64, "--shapes " + name);
+    if (!fits.ok()) return invalid_argument(fits.message());
+    shapes[name] = shape;
     pos = end + 1;
   }
   return shapes;
@@ -36,15 +42,12 @@ Result<std::map<std::string, Shape>> parse_shapes_option(std::string_view text) 
 
 namespace {
 
+// protobuf parses at most 2 GiB; larger weights belong in external data files.
+constexpr uint64_t kMaxOnnxFileBytes = INT_MAX;
+
 Result<std::string> read_whole_file(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return io_error(path + ": no such file");
-  if (fs::is_directory(path, ec)) return io_error(path + ": is a directory, expected an ONNX file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error(path + ": cannot open for reading");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return io_error(path + ": read error");
-  return bytes;
+  RETURN_IF_ERROR(check_regular_file(path, "an ONNX model"));
+  return read_file_text(path, kMaxOnnxFileBytes);
 }
 
 Result<ir::Attribute> convert_attribute(const onnx::AttributeProto& a, const TensorContext& tctx) {
@@ -126,6 +129,9 @@ Status declare_input(ir::Value* v, const onnx::ValueInfoProto& info, const std::
   Shape shape;
   std::vector<std::string> params;
   bool symbolic = false;
+  if (tt.shape().dim_size() > limits::kMaxRank)
+    return invalid_model(fmt::format("{}: input '{}' has rank {}, above actrt's limit of {}", source,
+                                     info.name(), tt.shape().dim_size(), limits::kMaxRank));
   for (const auto& d : tt.shape().dim()) {
     if (d.has_dim_value() && d.dim_value() >= 0) {
       shape.push_back(d.dim_value());
@@ -151,7 +157,9 @@ Status declare_input(ir::Value* v, const onnx::ValueInfoProto& info, const std::
     v->set_shape(given);
     return ok_status();
   }
-  if (!symbolic) v->set_shape(shape);
+  if (symbolic) return ok_status();
+  RETURN_IF_ERROR(limits::check_shape(shape, *dtype, source + ": input '" + info.name() + "'"));
+  v->set_shape(shape);
   return ok_status();
 }
 
@@ -177,10 +185,28 @@ Result<std::unique_ptr<ir::Graph>> import_bytes(std::string_view bytes, const st
     return version_mismatch(
         fmt::format("{}: ONNX IR version {} is not supported (supported: {} to {})", source,
                     model.ir_version(), kMinIrVersion, kMaxIrVersion));
+  // At most one default-domain opset import, and one whenever a node is in the default domain:
+  // the ops' meanings depend on it, so neither a guess (none) nor a choice between two is safe.
+  // A model whose nodes are all in other domains (ONNX's training test models) needs none.
   int64_t opset = -1;
+  int default_imports = 0;
   for (const auto& o : model.opset_import())
-    if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
-  if (opset < 0) opset = kMaxOpset;  // no default-domain ops imported: opset is irrelevant
+    if (o.domain().empty() || o.domain() == "ai.onnx") {
+      opset = o.version();
+      ++default_imports;
+    }
+  if (default_imports == 0) {
+    for (const auto& n : model.graph().node())
+      if (n.domain().empty() || n.domain() == "ai.onnx")
+        return invalid_model(source + ": node " + n.op_type() + " '" + n.name() +
+                             "' is in the default domain, but the model imports no default-domain "
+                             "(ai.onnx) opset (re-export with opset_version=17)");
+    opset = kMaxOpset;  // no default-domain op: the opset is irrelevant
+  }
+  if (default_imports > 1)
+    return invalid_model(fmt::format("{}: the model imports the default-domain (ai.onnx) opset {} "
+                                     "times; ONNX allows one",
+                                     source, default_imports));
   if (opset < kMinOpset || opset > kMaxOpset)
     return version_mismatch(
         fmt::format("{}: default-domain opset {} is not supported (supported: {} to {}; re-export "

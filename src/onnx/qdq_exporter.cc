@@ -12,6 +12,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/file_io.h"
 #include "onnx/tensor_proto.h"
 #include "quant/weight_scales.h"
 
@@ -79,16 +80,11 @@ Result<QdqExportStats> write_qdq_model(const std::string& model_path,
                                        const std::string& out_path,
                                        const QdqExportOptions& options) {
   std::error_code ec;
-  if (!options.force && fs::exists(out_path, ec))
-    return invalid_argument("'" + out_path + "' exists; pass --force to overwrite it");
+  RETURN_IF_ERROR(check_writable(out_path, options.force));
   if (fs::weakly_canonical(model_path, ec) == fs::weakly_canonical(out_path, ec))
     return invalid_argument("refusing to write the Q/DQ model over its source '" + model_path + "'");
 
-  std::ifstream in(model_path, std::ios::binary);
-  if (!in) return io_error("cannot open '" + model_path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string bytes = ss.str();
+  ASSIGN_OR_RETURN(const std::string bytes, read_file_text(model_path));
   onnx::ModelProto model;
   {
     google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
@@ -257,15 +253,7 @@ Result<QdqExportStats> write_qdq_model(const std::string& model_path,
   std::string out_bytes;
   if (!model.SerializeToString(&out_bytes))
     return internal_error("cannot serialize the Q/DQ model (over 2 GB?)");
-  const std::string tmp = out_path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return io_error("cannot write '" + tmp + "'");
-    out.write(out_bytes.data(), static_cast<std::streamsize>(out_bytes.size()));
-    if (!out) return io_error("error writing '" + tmp + "'");
-  }
-  fs::rename(tmp, out_path, ec);
-  if (ec) return io_error("cannot move '" + tmp + "' to '" + out_path + "': " + ec.message());
+  RETURN_IF_ERROR(write_file_atomic(out_path, out_bytes, options.force));
   return stats;
 }
 

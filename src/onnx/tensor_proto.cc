@@ -2,10 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <charconv>
+#include <climits>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 
 #include "core/dispatch.h"
+#include "core/file_io.h"
+#include "core/limits.h"
 
 namespace actrt::onnx_import {
 
@@ -15,23 +20,41 @@ namespace {
 
 std::string where(const TensorContext& ctx) { return ctx.source + ": " + ctx.what; }
 
+// An external-data field as ONNX writes it: decimal digits only, the whole value ("0junk", "-1",
+// "" and "1e3" are refused), at most int64's range.
+Result<uint64_t> parse_external_number(const onnx::StringStringEntryProto& kv, const TensorContext& ctx) {
+  const std::string& text = kv.value();
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) || ec != std::errc() ||
+      end != text.data() + text.size() || v > static_cast<uint64_t>(INT64_MAX))
+    return invalid_model(fmt::format("{}: external data '{}' is '{}', expected a non-negative "
+                                     "decimal integer",
+                                     where(ctx), kv.key(), text));
+  return v;
+}
+
 // Reads `length` bytes at `offset` of an external data file, refusing paths outside base_dir.
 Result<std::string> read_external(const onnx::TensorProto& proto, const TensorContext& ctx,
-                                  size_t expected_bytes) {
+                                  uint64_t expected_bytes) {
   std::string location;
-  int64_t offset = 0, length = -1;
+  bool has_location = false;
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;
   for (const auto& kv : proto.external_data()) {
-    try {
-      if (kv.key() == "location") location = kv.value();
-      else if (kv.key() == "offset") offset = std::stoll(kv.value());
-      else if (kv.key() == "length") length = std::stoll(kv.value());
-    } catch (...) {
-      return invalid_model(where(ctx) + ": external data '" + kv.key() + "' is not a number: '" +
-                           kv.value() + "'");
+    if (kv.key() == "location") {
+      location = kv.value();
+      has_location = true;
+    } else if (kv.key() == "offset") {
+      ASSIGN_OR_RETURN(offset, parse_external_number(kv, ctx));
+    } else if (kv.key() == "length") {
+      ASSIGN_OR_RETURN(length, parse_external_number(kv, ctx));
     }
   }
-  if (location.empty()) return invalid_model(where(ctx) + ": external data without a location");
-  if (offset < 0) return invalid_model(where(ctx) + ": negative external data offset");
+  if (!has_location || location.empty())
+    return invalid_model(where(ctx) + ": external data without a location");
+  if (location.find('\0') != std::string::npos)
+    return invalid_model(where(ctx) + ": external data location contains a NUL byte");
   std::error_code ec;
   const fs::path base = fs::weakly_canonical(fs::absolute(ctx.base_dir), ec);
   const fs::path file = fs::weakly_canonical(base / location, ec);
@@ -39,22 +62,14 @@ Result<std::string> read_external(const onnx::TensorProto& proto, const TensorCo
   if (fs::path(location).is_absolute() || rel.empty() || *rel.begin() == "..")
     return invalid_model(where(ctx) + ": external data location '" + location +
                          "' leaves the model's folder " + base.string() + "; refused");
-  if (!fs::exists(file, ec))
-    return io_error(where(ctx) + ": external data file '" + file.string() + "' does not exist");
-  const auto file_size = static_cast<int64_t>(fs::file_size(file, ec));
-  if (length < 0) length = file_size - offset;
-  if (static_cast<size_t>(length) != expected_bytes)
+  // Without "length" the tensor's own size is read: never "to the end of the file", which
+  // would silently accept a file of another size.
+  if (length && *length != expected_bytes)
     return invalid_model(fmt::format("{}: external data length {} bytes, but the tensor needs {}",
-                                     where(ctx), length, expected_bytes));
-  if (offset + length > file_size)
-    return invalid_model(
-        fmt::format("{}: external data file '{}' has {} bytes, too short for offset {} + length {}",
-                    where(ctx), file.string(), file_size, offset, length));
-  std::ifstream in(file, std::ios::binary);
-  in.seekg(offset);
-  std::string bytes(static_cast<size_t>(length), '\0');
-  in.read(bytes.data(), length);
-  if (!in) return io_error(where(ctx) + ": failed reading external data '" + file.string() + "'");
+                                     where(ctx), *length, expected_bytes));
+  RETURN_IF_ERROR(check_regular_file(file.string(), "an external data file").with_context(where(ctx)));
+  auto bytes = read_file_range(file.string(), offset, expected_bytes);
+  if (!bytes.ok()) return bytes.status().with_context(where(ctx) + ": external data");
   return bytes;
 }
 
@@ -66,16 +81,18 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& proto, const TensorCon
     return unsupported(where(ctx) + " has element type " +
                        std::string(onnx_dtype_name(proto.data_type())) +
                        ", supported: f32, f16, bf16, i8, u8, i32, i64, bool");
-  Shape shape(proto.dims().begin(), proto.dims().end());
-  for (int64_t d : shape)
-    if (d < 0) return invalid_model(where(ctx) + " has a negative dimension");
-  Tensor t(*dtype, shape);
-  const size_t nbytes = t.nbytes();
-  const int64_t n = t.numel();
+  const Shape shape(proto.dims().begin(), proto.dims().end());
+  // The one size check of this reader: before anything is allocated or compared, so that a
+  // forged [2^62] (whose byte count would wrap to 0) never reaches an allocation.
+  ASSIGN_OR_RETURN(const int64_t n, limits::checked_numel(shape, *dtype, where(ctx)));
+  const size_t nbytes = static_cast<size_t>(n) * dtype_size(*dtype);
+  // Every branch checks the stored size against nbytes / n before the tensor is allocated.
+  auto allocate = [&]() { return limits::allocate_tensor(*dtype, shape, where(ctx)); };
 
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     ASSIGN_OR_RETURN(std::string bytes, read_external(proto, ctx, nbytes));
-    std::memcpy(t.raw_data(), bytes.data(), nbytes);
+    ASSIGN_OR_RETURN(Tensor t, allocate());
+    if (nbytes) std::memcpy(t.raw_data(), bytes.data(), nbytes);
     return t;
   }
   if (proto.has_raw_data()) {
@@ -83,6 +100,7 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& proto, const TensorCon
       return invalid_model(fmt::format("{}: raw_data has {} bytes, expected {} for {} {}",
                                        where(ctx), proto.raw_data().size(), nbytes,
                                        dtype_name(*dtype), shape_to_string(shape)));
+    ASSIGN_OR_RETURN(Tensor t, allocate());
     if (nbytes) std::memcpy(t.raw_data(), proto.raw_data().data(), nbytes);  // x86: little-endian
     return t;
   }
@@ -90,18 +108,24 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& proto, const TensorCon
     return invalid_model(
         fmt::format("{}: {} has {} values, expected {}", where(ctx), field, got, n));
   };
+  const int64_t stored = *dtype == DataType::kFloat32 ? proto.float_data_size()
+                         : *dtype == DataType::kInt64 ? proto.int64_data_size()
+                                                      : proto.int32_data_size();
+  if (stored != n)
+    return size_error(*dtype == DataType::kFloat32 ? "float_data"
+                      : *dtype == DataType::kInt64 ? "int64_data"
+                                                   : "int32_data",
+                      stored);
+  ASSIGN_OR_RETURN(Tensor t, allocate());
   switch (*dtype) {
     case DataType::kFloat32:
-      if (proto.float_data_size() != n) return size_error("float_data", proto.float_data_size());
       std::copy(proto.float_data().begin(), proto.float_data().end(), t.data<float>());
       break;
     case DataType::kInt64:
-      if (proto.int64_data_size() != n) return size_error("int64_data", proto.int64_data_size());
       std::copy(proto.int64_data().begin(), proto.int64_data().end(), t.data<int64_t>());
       break;
     default: {
       // int32_data carries i32, i8, u8, bool, and the bit patterns of f16 / bf16.
-      if (proto.int32_data_size() != n) return size_error("int32_data", proto.int32_data_size());
       visit_dtype(*dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
         T* dst = t.data<T>();

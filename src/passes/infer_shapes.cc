@@ -3,6 +3,7 @@
 #include <map>
 
 #include "backends/reference/executor.h"
+#include "core/limits.h"
 #include "ops/op_registry.h"
 
 namespace actrt::passes {
@@ -65,7 +66,8 @@ Status propagate_constants(ir::Node& node, int64_t opset) {
     } else if (v->is_constant()) {
       args.push_back(&v->constant());
     } else {
-      stand_ins.emplace_back(DataType::kBool, v->shape());
+      // No storage: Shape reads only the shape, and the tensor may be large.
+      stand_ins.push_back(Tensor::wrap_external(DataType::kBool, v->shape(), nullptr, nullptr));
       args.push_back(&stand_ins.back());
     }
   }
@@ -102,6 +104,11 @@ Status infer_shapes(ir::Graph& graph, const InferOptions& options) {
       if (v && (!v->has_shape() || v->dtype() == DataType::kUndefined))
         return internal_error(node.describe() + ": inference left output '" + v->name() +
                               "' without dtype or shape");
+    // Every shape the graph will hold passes the tensor limits here, once, before any pass
+    // folds or any backend allocates it (ConstantOfShape, Expand, Tile, --shapes).
+    for (const ir::Value* v : node.outputs())
+      if (v) RETURN_IF_ERROR(limits::check_shape(v->shape(), v->dtype(),
+                                                 node.describe() + ": output '" + v->name() + "'"));
     if (was_constant) continue;  // already folded in an earlier run; inputs are unchanged
     const bool foldable = all_inputs_constant(node) || node.op_type() == "Shape";
     if (foldable && outputs_fit(node, options.max_folded_bytes))

@@ -9,8 +9,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <unordered_map>
+
+#include "core/file_io.h"
 
 namespace actrt::quant {
 
@@ -24,8 +27,8 @@ std::string_view trim(std::string_view s) {
 
 std::string quote_text(std::string_view s) {
   constexpr size_t kMax = 80;
-  std::string out = "'" + std::string(s.substr(0, kMax)) + (s.size() > kMax ? "...'" : "'");
-  return out;
+  // fmt, not operator+: GCC 12 warns (-Wrestrict, a false positive) on the concatenation.
+  return fmt::format("'{}{}", s.substr(0, kMax), s.size() > kMax ? "...'" : "'");
 }
 
 }  // namespace
@@ -117,6 +120,17 @@ Result<CalibrationCache> parse_calibration_cache(std::string_view text, const st
       return invalid_model(
           fmt::format("{}: scale of '{}' is {} = {:f}; a scale must be finite and >= 0", where,
                       name, hex, scale));
+    // Valid floats that no calibration produces: a denormal scale divides activations into
+    // infinities (NaN outputs), and one whose int8 range (127 * scale) overflows float32 rounds
+    // every activation to zero (collapsed outputs).
+    if (scale != 0 && scale < std::numeric_limits<float>::min())
+      return invalid_model(fmt::format("{}: scale of '{}' is {} = {:g}, a denormal number; a "
+                                       "scale must be 0 or at least {:g}",
+                                       where, name, hex, scale, std::numeric_limits<float>::min()));
+    if (!std::isfinite(scale * 127.0f))
+      return invalid_model(fmt::format("{}: scale of '{}' is {} = {:g}: 127 * scale overflows "
+                                       "float32, so no activation could be represented",
+                                       where, name, hex, scale));
     auto [it, inserted] = line_of.emplace(name, line_no);
     if (!inserted)
       return invalid_model(
@@ -128,12 +142,9 @@ Result<CalibrationCache> parse_calibration_cache(std::string_view text, const st
 }
 
 Result<CalibrationCache> read_calibration_cache(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error("cannot open calibration cache '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return io_error("error reading calibration cache '" + path + "'");
-  return parse_calibration_cache(ss.str(), path);
+  auto text = read_file_text(path);
+  if (!text.ok()) return text.status().with_context("calibration cache");
+  return parse_calibration_cache(*text, path);
 }
 
 std::string format_calibration_cache(CalibrationAlgorithm algorithm,
@@ -146,24 +157,13 @@ std::string format_calibration_cache(CalibrationAlgorithm algorithm,
 Status write_calibration_cache(const std::string& path, CalibrationAlgorithm algorithm,
                                const std::vector<std::pair<std::string, float>>& entries,
                                bool overwrite) {
-  std::error_code ec;
-  if (!overwrite && std::filesystem::exists(path, ec))
-    return invalid_argument("calibration cache '" + path + "' exists; not overwriting it");
+  RETURN_IF_ERROR(check_writable(path, overwrite).with_context("calibration cache"));
   for (const auto& [name, scale] : entries)
     if (name.find('\n') != std::string::npos)
       return invalid_argument("tensor name with a newline cannot be stored in a calibration cache: " +
                               quote_text(name));
   const std::string text = format_calibration_cache(algorithm, entries);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return io_error("cannot write calibration cache '" + tmp + "'");
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!out) return io_error("error writing calibration cache '" + tmp + "'");
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return io_error("cannot move '" + tmp + "' to '" + path + "': " + ec.message());
-  return ok_status();
+  return write_file_atomic(path, text, overwrite).with_context("calibration cache");
 }
 
 }  // namespace actrt::quant

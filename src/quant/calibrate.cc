@@ -151,20 +151,27 @@ Result<ScaleList> compute_scales(const ir::Graph& graph, const DataLoader& data,
 
 size_t report_cache_matches(const ir::Graph& graph, const ScaleList& entries,
                             const std::string& source) {
+  // Unmatched entries are listed (the first kListed): a cache from another export or model
+  // version shows itself by its names, which one "first unmatched" name did not make plain.
+  constexpr size_t kListed = 20;
   size_t matched = 0;
-  std::string first_unmatched;
+  std::vector<std::string> unmatched;
   for (const auto& [name, scale] : entries) {
     if (graph.find_value(name)) ++matched;
-    else if (first_unmatched.empty()) first_unmatched = name;
+    else unmatched.push_back(name);
   }
-  if (matched < entries.size())
-    log_warning(
-        fmt::format("calibration cache {}: {} of {} entries name tensors of the model; the others "
-                    "are ignored (first unmatched: '{}')",
-                    source, matched, entries.size(), first_unmatched));
-  else
+  if (!unmatched.empty()) {
+    std::string listed;
+    for (size_t i = 0; i < unmatched.size() && i < kListed; ++i)
+      listed += (i ? ", '" : "'") + unmatched[i] + "'";
+    if (unmatched.size() > kListed) listed += fmt::format(" and {} more", unmatched.size() - kListed);
+    log_warning(fmt::format("calibration cache {}: {} of {} entries name tensors of the model; "
+                            "the {} others are ignored: {}",
+                            source, matched, entries.size(), unmatched.size(), listed));
+  } else {
     log_info(fmt::format("calibration cache {}: all {} entries name tensors of the model", source,
                          matched));
+  }
   return matched;
 }
 

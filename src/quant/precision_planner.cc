@@ -27,7 +27,6 @@ PrecisionPlan plan_precisions(const ir::Graph& graph, const std::map<std::string
                               const BuilderConfig& config) {
   PrecisionPlan plan;
   std::set<std::string> reported;
-  std::set<std::string> used_overrides;
   const std::set<std::string> first_convs = input_convs(graph);
   std::vector<std::string> kept_float;
   auto has_scale = [&](const ir::Value* v) {
@@ -39,7 +38,6 @@ PrecisionPlan plan_precisions(const ir::Graph& graph, const std::map<std::string
     Precision p;
     if (auto it = config.layer_precisions.find(node->name()); it != config.layer_precisions.end()) {
       p = it->second;
-      used_overrides.insert(node->name());
     } else if (node->domain().empty() &&
                (node->op_type() == "QuantizeLinear" || node->op_type() == "DequantizeLinear")) {
       // Explicit quantization: the model carries its scales; these run as INT8 boundaries.
@@ -75,11 +73,6 @@ PrecisionPlan plan_precisions(const ir::Graph& graph, const std::map<std::string
     log_info("INT8: keeping the first convolution on each network input in floating point (the "
              "most INT8-sensitive layers; --layer-precisions NAME:int8 quantizes them): " + names);
   }
-  std::string unknown;
-  for (const auto& [name, p] : config.layer_precisions)
-    if (!used_overrides.count(name)) unknown += (unknown.empty() ? "" : ", ") + name;
-  if (!unknown.empty())
-    log_warning("layer precisions name no node of the model (ignored): " + unknown);
   return plan;
 }
 

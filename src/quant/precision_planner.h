@@ -15,7 +15,7 @@
 // is reported once, in TensorRT's words:
 //   [W] Missing scale and zero-point for tensor X, expect fall back to non-int8 implementation
 //       for any layer consuming or producing given tensor
-// Node names in layer_precisions that match no node give one [W] listing them.
+// Node names in layer_precisions that match no node are refused earlier, by the builder.
 #pragma once
 
 #include <map>

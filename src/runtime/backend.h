@@ -117,6 +117,9 @@ class Backend {
   virtual std::vector<KernelInfo> kernels() const { return {}; }
   // Rewrites plan.graph for this backend (fusions, weight conversion), fills plan.layers.
   virtual Status compile(Plan& plan, const BuilderConfig& config) const = 0;
+  // Whether compile() times tactics and so reads and extends a timing cache (CompileOptions);
+  // a build that names a timing cache for a backend that does not is refused, not ignored.
+  virtual bool times_tactics() const { return false; }
   // The same with build-time options; backends that time nothing (CPU) need not override it.
   virtual Status compile(Plan& plan, const BuilderConfig& config,
                          const CompileOptions& options) const {

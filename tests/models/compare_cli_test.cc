@@ -110,12 +110,43 @@ TEST_F(CompareCli, WritesReportWithEveryVariant) {
   const std::string md = read_file(out + "/report.md");
   EXPECT_NE(md.find("| fp32"), std::string::npos) << md;
 
-  // A second run reuses the cached engines.
-  CliRun again = run_actrt("compare " + args, (dir_ / "log2.txt").string());
+  // A second run into the same OUT replaces the report only with --force (issue 20: report.md
+  // was overwritten without asking), refused before any work.
+  const std::string report_before = read_file(out + "/report.md");
+  CliRun refused = run_actrt("compare " + args, (dir_ / "log_refused.txt").string());
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("report.md: already exists"), std::string::npos) << refused.output;
+  EXPECT_EQ(refused.output.find("Evaluation:"), std::string::npos) << "work started:\n" << refused.output;
+  EXPECT_EQ(read_file(out + "/report.md"), report_before);
+  // With --force, it reuses the cached engines.
+  CliRun again = run_actrt("compare " + args + " --force", (dir_ / "log2.txt").string());
   ASSERT_EQ(again.exit_code, 0) << again.output;
   auto json2 = parse_json(read_file(out + "/results.json"), "results.json");
   ASSERT_TRUE(json2.ok());
   EXPECT_TRUE((*json2)["variants"][0].value("engine_cached", false));
+}
+
+// Issue 20: the engine cache in OUT/engines reused an engine built with other model options
+// (--no-optimize, --disable-pass, --shapes) and reported it under the new ones.
+TEST_F(CompareCli, EngineCacheKeyIncludesHowTheModelWasLoaded) {
+  const std::string out = (dir_ / "report").string();
+  const std::string args = model() + " --data " + eval() + " --stats " + stats() +
+                           " --samples 1 --repeat 1 --threads 1 --variants fp32 --force --report " + out;
+  CliRun first = run_actrt("compare " + args, (dir_ / "log1.txt").string());
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  auto cached = [&]() {
+    auto json = parse_json(read_file(out + "/results.json"), "results.json");
+    return json.ok() && (*json)["variants"][0].value("engine_cached", false);
+  };
+  EXPECT_FALSE(cached());
+  CliRun same = run_actrt("compare " + args, (dir_ / "log2.txt").string());
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_TRUE(cached());
+  for (const std::string option : {"--no-optimize", "--disable-pass fuse_layer_norm"}) {
+    CliRun other = run_actrt("compare " + args + " " + option, (dir_ / "log3.txt").string());
+    ASSERT_EQ(other.exit_code, 0) << other.output;
+    EXPECT_FALSE(cached()) << option << " reused the engine built without it";
+  }
 }
 
 TEST_F(CompareCli, DataFolderWithoutEpisodes) {
@@ -144,17 +175,17 @@ TEST_F(CompareCli, UnknownCamera) {
   EXPECT_NE(run.output.find("left_wrist"), std::string::npos) << run.output;  // lists those present
 }
 
-// --timing-cache reaches the builder from `actrt build` and `actrt compare`: a corrupt cache fails
-// the build, naming the file and line, and is left untouched; a new one is created (the CPU
-// backend times nothing, so it holds no entries, but the user named it as a cache).
+// --timing-cache reaches the builder from `actrt build` and `actrt compare`. The CPU backend
+// times no tactics, so there a timing cache would be ignored: refused (issue 20), and no file is
+// created or changed. (The cache's own loading and saving is tested on the GPU.)
 TEST_F(CompareCli, TimingCacheOption) {
   const std::string bad = (dir_ / "bad.cache").string();
   { std::ofstream(bad) << "actrt-timing-cache 1\nonly-one-field\n"; }
   CliRun build = run_actrt("build " + model() + " --save-engine " + (dir_ / "a.engine").string() +
                                " --timing-cache " + bad,
                            (dir_ / "log1.txt").string());
-  EXPECT_NE(build.exit_code, 0) << build.output;
-  EXPECT_NE(build.output.find("bad.cache: line 2: malformed entry"), std::string::npos) << build.output;
+  EXPECT_EQ(build.exit_code, 2) << build.output;
+  EXPECT_NE(build.output.find("cpu backend times no tactics"), std::string::npos) << build.output;
   EXPECT_EQ(read_file(bad), "actrt-timing-cache 1\nonly-one-field\n");
 
   CliRun cmp = run_actrt("compare " + model() + " --data " + eval() + " --stats " + stats() +
@@ -162,14 +193,15 @@ TEST_F(CompareCli, TimingCacheOption) {
                              " --report " + (dir_ / "r").string(),
                          (dir_ / "log2.txt").string());
   EXPECT_NE(cmp.exit_code, 0) << cmp.output;
-  EXPECT_NE(cmp.output.find("bad.cache: line 2"), std::string::npos) << cmp.output;
+  EXPECT_NE(cmp.output.find("times no tactics"), std::string::npos) << cmp.output;
 
   const std::string fresh = (dir_ / "new.cache").string();
-  CliRun ok = run_actrt("build " + model() + " --save-engine " + (dir_ / "b.engine").string() +
-                            " --timing-cache " + fresh,
-                        (dir_ / "log3.txt").string());
-  ASSERT_EQ(ok.exit_code, 0) << ok.output;
-  EXPECT_EQ(read_file(fresh), "actrt-timing-cache 1\nend 0\n");
+  CliRun refused = run_actrt("build " + model() + " --save-engine " + (dir_ / "b.engine").string() +
+                                 " --timing-cache " + fresh,
+                             (dir_ / "log3.txt").string());
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "b.engine"));
 }
 
 }  // namespace

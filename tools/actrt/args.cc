@@ -4,6 +4,8 @@
 #include <charconv>
 #include <sstream>
 
+#include <fmt/format.h>
+
 namespace actrt::cli {
 
 ArgParser::ArgParser(std::string usage, std::string description, std::vector<std::string> examples)
@@ -153,27 +155,33 @@ std::vector<std::string> ArgParser::get_list(const std::string& name) const {
   return out;
 }
 
-Result<int64_t> ArgParser::get_int(const std::string& name, int64_t dflt) const {
+Result<int64_t> ArgParser::get_int(const std::string& name, int64_t dflt, int64_t min,
+                                   int64_t max) const {
   if (!has(name)) return dflt;
   const std::string v = get(name);
   int64_t out = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec == std::errc::result_out_of_range || (ec == std::errc() && ptr == v.data() + v.size() &&
+                                               (out < min || out > max)))
+    return invalid_argument(fmt::format("--{} must be between {} and {}, got {}", name, min, max, v));
   if (ec != std::errc() || ptr != v.data() + v.size())
     return invalid_argument("--" + name + " expects an integer, got '" + v + "'");
   return out;
 }
 
-Result<double> ArgParser::get_double(const std::string& name, double dflt) const {
+Result<double> ArgParser::get_double(const std::string& name, double dflt, double min,
+                                     double max) const {
   if (!has(name)) return dflt;
   const std::string v = get(name);
-  try {
-    size_t used = 0;
-    double d = std::stod(v, &used);
-    if (used != v.size()) throw std::invalid_argument(v);
-    return d;
-  } catch (...) {
+  double d = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (ec != std::errc() || ptr != v.data() + v.size() || v.empty())
     return invalid_argument("--" + name + " expects a number, got '" + v + "'");
-  }
+  // NaN fails both comparisons: refused with infinities, so that no loop waits on it.
+  if (!(d >= min && d <= max))
+    return invalid_argument(fmt::format("--{} must be a finite number between {} and {}, got {}",
+                                        name, min, max, v));
+  return d;
 }
 
 std::string ArgParser::arg(const std::string& name) const {

@@ -38,8 +38,11 @@ class ArgParser {
   std::vector<std::string> get_all(const std::string& name) const;
   // The option's value split at commas, empty items dropped ("top,,left" -> {top, left}).
   std::vector<std::string> get_list(const std::string& name) const;
-  Result<int64_t> get_int(const std::string& name, int64_t dflt) const;
-  Result<double> get_double(const std::string& name, double dflt) const;
+  // Numbers are always read with their range (core/limits.h has the shared limits): a value
+  // outside [min, max], a non-number, or for get_double NaN / infinity, is kInvalidArgument
+  // naming the option and the range. No count or duration is ever used unchecked.
+  Result<int64_t> get_int(const std::string& name, int64_t dflt, int64_t min, int64_t max) const;
+  Result<double> get_double(const std::string& name, double dflt, double min, double max) const;
   // Positional by name ("" when absent).
   std::string arg(const std::string& name) const;
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/file_io.h"
 #include "engine/format.h"
 #include "ir/graph.h"
 #include "runtime/plan.h"
@@ -14,13 +15,10 @@
 namespace actrt::cli {
 
 Result<bool> is_engine_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(StatusCode::kIoError, "cannot open '" + path + "'");
-  char magic[sizeof(engine::format::kMagic)] = {};
-  in.read(magic, sizeof magic);
+  ASSIGN_OR_RETURN(const std::string head, read_file_head(path, sizeof(engine::format::kMagic)));
   // A file shorter than the magic is not an engine (the ONNX importer will say what it is).
-  return in.gcount() == static_cast<std::streamsize>(sizeof magic) &&
-         std::memcmp(magic, engine::format::kMagic, sizeof magic) == 0;
+  return head.size() == sizeof(engine::format::kMagic) &&
+         std::memcmp(head.data(), engine::format::kMagic, head.size()) == 0;
 }
 
 Result<InspectedEngine> read_engine_for_inspect(const std::string& path) {

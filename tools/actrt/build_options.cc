@@ -1,5 +1,7 @@
 #include "build_options.h"
 
+#include "core/limits.h"
+
 namespace actrt::cli {
 
 void add_builder_options(ArgParser& p) {
@@ -27,10 +29,9 @@ Result<BuilderConfig> builder_config_from(const ArgParser& p) {
   c.bf16 = p.has("bf16");
   c.int8 = p.has("int8");
   c.disabled_passes = p.get_all("disable-pass");  // backend passes (add_model_options)
-  ASSIGN_OR_RETURN(int64_t threads, p.get_int("threads", 0));
-  if (threads < 0) return invalid_argument("--threads must be >= 0");
+  ASSIGN_OR_RETURN(int64_t threads, p.get_int("threads", 0, 0, limits::kMaxThreads));
   c.threads = static_cast<int>(threads);
-  ASSIGN_OR_RETURN(int64_t seed, p.get_int("seed", 1));
+  ASSIGN_OR_RETURN(int64_t seed, p.get_int("seed", 1, 0, INT64_MAX));
   c.seed = static_cast<uint64_t>(seed);
   if (p.has("timing-cache")) {
     c.timing_cache_path = p.get("timing-cache");

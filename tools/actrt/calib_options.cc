@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/limits.h"
 #include "actrt/log.h"
 #include "cli_common.h"
 #include "data/act_episodes.h"
@@ -154,6 +155,21 @@ void add_calibration_options(ArgParser& p) {
            "TensorRT calibration cache: used if it exists (no data needed), written otherwise");
 }
 
+Status check_calibration_options_unused(const ArgParser& p, const std::string& why) {
+  std::string given;
+  // `build --policy` reads --cameras and --stats too (policy_options.h): used, not ignored.
+  const bool policy = p.has("policy");
+  for (const char* name : {"calib-data", "cameras", "stats", "calib-random", "calib-range",
+                           "calib-algo", "percentile", "calib-samples", "calibration-cache"}) {
+    const bool used_by_policy = policy && (std::string(name) == "cameras" || std::string(name) == "stats");
+    if (p.given(name) && !used_by_policy) given += (given.empty() ? "--" : ", --") + std::string(name);
+  }
+  if (given.empty()) return ok_status();
+  return invalid_argument(given + " given " + why +
+                          ": calibration only runs for an INT8 build from an ONNX model, so these "
+                          "would be ignored (add --int8, or leave them out)");
+}
+
 Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Network& net,
                                                     uint64_t seed) {
   const std::vector<std::string> data_paths = p.get_all("calib-data");
@@ -168,11 +184,9 @@ Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& p, const Ne
     return invalid_argument("--calib-algo must be entropy, minmax or percentile, got '" +
                             p.get("calib-algo") + "'");
   o.algorithm = *algo;
-  ASSIGN_OR_RETURN(o.percentile, p.get_double("percentile", 99.99));
-  ASSIGN_OR_RETURN(int64_t samples, p.get_int("calib-samples", kDefaultSamples));
-  if (samples <= 0)
-    return invalid_argument(fmt::format(
-        "--calib-samples must be >= 1 (zero samples cannot calibrate), got {}", samples));
+  ASSIGN_OR_RETURN(o.percentile, p.get_double("percentile", 99.99, 0, 100));
+  // At least one sample: zero samples cannot calibrate.
+  ASSIGN_OR_RETURN(int64_t samples, p.get_int("calib-samples", kDefaultSamples, 1, limits::kMaxSamples));
   o.samples = static_cast<size_t>(samples);
   o.cache_path = p.get("calibration-cache");
   if (!o.cache_path.empty()) RETURN_IF_ERROR(make_parent_folder(o.cache_path, "--calibration-cache"));

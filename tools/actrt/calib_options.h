@@ -28,6 +28,11 @@ void add_calibration_options(ArgParser& parser);
 Result<std::shared_ptr<Calibrator>> calibrator_from(const ArgParser& parser, const Network& network,
                                                     uint64_t seed);
 
+// Calibration options given on the command line when no calibration will run (no --int8, or
+// an engine file that runs as it was built) would be ignored: refused, naming them and `why`
+// ("without --int8", "for an engine file").
+Status check_calibration_options_unused(const ArgParser& parser, const std::string& why);
+
 // An INT8 build needs activation scales: from calibration (data, random data or a cache) or
 // from the model's own Q/DQ nodes. Without any, every layer would fall back to floating point
 // with one warning each and the "INT8" engine would be FP32: an error that says what to give

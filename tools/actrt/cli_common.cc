@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "actrt/log.h"
+#include "core/file_io.h"
 #include "onnx/importer.h"
 
 namespace actrt::cli {
@@ -43,7 +44,9 @@ Result<NetworkOptions> network_options_from(const ArgParser& parser) {
 
 Status check_output_free(const std::string& path, bool force, const std::string& flag) {
   std::error_code ec;
-  if (force || !std::filesystem::exists(path, ec)) return ok_status();
+  // With --force, a folder or a FIFO in the way is still refused (core/file_io.h).
+  if (force) return check_writable(path, /*overwrite=*/true);
+  if (!std::filesystem::exists(path, ec)) return ok_status();
   return invalid_argument(flag + " " + path + ": already exists; refusing to overwrite (pass --force)");
 }
 

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 
+#include "core/limits.h"
 #include "actrt/engine.h"
 #include "actrt/log.h"
 #include "args.h"
@@ -268,13 +269,13 @@ Result<int> run_bench(const std::vector<std::string>& args) {
     return invalid_argument("--format must be text or json, got '" + format + "'");
 
   compare::TimingOptions timing;
-  auto warmup = p.get_double("warmup-ms", 200);
-  auto iterations = p.get_int("iterations", 10);
-  auto duration = p.get_double("duration", 3);
-  auto max_iterations = p.get_int("max-iterations", 0);
-  auto data_seed = p.get_int("data-seed", 1);
-  auto profile_runs = p.get_int("profile-runs", 10);
-  auto profile_top = p.get_int("profile-top", 25);
+  auto warmup = p.get_double("warmup-ms", 200, 0, limits::kMaxDurationMs);
+  auto iterations = p.get_int("iterations", 10, 1, limits::kMaxIterations);
+  auto duration = p.get_double("duration", 3, 0, limits::kMaxDurationSeconds);
+  auto max_iterations = p.get_int("max-iterations", 0, 0, limits::kMaxIterations);
+  auto data_seed = p.get_int("data-seed", 1, 0, INT64_MAX);
+  auto profile_runs = p.get_int("profile-runs", 10, 1, limits::kMaxIterations);
+  auto profile_top = p.get_int("profile-top", 25, 0, limits::kMaxIterations);
   for (const Status* s : {&warmup.status(), &iterations.status(), &duration.status(),
                           &max_iterations.status(), &data_seed.status(), &profile_runs.status(),
                           &profile_top.status()})
@@ -283,8 +284,6 @@ Result<int> run_bench(const std::vector<std::string>& args) {
   timing.min_iterations = *iterations;
   timing.min_seconds = *duration;
   timing.max_iterations = *max_iterations;
-  if (*iterations < 1) return invalid_argument("--iterations must be >= 1");
-  if (*profile_runs < 1) return invalid_argument("--profile-runs must be >= 1");
 
   ASSIGN_OR_RETURN(auto config, builder_config_from(p));
 
@@ -294,6 +293,8 @@ Result<int> run_bench(const std::vector<std::string>& args) {
   BenchResult r;
   r.source = source;
   std::shared_ptr<Engine> engine;
+  if (is_engine) RETURN_IF_ERROR(check_calibration_options_unused(p, "for an engine file"));
+  else if (!config.int8) RETURN_IF_ERROR(check_calibration_options_unused(p, "without --int8"));
   if (is_engine) {
     if (p.has("fp16") || p.has("tf32") || p.has("int8") || p.get("backend") != "cpu")
       log_warning("build options (--backend/--fp16/--tf32/--int8) are ignored for an engine file: "

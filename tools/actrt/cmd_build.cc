@@ -42,6 +42,7 @@ Result<int> run_build(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(auto options, network_options_from(p));
   ASSIGN_OR_RETURN(options.policy, policy_contract_from(p, p.arg("MODEL")));
   ASSIGN_OR_RETURN(auto config, builder_config_from(p));
+  if (!config.int8) RETURN_IF_ERROR(check_calibration_options_unused(p, "without --int8"));
 
   const auto t0 = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(auto net, network_from_onnx_path(p.arg("MODEL"), options));

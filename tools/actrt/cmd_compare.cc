@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <map>
 
+#include "core/finite.h"
+#include "core/limits.h"
 #include "actrt/engine.h"
 #include "actrt/log.h"
 #include "actrt/runners.h"
@@ -93,6 +95,17 @@ Status fill_latency(ReportRow& row, const std::vector<double>& times) {
 
 Status fill_accuracy(ReportRow& row, const std::vector<Tensor>& outputs,
                      const compare::ActEvaluationSet& set, const std::vector<Tensor>* fp32) {
+  // NaN / Inf actions make every L1 NaN / inf: the row says where they came from.
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (auto bad = find_non_finite(outputs[i])) {
+      const std::string note =
+          fmt::format("sample {} gives {} in the actions (the engine overflowed or the model "
+                      "produced it); the L1 columns are not meaningful",
+                      i, describe_non_finite(*bad));
+      log_warning(row.name + ": " + note);
+      row.reason += (row.reason.empty() ? "" : "; ") + note;
+      break;
+    }
   ASSIGN_OR_RETURN(compare::ChunkAccuracy acc, compare::chunk_accuracy(outputs, set));
   row.l1 = acc.l1;
   row.l1_robot = acc.l1_robot;
@@ -173,11 +186,15 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   p.option("torch-runner", "PATH", "the helper script (default: python/torch_runner.py of this tree)");
   p.group("Output");
   p.option("report", "OUT", "report folder");
+  p.flag("force", "replace the report files of an earlier run in OUT (its engines are reused "
+                  "either way, unless --rebuild)");
   if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
 
   const std::string model = p.arg("MODEL");
   const std::string out_dir = p.get("report");
   if (out_dir.empty()) return invalid_argument("--report OUT (the report folder) is required");
+  for (const char* file : kReportFiles)
+    RETURN_IF_ERROR(check_output_free(out_dir + "/" + file, p.has("force"), "--report"));
   RETURN_IF_ERROR(check_data_dir(p.get("data")));
   auto backend = backend_from_name(p.get("backend"));
   if (!backend) return invalid_argument("--backend must be cpu or cuda, got '" + p.get("backend") + "'");
@@ -187,17 +204,13 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   } else {
     variants = default_variants(*backend);
   }
-  auto samples = p.get_int("samples", kDefaultSamples);
-  auto calib_samples = p.get_int("calib-samples", kDefaultCalibSamples);
-  auto seed = p.get_int("seed", 1);
-  auto threads = p.get_int("threads", 0);
-  auto repeat = p.get_int("repeat", kDefaultRepeat);
+  auto samples = p.get_int("samples", kDefaultSamples, 1, limits::kMaxSamples);
+  auto calib_samples = p.get_int("calib-samples", kDefaultCalibSamples, 1, limits::kMaxSamples);
+  auto seed = p.get_int("seed", 1, 0, INT64_MAX);
+  auto threads = p.get_int("threads", 0, 0, limits::kMaxThreads);
+  auto repeat = p.get_int("repeat", kDefaultRepeat, 1, limits::kMaxIterations);
   for (const auto* r : {&samples, &calib_samples, &seed, &threads, &repeat})
     RETURN_IF_ERROR(r->status());
-  if (samples.value() < 1) return invalid_argument("--samples must be >= 1");
-  if (calib_samples.value() < 1) return invalid_argument("--calib-samples must be >= 1");
-  if (repeat.value() < 1) return invalid_argument("--repeat must be >= 1");
-  if (threads.value() < 0) return invalid_argument("--threads must be >= 0");
   ASSIGN_OR_RETURN(ModelCameras model_cams, require_model_cameras(p, model));
   const std::vector<std::string>& cameras = model_cams.names;
   const std::string& cameras_source = model_cams.source;
@@ -251,6 +264,9 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   VariantBuildInputs bi;
   bi.network = &net;
   bi.model_hash = model_hash;
+  bi.network_key = fmt::format("optimize={}|shapes={}|disabled=", net_options.optimize ? 1 : 0,
+                               p.get("shapes"));
+  for (const std::string& pass : net_options.disabled_passes) bi.network_key += pass + ",";
   bi.backend = *backend;
   bi.threads = static_cast<int>(threads.value());
   bi.seed = static_cast<uint64_t>(seed.value());
@@ -363,7 +379,7 @@ Result<int> run_compare(const std::vector<std::string>& args) {
   }
 
   std::printf("\n%s\n", report_table(report).c_str());
-  RETURN_IF_ERROR(write_report(report, out_dir));
+  RETURN_IF_ERROR(write_report(report, out_dir, p.has("force")));
   std::printf("Report: %s/report.md, results.json, latency_vs_l1.svg, l1_along_chunk.svg\n",
               out_dir.c_str());
   if (!fp32_ok) {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "core/limits.h"
 #include "actrt/log.h"
 #include "args.h"
 #include "calib_options.h"
@@ -52,7 +53,7 @@ Result<int> run_quantize(const std::vector<std::string>& raw_args) {
   if (p.has("shapes")) {
     ASSIGN_OR_RETURN(options.input_shapes, onnx_import::parse_shapes_option(p.get("shapes")));
   }
-  ASSIGN_OR_RETURN(auto seed, p.get_int("seed", 1));
+  ASSIGN_OR_RETURN(auto seed, p.get_int("seed", 1, 0, INT64_MAX));
   ASSIGN_OR_RETURN(auto net, network_from_onnx_path(p.arg("MODEL"), options));
   ASSIGN_OR_RETURN(auto calibrator, calibrator_from(p, net, static_cast<uint64_t>(seed)));
   ASSIGN_OR_RETURN(auto result, quant::calibrate(net.graph(), *calibrator));

@@ -12,6 +12,7 @@
 #include "command.h"
 #include "compare/rollout.h"
 #include "compare/rollout_report.h"
+#include "core/limits.h"
 #include "data/act_episodes.h"
 
 namespace actrt::cli {
@@ -74,27 +75,19 @@ Result<int> run_rollout(const std::vector<std::string>& args) {
     return invalid_argument("--temporal-ensemble and --chunk-steps are exclusive (two ways to play chunks)");
 
   PolicyOptions po;
-  ASSIGN_OR_RETURN(const double rate, p.get_double("rate", 50));
-  if (!std::isfinite(rate) || rate < 0 || rate > 100000)
-    return invalid_argument(fmt::format("--rate must be in [0, 100000] Hz, got {}", p.get("rate")));
+  ASSIGN_OR_RETURN(const double rate, p.get_double("rate", 50, 0, 100000));
   if (p.has("temporal-ensemble")) {
     po.mode = PolicyOptions::Mode::kTemporalEnsemble;
-    ASSIGN_OR_RETURN(po.ensemble_k, p.get_double("temporal-ensemble", 0.01));
-    if (!std::isfinite(po.ensemble_k) || po.ensemble_k < 0)
-      return invalid_argument(fmt::format("--temporal-ensemble K must be a finite value >= 0, got {}",
-                                          p.get("temporal-ensemble")));
+    ASSIGN_OR_RETURN(po.ensemble_k, p.get_double("temporal-ensemble", 0.01, 0, 1e6));
   }
   if (p.has("chunk-steps")) {
     po.mode = PolicyOptions::Mode::kChunked;
-    ASSIGN_OR_RETURN(po.chunk_steps, p.get_int("chunk-steps", 0));
-    if (po.chunk_steps < 1) return invalid_argument(fmt::format("--chunk-steps must be >= 1, got {}", po.chunk_steps));
+    ASSIGN_OR_RETURN(po.chunk_steps, p.get_int("chunk-steps", 0, 1, limits::kMaxIterations));
   }
   po.clamp_actions = p.has("clamp");
-  ASSIGN_OR_RETURN(po.deadline_ms, p.get_double("deadline-ms", rate > 0 ? 1000.0 / rate : 0.0));
-  if (!std::isfinite(po.deadline_ms) || po.deadline_ms < 0)
-    return invalid_argument(fmt::format("--deadline-ms must be a finite value >= 0, got {}", p.get("deadline-ms")));
-  ASSIGN_OR_RETURN(const int64_t threads, p.get_int("threads", 0));
-  if (threads < 0 || threads > 4096) return invalid_argument(fmt::format("--threads must be in [0, 4096], got {}", threads));
+  ASSIGN_OR_RETURN(po.deadline_ms, p.get_double("deadline-ms", rate > 0 ? 1000.0 / rate : 0.0, 0,
+                                                 limits::kMaxDurationMs));
+  ASSIGN_OR_RETURN(const int64_t threads, p.get_int("threads", 0, 0, limits::kMaxThreads));
   po.threads = static_cast<int>(threads);
   ASSIGN_OR_RETURN(std::vector<int64_t> which, episode_list(p));
 
@@ -145,12 +138,13 @@ Result<int> run_rollout(const std::vector<std::string>& args) {
     d.rate_hz = rate;
     d.command = "actrt rollout";
     for (const std::string& a : args) d.command += " " + a;
-    RETURN_IF_ERROR(compare::write_rollout_report(p.get("report"), result, d));
+    RETURN_IF_ERROR(compare::write_rollout_report(p.get("report"), result, d, p.has("force")));
     std::printf("Report: %s/rollout.md, rollout.json, latency_histogram.svg, trajectory_joint*.svg\n",
                 p.get("report").c_str());
   }
   if (p.has("save-actions")) {
-    RETURN_IF_ERROR(compare::save_rollout_actions(p.get("save-actions"), result, c.chunk_size, c.action_dim));
+    RETURN_IF_ERROR(compare::save_rollout_actions(p.get("save-actions"), result, c.chunk_size,
+                                                  c.action_dim, p.has("force")));
     std::printf("Actions: %s/episode_<i>.npz\n", p.get("save-actions").c_str());
   }
   return 0;

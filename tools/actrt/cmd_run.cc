@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "core/limits.h"
 #include "actrt/engine.h"
 #include "actrt/log.h"
 #include "actrt/runners.h"
@@ -130,6 +131,17 @@ Result<int> run_run(const std::vector<std::string>& args) {
     if (with_reference) runners.push_back(make_reference_runner(network_loader));
   }
 
+  // Comparison settings, checked against the outputs before anything runs.
+  compare::CompareOptions co;
+  RETURN_IF_ERROR(co.tolerances.parse_atol(p.get("atol")));
+  RETURN_IF_ERROR(co.tolerances.parse_rtol(p.get("rtol")));
+  ASSIGN_OR_RETURN(co.tolerances.error_stat, compare::parse_error_stat(p.get("check-error-stat")));
+  {
+    std::vector<std::string> output_names;
+    for (const TensorInfo& o : outputs) output_names.push_back(o.name);
+    RETURN_IF_ERROR(co.tolerances.check_outputs(output_names));
+  }
+
   // Data.
   std::unique_ptr<DataLoader> loader;
   std::optional<compare::RunnerResults> golden;
@@ -142,8 +154,8 @@ Result<int> run_run(const std::vector<std::string>& args) {
     loader = std::make_unique<data::NpzDataLoader>(std::move(l));
   } else {
     data::RandomDataOptions ro;
-    auto iterations = p.get_int("iterations", 1);
-    auto seed = p.get_int("data-seed", 1);
+    auto iterations = p.get_int("iterations", 1, 1, limits::kMaxIterations);
+    auto seed = p.get_int("data-seed", 1, 0, INT64_MAX);
     RETURN_IF_ERROR(iterations.status());
     RETURN_IF_ERROR(seed.status());
     ro.iterations = static_cast<size_t>(iterations.value());
@@ -161,12 +173,12 @@ Result<int> run_run(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(auto results, compare::Comparator::run(raw, *loader, run_options));
 
   if (p.has("save-results"))
-    RETURN_IF_ERROR(compare::save_run_results(results, p.get("save-results")));
+    RETURN_IF_ERROR(compare::save_run_results(results, p.get("save-results"), p.has("force")));
   if (p.has("save-outputs")) {
     // With --reference, the oracle's outputs (the reference runner is the last one).
     const auto& saved = with_reference && p.has("reference") ? results.runners.back()
                                                              : results.runners.front();
-    RETURN_IF_ERROR(data::write_npz(p.get("save-outputs"), saved.iterations.back().outputs));
+    RETURN_IF_ERROR(data::write_npz(p.get("save-outputs"), saved.iterations.back().outputs, p.has("force")));
     log_info(fmt::format("Saved outputs of runner '{}' (item {}) to {}", saved.runner_name,
                          saved.iterations.size() - 1, p.get("save-outputs")));
   }
@@ -188,10 +200,6 @@ Result<int> run_run(const std::vector<std::string>& args) {
     return 0;
   }
 
-  compare::CompareOptions co;
-  RETURN_IF_ERROR(co.tolerances.parse_atol(p.get("atol")));
-  RETURN_IF_ERROR(co.tolerances.parse_rtol(p.get("rtol")));
-  ASSIGN_OR_RETURN(co.tolerances.error_stat, compare::parse_error_stat(p.get("check-error-stat")));
   co.pairs = pairs;
   ASSIGN_OR_RETURN(auto accuracy, compare::Comparator::compare_accuracy(results, co));
   const bool passed = accuracy.passed();

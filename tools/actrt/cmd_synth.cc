@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/limits.h"
 #include "actrt/log.h"
 #include "args.h"
 #include "cli_common.h"
@@ -59,10 +60,11 @@ Result<int> run_synth(const std::vector<std::string>& args) {
   }
   o.force = p.has("force");
   o.cameras = p.get_list("cameras");
-  auto episodes = p.get_int("episodes", 50);
-  auto steps = p.get_int("steps", 400);
-  auto dim = p.get_int("state-dim", 6);
-  auto seed = p.get_int("seed", 0);
+  // Sizes of what synth writes: SynthOptions::check bounds them further.
+  auto episodes = p.get_int("episodes", 50, 1, limits::kMaxSamples);
+  auto steps = p.get_int("steps", 400, 1, limits::kMaxSamples);
+  auto dim = p.get_int("state-dim", 6, 1, 1024);
+  auto seed = p.get_int("seed", 0, 0, INT64_MAX);
   auto size = parse_size(p.get("size"));
   for (const Status* st : {&episodes.status(), &steps.status(), &dim.status(), &seed.status(), &size.status()}) {
     if (!st->ok()) {

@@ -91,7 +91,7 @@ std::string report_table(const ReportInputs& in) {
   return t.str() + "\n" + std::string(compare::kL1ToFp32Note) + "\n";
 }
 
-Status write_report(const ReportInputs& in, const std::string& out_dir) {
+Status write_report(const ReportInputs& in, const std::string& out_dir, bool overwrite) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return io_error(out_dir + ": cannot create the report folder: " + ec.message());
@@ -110,10 +110,12 @@ Status write_report(const ReportInputs& in, const std::string& out_dir) {
         "de-normalized with action_mean/action_std\n";
   md += "- latency: " + in.latency_method + "\n";
   if (!in.pytorch_note.empty()) md += "- PyTorch: " + in.pytorch_note + "\n";
-  md += "\n" + report_table(in) + "\n" + compare::warnings_section(report_warnings(in)) +
-        "![latency vs L1](latency_vs_l1.svg)\n\n"
-        "![L1 along the chunk](l1_along_chunk.svg)\n";
-  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/report.md", md));
+  md += '\n';  // appended piecewise: GCC 12's -Wrestrict misfires on "\n" + std::string here
+  md += report_table(in);
+  md += '\n';
+  md += compare::warnings_section(report_warnings(in));
+  md += "![latency vs L1](latency_vs_l1.svg)\n\n![L1 along the chunk](l1_along_chunk.svg)\n";
+  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/report.md", md, overwrite));
 
   // JSON.
   Json vars = Json::array();
@@ -133,7 +135,7 @@ Status write_report(const ReportInputs& in, const std::string& out_dir) {
                      {"pytorch_note", in.pytorch_note},
                      {"variants", std::move(vars)},
                      {"warnings", report_warnings(in)}};
-  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/results.json", dump_json(root) + "\n"));
+  RETURN_IF_ERROR(compare::write_text_file(out_dir + "/results.json", dump_json(root) + "\n", overwrite));
 
   // Plots: every row that produced numbers.
   std::vector<compare::ScatterPoint> points;
@@ -146,11 +148,13 @@ Status write_report(const ReportInputs& in, const std::string& out_dir) {
   RETURN_IF_ERROR(compare::write_text_file(
       out_dir + "/latency_vs_l1.svg",
       compare::latency_vs_l1_svg(points, "Latency (median ms, " + in.backend +
-                                             ") vs. L1 to ground truth")));
+                                             ") vs. L1 to ground truth"),
+      overwrite));
   RETURN_IF_ERROR(compare::write_text_file(
       out_dir + "/l1_along_chunk.svg",
       compare::l1_along_chunk_svg(series, "L1 to ground truth along the action chunk (" +
-                                              in.backend + ")")));
+                                              in.backend + ")"),
+      overwrite));
   return ok_status();
 }
 

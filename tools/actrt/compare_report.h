@@ -59,6 +59,11 @@ std::string report_table(const ReportInputs& in);
 // Every row's latency warning, PyTorch's first: what report.md's Warnings section lists.
 std::vector<std::string> report_warnings(const ReportInputs& in);
 // Writes the four files into `out_dir`.
-Status write_report(const ReportInputs& in, const std::string& out_dir);
+// The files write_report writes into OUT (checked before any work: an existing one is refused
+// without --force).
+inline constexpr const char* kReportFiles[] = {"report.md", "results.json", "latency_vs_l1.svg",
+                                               "l1_along_chunk.svg"};
+// Replaces existing report files only when `overwrite`.
+Status write_report(const ReportInputs& in, const std::string& out_dir, bool overwrite);
 
 }  // namespace actrt::cli::compare_cli

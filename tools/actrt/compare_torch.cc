@@ -94,7 +94,8 @@ Result<TorchRunResult> run_torch(const std::vector<TensorMap>& feeds, const Torc
   ASSIGN_OR_RETURN(Tensor qpos, stack(feeds, o.qpos_name));
   ASSIGN_OR_RETURN(Tensor image, stack(feeds, o.image_name));
   // The helper reads fixed keys; the model's own input names travel as arguments.
-  RETURN_IF_ERROR(data::write_npz(inputs, {{"qpos", qpos}, {"image", image}}));
+  // OUT/torch is compare's own scratch folder (its outputs are removed above): replaced freely.
+  RETURN_IF_ERROR(data::write_npz(inputs, {{"qpos", qpos}, {"image", image}}, /*overwrite=*/true));
 
   // The engines' default when none is given (core/thread_policy.h), so both rows use as many.
   const int threads = o.threads > 0 ? o.threads : default_threads();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/file_io.h"
 #include "actrt/calibrator.h"
 #include "actrt/log.h"
 #include "compare/report_markdown.h"
@@ -112,21 +113,15 @@ uint64_t fnv1a64(const void* data, size_t size, uint64_t h) {
 }
 
 Result<uint64_t> hash_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return io_error(path + ": cannot open for hashing");
-  uint64_t h = 0xcbf29ce484222325ull;
-  std::vector<char> buf(1 << 20);
-  while (f) {
-    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    h = fnv1a64(buf.data(), static_cast<size_t>(f.gcount()), h);
-  }
-  return h;
+  ASSIGN_OR_RETURN(const std::string bytes, read_file_text(path));
+  return fnv1a64(bytes.data(), bytes.size(), 0xcbf29ce484222325ull);
 }
 
 Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& in) {
   const bool int8 = is_int8_variant(v);
   std::string key = variant_name(v) + "|" + std::string(backend_name(in.backend)) + "|threads=" +
-                    std::to_string(in.threads) + "|seed=" + std::to_string(in.seed);
+                    std::to_string(in.threads) + "|seed=" + std::to_string(in.seed) + "|network=" +
+                    in.network_key;
   // The algorithm's name also keeps engines from before the CPU had INT8 kernels (whose int8
   // layers computed in FP32) out of the cache.
   if (int8)
@@ -202,7 +197,8 @@ Result<BuiltVariant> build_or_load_variant(Variant v, const VariantBuildInputs& 
   RETURN_IF_ERROR(save_engine(*out.engine, out.engine_path, /*overwrite=*/true));
   out.engine_bytes = static_cast<int64_t>(fs::file_size(out.engine_path, ec));
   const Json meta = {{"variant", variant_name(v)}, {"key", key}, {"build_seconds", out.build_seconds}};
-  RETURN_IF_ERROR(compare::write_text_file(sidecar, dump_json(meta) + "\n"));
+  // The sidecar belongs to the engine just (re)built beside it: replaced with it.
+  RETURN_IF_ERROR(compare::write_text_file(sidecar, dump_json(meta) + "\n", /*overwrite=*/true));
   return out;
 }
 

@@ -45,6 +45,9 @@ Result<uint64_t> hash_file(const std::string& path);
 struct VariantBuildInputs {
   const Network* network = nullptr;
   uint64_t model_hash = 0;
+  // How the network was loaded (--no-optimize, --disable-pass, --shapes): part of the engine key,
+  // so that an engine built from another graph is never reused under these options.
+  std::string network_key;
   BackendKind backend = BackendKind::kCpu;
   int threads = 0;
   uint64_t seed = 1;

@@ -11,6 +11,8 @@
 #include "runtime/backend_contract.h"
 #include "runtime/plan.h"
 #include "engine/serialize.h"
+#include "core/file_io.h"
+#include "core/guard.h"
 
 namespace actrt {
 
@@ -65,7 +67,9 @@ int64_t Engine::weight_bytes() const {
 Result<std::string> Engine::serialize() const { return engine::serialize_plan(*plan_); }
 
 Result<std::shared_ptr<Engine>> engine_from_bytes(std::string_view bytes, const std::string& source) {
-  ASSIGN_OR_RETURN(runtime::Plan plan, engine::deserialize_plan(bytes, source));
+  ASSIGN_OR_RETURN(runtime::Plan plan, call_guarded("loading " + source, [&] {
+                     return engine::deserialize_plan(bytes, source);
+                   }));
   const runtime::Backend* backend = runtime::find_backend(plan.backend);
   if (!backend)
     return unsupported(source + ": engine was built for the " +
@@ -76,14 +80,7 @@ Result<std::shared_ptr<Engine>> engine_from_bytes(std::string_view bytes, const 
   return std::make_shared<Engine>(std::make_unique<runtime::Plan>(std::move(plan)));
 }
 
-Result<std::string> bytes_from_path(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return io_error(path + ": no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error(path + ": cannot open for reading");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return bytes;
-}
+Result<std::string> bytes_from_path(const std::string& path) { return read_file_text(path); }
 
 Result<std::shared_ptr<Engine>> engine_from_path(const std::string& path) {
   ASSIGN_OR_RETURN(std::string bytes, bytes_from_path(path));
@@ -91,27 +88,9 @@ Result<std::shared_ptr<Engine>> engine_from_path(const std::string& path) {
 }
 
 Status save_engine(const Engine& engine, const std::string& path, bool overwrite) {
-  std::error_code ec;
-  if (fs::exists(path, ec) && !overwrite)
-    return io_error(path + ": already exists; refusing to overwrite (pass --force / overwrite)");
+  RETURN_IF_ERROR(check_writable(path, overwrite));  // before serializing: no work for nothing
   ASSIGN_OR_RETURN(std::string bytes, engine.serialize());
-  // Write next to the target and rename, so a failed write never leaves a half file behind.
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return io_error(path + ": cannot open for writing");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) {
-      fs::remove(tmp, ec);
-      return io_error(path + ": write failed (disk full?)");
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return io_error(path + ": cannot rename temporary file into place: " + ec.message());
-  }
-  return ok_status();
+  return write_file_atomic(path, bytes, overwrite);
 }
 
 Result<std::shared_ptr<Engine>> EngineFromBytes::operator()() const {

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/runtime/runner_util.h"
+#include "core/guard.h"
 #include "runtime/backend.h"
 #include "runtime/plan.h"
 
@@ -27,7 +28,9 @@ class EngineRunner final : public Runner {
     if (!backend) return internal_error("engine backend missing after load");
     runtime::ContextOptions co;
     co.threads = options_.threads;
-    ASSIGN_OR_RETURN(context_, backend->create_context(engine_->plan(), co));
+    ASSIGN_OR_RETURN(context_, call_guarded("creating the execution context of " + name_, [&] {
+                       return backend->create_context(engine_->plan(), co);
+                     }));
     if (name_.empty()) name_ = std::string(backend_name(engine_->backend())) + "-" +
                                engine_->metadata().at("precisions");
     active_ = true;
@@ -47,7 +50,7 @@ class EngineRunner final : public Runner {
     RETURN_IF_ERROR(check_feed(name_, input_metadata(), feed));
     const auto t0 = std::chrono::steady_clock::now();
     TensorMap out;
-    RETURN_IF_ERROR(context_->infer(feed, out));
+    RETURN_IF_ERROR(call_guarded("running " + name_, [&] { return context_->infer(feed, out); }));
     last_ms_ = ms_since(t0);
     return out;
   }

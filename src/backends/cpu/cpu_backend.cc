@@ -2,6 +2,13 @@
 
 #include "actrt/log.h"
 
+#include <fmt/format.h>
+
+#include <charconv>
+#include <thread>
+
+#include "core/limits.h"
+
 #include "backends/cpu/cpu_context.h"
 #include "backends/cpu/cpu_passes.h"
 #include "backends/cpu/isa.h"
@@ -43,9 +50,9 @@ std::vector<runtime::KernelInfo> CpuBackend::kernels() const {
 
 Status CpuBackend::compile(runtime::Plan& plan, const BuilderConfig& config) const {
   if (!plan.graph) return invalid_argument("CPU compile: the plan has no graph");
-  if (config.threads < 0)
-    return invalid_argument("CPU compile: threads must be >= 0, got " +
-                            std::to_string(config.threads));
+  if (config.threads < 0 || config.threads > limits::kMaxThreads)
+    return invalid_argument(fmt::format("CPU compile: threads must be 0 to {}, got {}",
+                                        limits::kMaxThreads, config.threads));
   std::string unsupported_list;
   int unsupported_count = 0;
   for (const auto& n : plan.graph->nodes()) {
@@ -118,13 +125,29 @@ Result<std::unique_ptr<runtime::ExecutionContext>> CpuBackend::create_context(
                             std::string(backend_name(plan.backend)) + "'");
   if (!plan.target.empty()) RETURN_IF_ERROR(check_target(plan.target));
   int threads = options.threads;
-  if (threads <= 0) {
+  if (threads < 0 || threads > limits::kMaxThreads)
+    return invalid_argument(fmt::format("CPU context: threads must be 0 to {}, got {}",
+                                        limits::kMaxThreads, threads));
+  if (threads == 0) {
     auto it = plan.metadata.find("threads");
-    if (it != plan.metadata.end()) threads = std::atoi(it->second.c_str());
+    if (it != plan.metadata.end()) {
+      // The engine file's setting: a forged value is refused like a command-line one.
+      const std::string& text = it->second;
+      int stored = -1;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), stored);
+      if (ec != std::errc() || end != text.data() + text.size() || stored < 0 ||
+          stored > limits::kMaxThreads)
+        return invalid_model(fmt::format("engine metadata 'threads' is '{}', expected 0 to {}",
+                                         text, limits::kMaxThreads));
+      threads = stored;
+    }
   }
   if (threads <= 0) threads = default_threads();
-  ASSIGN_OR_RETURN(auto ctx, CpuContext::create(plan, threads));
-  return std::unique_ptr<runtime::ExecutionContext>(std::move(ctx));
+  return dnnl_guarded("creating the CPU execution context",
+                      [&]() -> Result<std::unique_ptr<runtime::ExecutionContext>> {
+                        ASSIGN_OR_RETURN(auto ctx, CpuContext::create(plan, threads));
+                        return std::unique_ptr<runtime::ExecutionContext>(std::move(ctx));
+                      });
 }
 
 namespace {

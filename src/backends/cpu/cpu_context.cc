@@ -127,6 +127,14 @@ Status CpuContext::copy_outputs(runtime::TensorMap& outputs) const {
 }
 
 Status CpuContext::infer(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) {
+  return dnnl_guarded("running the CPU engine", [&] { return infer_unguarded(inputs, outputs); });
+}
+
+Result<std::vector<runtime::LayerTime>> CpuContext::profile(const runtime::TensorMap& inputs) {
+  return dnnl_guarded("profiling the CPU engine", [&] { return profile_unguarded(inputs); });
+}
+
+Status CpuContext::infer_unguarded(const runtime::TensorMap& inputs, runtime::TensorMap& outputs) {
   const auto t0 = Clock::now();
   RETURN_IF_ERROR(check_and_copy_inputs(inputs));
   omp_set_num_threads(threads_);  // per calling thread: oneDNN's parallel regions follow it
@@ -138,7 +146,8 @@ Status CpuContext::infer(const runtime::TensorMap& inputs, runtime::TensorMap& o
   return ok_status();
 }
 
-Result<std::vector<runtime::LayerTime>> CpuContext::profile(const runtime::TensorMap& inputs) {
+Result<std::vector<runtime::LayerTime>> CpuContext::profile_unguarded(
+    const runtime::TensorMap& inputs) {
   RETURN_IF_ERROR(check_and_copy_inputs(inputs));
   omp_set_num_threads(threads_);
   const RunEnv env{stream_.get(), threads_};

@@ -33,6 +33,9 @@ class CpuContext final : public runtime::ExecutionContext {
 
  private:
   CpuContext() = default;
+  // The bodies of infer / profile, which run them inside dnnl_guarded.
+  Status infer_unguarded(const runtime::TensorMap& inputs, runtime::TensorMap& outputs);
+  Result<std::vector<runtime::LayerTime>> profile_unguarded(const runtime::TensorMap& inputs);
   Status check_and_copy_inputs(const runtime::TensorMap& inputs);
   Status copy_outputs(runtime::TensorMap& outputs) const;
 

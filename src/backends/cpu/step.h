@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/guard.h"
 #include "actrt/status.h"
 #include "ir/graph.h"
 
@@ -77,6 +78,22 @@ Status dnnl_try(const std::string& what, Fn&& fn) {
     return internal_error(what + ": " + e.what());
   }
   return ok_status();
+}
+
+// The CPU backend's exception boundary: runs `fn` (returning Status or Result<T>) and turns a
+// dnnl::error that escaped a step into kDeviceError naming `what`, anything else as
+// call_guarded does (out of memory: kOutOfMemory). A forged engine whose shapes oneDNN refuses
+// must fail its load, not abort the process.
+template <typename Fn>
+auto dnnl_guarded(const std::string& what, Fn&& fn) -> std::invoke_result_t<Fn> {
+  return call_guarded(what, [&]() -> std::invoke_result_t<Fn> {
+    try {
+      return fn();
+    } catch (const dnnl::error& e) {
+      return device_error(what + ": oneDNN error " + std::to_string(static_cast<int>(e.status)) +
+                          ": " + e.what());
+    }
+  });
 }
 
 // Plain row-major oneDNN descriptor of an f32 shape (a scalar becomes {1}).

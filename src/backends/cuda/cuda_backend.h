@@ -30,6 +30,7 @@ class CudaBackend final : public runtime::Backend {
   int contract_version() const override { return 1; }  // EltOp codes, copy pieces, tactics
   std::string unsupported_reason(const ir::Node& node) const override;
   std::vector<runtime::KernelInfo> kernels() const override;
+  bool times_tactics() const override { return true; }  // cuDNN / cuBLASLt tactic timing
   Status compile(runtime::Plan& plan, const BuilderConfig& config) const override;
   Status compile(runtime::Plan& plan, const BuilderConfig& config,
                  const runtime::CompileOptions& options) const override;

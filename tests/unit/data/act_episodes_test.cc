@@ -211,15 +211,35 @@ TEST(ActEpisodes, StatsJsonRoundTripAndErrors) {
   auto zero_std = load_norm_stats(
       write("d.json", R"({"qpos_mean": [1], "qpos_std": [0], "action_mean": [1], "action_std": [1]})"));
   ASSERT_FALSE(zero_std.ok());
-  EXPECT_NE(zero_std.status().message().find("not > 0"), std::string::npos);
+  EXPECT_NE(zero_std.status().message().find("must be positive"), std::string::npos)
+      << zero_std.status().message();
+  // Issue 20: std 1e-30 passed (> 0) and compare printed L1 = inf with no reason.
+  auto tiny_std = load_norm_stats(
+      write("t.json", R"({"qpos_mean": [1], "qpos_std": [1e-30], "action_mean": [1], "action_std": [1]})"));
+  ASSERT_FALSE(tiny_std.ok());
+  EXPECT_NE(tiny_std.status().message().find("'qpos_std'[0] = 1e-30 is below"), std::string::npos)
+      << tiny_std.status().message();
   auto short_stats = load_norm_stats(
       write("e.json", R"({"qpos_mean": [1, 2], "qpos_std": [1], "action_mean": [1, 2], "action_std": [1, 2]})"));
   ASSERT_FALSE(short_stats.ok());
+  // Issue 20: a 5-value qpos_mean was reported as "'qpos_std' has 6 values": the message names
+  // both arrays, and no episodes are involved in a file's own consistency.
+  auto five_and_six = load_norm_stats(write(
+      "g.json", R"({"qpos_mean": [1, 2, 3, 4, 5], "qpos_std": [1, 1, 1, 1, 1, 1], "action_mean": [1, 2, 3, 4, 5, 6], "action_std": [1, 1, 1, 1, 1, 1]})"));
+  ASSERT_FALSE(five_and_six.ok());
+  EXPECT_NE(five_and_six.status().message().find("'qpos_std' has 6 values but 'qpos_mean' has 5"),
+            std::string::npos)
+      << five_and_six.status().message();
+  EXPECT_EQ(five_and_six.status().message().find("state dimension"), std::string::npos)
+      << five_and_six.status().message();
   // Right file, wrong dimension for these episodes.
   Status wrong_dim = ds.use_stats(load_norm_stats(write(
       "f.json", R"({"qpos_mean": [1], "qpos_std": [1], "action_mean": [1], "action_std": [1]})")).value());
   ASSERT_FALSE(wrong_dim.ok());
-  EXPECT_NE(wrong_dim.message().find("state dimension 6"), std::string::npos) << wrong_dim.message();
+  EXPECT_NE(wrong_dim.message().find("the statistics have 1 values per array, the episodes have "
+                                    "state dimension 6"),
+            std::string::npos)
+      << wrong_dim.message();
 }
 
 TEST(ActEpisodes, CalibrationAndEvaluationNeverOverlap) {
@@ -344,6 +364,42 @@ make('good')
   ASSERT_TRUE(good.ok()) << good.status().to_string();
   // All-zero data: every std is clipped to 0.01.
   EXPECT_EQ(good->stats().qpos_std, (std::vector<float>{0.01f, 0.01f, 0.01f}));
+}
+
+// Issue 20: a NaN joint position or an infinite action flowed into compare's L1 as NaN / inf
+// with no reason given. Written with actrt's own HDF5 writer (no h5py needed).
+TEST(ActEpisodes, NonFiniteQposOrActionIsRefusedNamingTheStep) {
+  ScratchDir dir("act_nonfinite");
+  auto write = [&](const std::string& folder, float qpos_value, float action_value) {
+    std::filesystem::create_directories(dir / folder);
+    auto f = h5::File::create(dir / folder + "/episode_0.hdf5", /*overwrite=*/false);
+    ASSERT_TRUE(f.ok()) << f.status().to_string();
+    ASSERT_TRUE(f->set_bool_attribute("sim", true).ok());
+    ASSERT_TRUE(f->create_groups("/observations/images").ok());
+    std::vector<float> qpos(5 * 3, 0.5f), action(5 * 3, 0.25f);
+    qpos[2 * 3 + 1] = qpos_value;
+    action[4 * 3 + 2] = action_value;
+    ASSERT_TRUE(f->write_dataset("/observations/qpos", Tensor::from_vector(DataType::kFloat32, {5, 3}, qpos)).ok());
+    ASSERT_TRUE(f->write_dataset("/action", Tensor::from_vector(DataType::kFloat32, {5, 3}, action)).ok());
+    ASSERT_TRUE(f->write_dataset("/observations/images/top",
+                                 Tensor::from_vector(DataType::kUInt8, {5, 8, 8, 3}, std::vector<uint8_t>(5 * 8 * 8 * 3, 7)))
+                    .ok());
+    ASSERT_TRUE(f->commit().ok());
+  };
+  write("good", 0.5f, 0.25f);
+  write("nan_qpos", std::nanf(""), 0.25f);
+  write("inf_action", 0.5f, INFINITY);
+  ASSERT_TRUE(ActEpisodes::open(dir / "good", {"top"}).ok());
+  auto nan_qpos = ActEpisodes::open(dir / "nan_qpos", {"top"});
+  ASSERT_FALSE(nan_qpos.ok());
+  EXPECT_NE(nan_qpos.status().message().find("'/observations/qpos' holds nan at step 2, joint 1"),
+            std::string::npos)
+      << nan_qpos.status().message();
+  auto inf_action = ActEpisodes::open(dir / "inf_action", {"top"});
+  ASSERT_FALSE(inf_action.ok());
+  EXPECT_NE(inf_action.status().message().find("'/action' holds inf at step 4, joint 2"),
+            std::string::npos)
+      << inf_action.status().message();
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 #include "core/half.h"
 #include "data_test_util.h"
-#include "data/file_io.h"
+#include "core/file_io.h"
 
 namespace actrt::data {
 namespace {

@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "data/file_io.h"
+#include <sys/wait.h>
+
+#include "core/file_io.h"
 #include "data/hdf5.h"
 #include "data_test_util.h"
 
@@ -180,6 +182,26 @@ TEST(Synth, CliRejectsBadSizeAndEmptyCameras) {
   auto [rc3, log3] = run("--episodes 1 --steps 4 --size 16x16 --cameras top");
   EXPECT_EQ(rc3, 0) << log3;
   EXPECT_TRUE(std::filesystem::exists(dir / "o/episode_0.hdf5"));
+}
+
+// Issue 20: `synth` on a full disk reported the failed write, then crashed (SIGSEGV in HDF5's
+// exit handler) and left a half episode behind. A file size limit (ulimit -f, SIGXFSZ ignored)
+// fails the writes the same way without needing a full file system.
+TEST(Synth, CliFailedWriteExitsCleanlyWithTheOsReasonAndNoHalfFile) {
+  const std::string cli = std::string(ACTRT_BINARY_DIR) + "/bin/actrt";
+  if (!std::filesystem::exists(cli)) GTEST_SKIP() << "actrt CLI not built";
+  ScratchDir dir("synth_full");
+  const std::string cmd = "bash -c 'trap \"\" XFSZ; ulimit -f 200; exec " + cli + " synth --out " +
+                          (dir / "o") + " --episodes 2 --steps 8 --size 120x160 -q' > " +
+                          (dir / "log") + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  const std::string log = read_file_text(dir / "log").value();
+  ASSERT_TRUE(WIFEXITED(rc)) << "killed by a signal: " << log;
+  EXPECT_EQ(WEXITSTATUS(rc), 1) << log;
+  EXPECT_NE(log.find("File too large"), std::string::npos) << log;  // the OS reason
+  // Neither the episode nor its temporary file is left in the folder.
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "o"))
+    ADD_FAILURE() << "left behind: " << entry.path();
 }
 
 }  // namespace

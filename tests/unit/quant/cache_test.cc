@@ -96,7 +96,10 @@ TEST(QuantCache, MalformedLinesGiveTheLineNumber) {
                                          {": 3f800000\n", "empty tensor name"},
                                          {"a: 7fc00000\n", "finite"},
                                          {"a: bf800000\n", ">= 0"},
-                                         {"a: 1\nb: 2\na: 3\n", "appears twice (first on line 2)"}}) {
+                                         // Issue 20: a denormal and 3.4e38 were accepted.
+                                         {"a: 00000001\n", "denormal"},
+                                         {"a: 7f7fffff\n", "127 * scale overflows"},
+                                         {"a: 3f800000\nb: 3f800000\na: 3f800000\n", "appears twice (first on line 2)"}}) {
     auto r = parse_calibration_cache(header + c.body, "bad.cache");
     ASSERT_FALSE(r.ok()) << c.body;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidModel);
@@ -124,5 +127,7 @@ TEST(QuantCache, UnmatchedNamesWarnWithCountsAndAreNotAnError) {
   EXPECT_NE(log.find("[W] calibration cache " + path + ": 2 of 4 entries name tensors of the model"),
             std::string::npos)
       << log;
-  EXPECT_NE(log.find("not_in_model"), std::string::npos) << log;
+  // Issue 20: every ignored entry is listed, not only the first.
+  EXPECT_NE(log.find("the 2 others are ignored: 'not_in_model', 'also_missing'"), std::string::npos)
+      << log;
 }
