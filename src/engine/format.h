@@ -15,7 +15,7 @@
 //   Sections, from offset 128, each:
 //     u32 tag, u32 reserved (0), u64 length, `length` bytes, then zero padding to 8 bytes.
 //     Tags in this order (kSection*):
-//       TARGET    string: the machine the plan was built for ("x86_64:avx2,avx512f", "sm_90")
+//       TARGET    string: the machine the plan was built for ("x86_64:avx2,avx512f", "aarch64:asimd", "sm_90")
 //       META      u32 count, then (string key, string value) pairs, sorted by key
 //       GRAPH     the final graph: values, inputs, outputs, nodes with attributes (below)
 //       LAYERS    u32 count, then (string node, string kernel, u32 precision) in node order
