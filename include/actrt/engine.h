@@ -41,7 +41,7 @@ class Engine {
   ~Engine();
 
   BackendKind backend() const;
-  // The machine the engine was built for ("x86_64:avx2,avx512f", "sm_90").
+  // The machine the engine was built for ("x86_64:avx2,avx512f", "aarch64:asimd,asimddp", "sm_90").
   const std::string& target() const;
   std::vector<TensorInfo> inputs() const;
   std::vector<TensorInfo> outputs() const;

@@ -1,6 +1,7 @@
 // Little-endian byte writer and bounds-checked reader for engine files.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -11,12 +12,16 @@
 
 namespace actrt::engine {
 
+// Values are written and read in host byte order, which is the file's (little-endian) on every
+// host actrt builds for (x86-64, aarch64); a big-endian port needs byte swapping here first.
+static_assert(std::endian::native == std::endian::little, "engine files are little-endian");
+
 class ByteWriter {
  public:
   template <typename T>
   void put(T v) {
     static_assert(std::is_trivially_copyable_v<T>);
-    out_.append(reinterpret_cast<const char*>(&v), sizeof(T));  // x86-64: little-endian
+    out_.append(reinterpret_cast<const char*>(&v), sizeof(T));  // host order = little-endian
   }
   void put_string(std::string_view s) {
     put<uint32_t>(static_cast<uint32_t>(s.size()));

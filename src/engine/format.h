@@ -15,9 +15,10 @@
 //   Sections, from offset 128, each:
 //     u32 tag, u32 reserved (0), u64 length, `length` bytes, then zero padding to 8 bytes.
 //     Tags in this order (kSection*):
-//       TARGET    string: the machine the plan was built for: CPU "x86_64:avx2,avx512f"; CUDA
-//                 "sm_90;cudnn=9.19.0;cublasLt=13.0.2" (architecture and the library versions the
-//                 tactics were timed with; "sm_90" alone in older files: cuda_target.h)
+//       TARGET    string: the machine the plan was built for: CPU "x86_64:avx2,avx512f" or
+//                 "aarch64:asimd,asimddp"; CUDA "sm_90;cudnn=9.19.0;cublasLt=13.0.2" (architecture
+//                 and the library versions the tactics were timed with; "sm_90" alone in older
+//                 files: cuda_target.h)
 //       META      u32 count, then (string key, string value) pairs, sorted by key
 //       GRAPH     the final graph: values, inputs, outputs, nodes with attributes (below)
 //       LAYERS    u32 count, then (string node, string kernel, u32 precision) in node order

@@ -101,7 +101,7 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& proto, const TensorCon
                                        where(ctx), proto.raw_data().size(), nbytes,
                                        dtype_name(*dtype), shape_to_string(shape)));
     ASSIGN_OR_RETURN(Tensor t, allocate());
-    if (nbytes) std::memcpy(t.raw_data(), proto.raw_data().data(), nbytes);  // x86: little-endian
+    if (nbytes) std::memcpy(t.raw_data(), proto.raw_data().data(), nbytes);  // ONNX raw_data: little-endian, as every host (byte_io.h)
     return t;
   }
   auto size_error = [&](const char* field, int64_t got) {

@@ -34,9 +34,11 @@ struct CliRun {
   std::string output;  // stdout + stderr
 };
 
-// Runs `actrt ARGS` through the shell with its output in `log`.
+// Runs `actrt ARGS` through the shell with its output in `log` (behind the emulator in a cross
+// build: ACTRT_CLI_LAUNCHER, tests/CMakeLists.txt).
 inline CliRun run_actrt(const std::string& args, const std::filesystem::path& log) {
-  const std::string cmd = actrt_bin() + " " + args + " > " + log.string() + " 2>&1";
+  const std::string cmd =
+      ACTRT_CLI_LAUNCHER + actrt_bin() + " " + args + " > " + log.string() + " 2>&1";
   const int rc = std::system(cmd.c_str());
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_file(log)};
 }

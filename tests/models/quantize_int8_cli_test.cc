@@ -28,7 +28,7 @@ struct CliRun {
 };
 
 CliRun run_actrt(const std::string& args, const fs::path& log) {
-  const std::string cmd = std::string(ACTRT_BINARY_DIR) + "/bin/actrt " + args + " > " +
+  const std::string cmd = ACTRT_CLI_LAUNCHER + std::string(ACTRT_BINARY_DIR) + "/bin/actrt " + args + " > " +
                           log.string() + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream f(log);

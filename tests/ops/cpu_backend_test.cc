@@ -14,7 +14,8 @@ TEST(CpuBackend, RegisteredAndAvailable) {
   const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   ASSERT_NE(be, nullptr);
   EXPECT_TRUE(be->available().ok());
-  EXPECT_EQ(be->current_target().rfind("x86_64:", 0), 0u) << be->current_target();
+  EXPECT_EQ(be->current_target().rfind(std::string(cpu::cpu_arch()) + ":", 0), 0u)
+      << be->current_target();
 }
 
 TEST(CpuBackend, ConvBiasResidualRelu) {
@@ -303,10 +304,21 @@ TEST(CpuBackend, TargetCheckNamesBothTargets) {
   EXPECT_EQ(s.code(), StatusCode::kVersionMismatch);
   EXPECT_NE(s.message().find("engine built for x86_64:avx512f,avx512_vnni; this CPU has x86_64:avx2"),
             std::string::npos) << s.message();
+  EXPECT_TRUE(cpu::check_cpu_target("aarch64:asimd,asimddp", "aarch64:asimd,asimdhp,asimddp").ok());
+  Status sve = cpu::check_cpu_target("aarch64:asimd,sve", "aarch64:asimd,asimdhp,asimddp");
+  EXPECT_EQ(sve.code(), StatusCode::kVersionMismatch);
+  EXPECT_NE(sve.message().find("(missing sve)"), std::string::npos) << sve.message();
+  // Another architecture is refused even when the feature lists agree (both empty here).
+  Status arch = cpu::check_cpu_target("x86_64:", "aarch64:");
+  EXPECT_EQ(arch.code(), StatusCode::kVersionMismatch);
+  EXPECT_NE(arch.message().find("'x86_64:', another architecture than this CPU's 'aarch64:'"),
+            std::string::npos) << arch.message();
   const runtime::Backend* be = runtime::find_backend(BackendKind::kCpu);
   ASSERT_NE(be, nullptr);
   EXPECT_TRUE(be->check_target(be->current_target()).ok());
-  EXPECT_FALSE(be->check_target("x86_64:avx2,some_future_isa").ok());
+  const std::string arch_prefix = std::string(cpu::cpu_arch()) + ":";
+  EXPECT_FALSE(be->check_target(arch_prefix + "some_future_isa").ok());
+  EXPECT_FALSE(be->check_target(cpu::cpu_arch() == "x86_64" ? "aarch64:" : "x86_64:").ok());
   EXPECT_FALSE(be->check_target("sm_90").ok());
 }
 

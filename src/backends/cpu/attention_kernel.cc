@@ -87,7 +87,7 @@ namespace generic {
 #undef ACTRT_FMADD
 }  // namespace generic
 
-// The widest variant this CPU runs, capped by ACTRT_CPU_ISA (avx512 | avx2 | sse2).
+// The widest variant this CPU runs, capped by ACTRT_CPU_ISA (avx512 | avx2 | sse2; x86-64 only).
 const KernelSet& pick_kernels() {
   const char* env = std::getenv("ACTRT_CPU_ISA");
   const std::string_view cap = env ? env : "";
@@ -100,6 +100,8 @@ const KernelSet& pick_kernels() {
     return avx512::kKernels;
   if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return avx2::kKernels;
+#else
+  (void)cap;  // one variant only (NEON on aarch64): nothing to cap
 #endif
   return generic::kKernels;
 }

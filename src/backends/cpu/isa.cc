@@ -5,12 +5,25 @@
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 namespace actrt::cpu {
 
 namespace {
-constexpr std::string_view kArchPrefix = "x86_64:";
+#if defined(__x86_64__)
+constexpr std::string_view kArch = "x86_64";
+#elif defined(__aarch64__)
+constexpr std::string_view kArch = "aarch64";
+#elif defined(__powerpc64__)
+constexpr std::string_view kArch = "ppc64";
+#elif defined(__riscv)
+constexpr std::string_view kArch = "riscv";
+#else
+constexpr std::string_view kArch = "unknown";
+#endif
 
 #if defined(__x86_64__)
 uint64_t read_xcr0() {
@@ -20,9 +33,16 @@ uint64_t read_xcr0() {
 }
 #endif
 
+// The architecture of a target string: what precedes ':' ("" for a target without one).
+std::string_view arch_of(std::string_view target) {
+  const size_t colon = target.find(':');
+  return colon == std::string_view::npos ? std::string_view{} : target.substr(0, colon);
+}
+
 std::vector<std::string> split_features(std::string_view target) {
   std::vector<std::string> out;
-  if (target.substr(0, kArchPrefix.size()) == kArchPrefix) target.remove_prefix(kArchPrefix.size());
+  const size_t colon = target.find(':');
+  if (colon != std::string_view::npos) target.remove_prefix(colon + 1);
   while (!target.empty()) {
     const size_t comma = target.find(',');
     std::string_view f = target.substr(0, comma);
@@ -59,12 +79,41 @@ std::vector<std::string> detect_cpu_features() {
   if (amx_state && ((d7 >> 24) & 1)) f.push_back("amx_tile");
   if (amx_state && ((d7 >> 25) & 1)) f.push_back("amx_int8");
   if (amx_state && ((d7 >> 22) & 1)) f.push_back("amx_bf16");
+#elif defined(__aarch64__) && defined(__linux__)
+  // The kernel reports what user space may execute (the hwcap names of /proc/cpuinfo); a
+  // header too old to name a feature leaves it out rather than guessing its bit.
+  const unsigned long hw = getauxval(AT_HWCAP);
+  const unsigned long hw2 = getauxval(AT_HWCAP2);
+  (void)hw2;
+#ifdef HWCAP_ASIMD
+  if (hw & HWCAP_ASIMD) f.push_back("asimd");
+#endif
+#ifdef HWCAP_ASIMDHP
+  if (hw & HWCAP_ASIMDHP) f.push_back("asimdhp");
+#endif
+#ifdef HWCAP_ASIMDDP
+  if (hw & HWCAP_ASIMDDP) f.push_back("asimddp");
+#endif
+#ifdef HWCAP2_I8MM
+  if (hw2 & HWCAP2_I8MM) f.push_back("i8mm");
+#endif
+#ifdef HWCAP2_BF16
+  if (hw2 & HWCAP2_BF16) f.push_back("bf16");
+#endif
+#ifdef HWCAP_SVE
+  if (hw & HWCAP_SVE) f.push_back("sve");
+#endif
+#ifdef HWCAP2_SVE2
+  if (hw2 & HWCAP2_SVE2) f.push_back("sve2");
+#endif
 #endif
   return f;
 }
 
+std::string_view cpu_arch() { return kArch; }
+
 std::string make_target(const std::vector<std::string>& features) {
-  std::string t(kArchPrefix);
+  std::string t = std::string(kArch) + ":";
   for (size_t i = 0; i < features.size(); ++i) t += (i ? "," : "") + features[i];
   return t;
 }
@@ -75,10 +124,11 @@ std::string current_cpu_target() {
 }
 
 Status check_cpu_target(std::string_view plan_target, std::string_view host_target) {
-  if (plan_target.substr(0, kArchPrefix.size()) != kArchPrefix)
+  const std::string_view host_arch = arch_of(host_target);
+  if (arch_of(plan_target) != host_arch || host_arch.empty())
     return version_mismatch("engine built for CPU target '" + std::string(plan_target) +
-                            "', which is not an x86_64 target; this CPU has " +
-                            std::string(host_target));
+                            "', another architecture than this CPU's '" +
+                            std::string(host_target) + "'; rebuild the engine on this machine");
   const auto host = split_features(host_target);
   const std::set<std::string> have(host.begin(), host.end());
   std::string missing;

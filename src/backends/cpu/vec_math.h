@@ -1,6 +1,6 @@
-// Row kernels written for the compiler's auto-vectorizer; each is compiled for AVX-512, AVX2
-// and baseline x86-64 (GCC target_clones) and picks the best at load time, so a plan runs on
-// any x86-64 CPU.
+// Row kernels written for the compiler's auto-vectorizer; on x86-64 each is compiled for AVX-512,
+// AVX2 and baseline x86-64 (GCC target_clones) and picks the best at load time, so a plan runs on
+// any x86-64 CPU. Elsewhere (aarch64) they are compiled once, for the baseline (NEON).
 #pragma once
 
 #include <cstdint>

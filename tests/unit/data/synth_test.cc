@@ -169,7 +169,7 @@ TEST(Synth, CliRejectsBadSizeAndEmptyCameras) {
   if (!std::filesystem::exists(cli)) GTEST_SKIP() << "actrt CLI not built";
   ScratchDir dir("synth_cli");
   auto run = [&](const std::string& args) {
-    const std::string cmd = cli + " synth --out " + (dir / "o") + " " + args + " > " + (dir / "log") + " 2>&1";
+    const std::string cmd = ACTRT_CLI_LAUNCHER + cli + " synth --out " + (dir / "o") + " " + args + " > " + (dir / "log") + " 2>&1";
     const int rc = std::system(cmd.c_str());
     return std::make_pair(rc, read_file_text(dir / "log").value());
   };
