@@ -14,6 +14,11 @@
 #include "targets.h"
 
 namespace actrt::fuzz {
+
+// Names the parameter in test names and messages (gtest would print the struct's bytes). Next
+// to Target's namespace, where gtest finds it.
+void PrintTo(const Target& target, std::ostream* os) { *os << target.name; }
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -29,9 +34,6 @@ std::vector<fs::path> inputs_of(const std::string& target) {
   std::sort(files.begin(), files.end());
   return files;
 }
-
-// Names the parameter in test names and messages (gtest would print the struct's bytes).
-void PrintTo(const Target& target, std::ostream* os) { *os << target.name; }
 
 class FuzzRegressions : public testing::TestWithParam<Target> {};
 
