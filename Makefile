@@ -52,8 +52,9 @@ fuzz: fuzz-configure
 # The unit and model tests and the fuzz regressions under ASan + UBSan (README.md 'Testing' says
 # which); the concurrency test runs 200 inferences per thread there instead of 10,000.
 SANITIZE_TESTS ?= ^(unit|models|fuzz_regressions)\.
+SANITIZE_TARGETS ?= unit models fuzz_regressions actrt_cli
 sanitize-test: fuzz-configure
-	@cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target unit models fuzz_regressions actrt_cli
+	@cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target $(SANITIZE_TARGETS)
 	@cd $(FUZZ_BUILD_DIR) && ACTRT_CONCURRENCY_INFERENCES=200 \
 	  ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1} \
 	  ctest --output-on-failure -j $(JOBS) -R '$(SANITIZE_TESTS)'
