@@ -29,7 +29,9 @@ void expect_same(const Tensor& a, const Tensor& b) {
   ASSERT_EQ(a.dtype(), b.dtype());
   ASSERT_EQ(a.shape(), b.shape());
   // An empty tensor may have no storage: memcmp on null pointers is undefined even for 0 bytes.
-  if (a.nbytes() > 0) ASSERT_EQ(0, std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()));
+  if (a.nbytes() > 0) {
+    ASSERT_EQ(0, std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()));
+  }
 }
 
 TEST(Npz, RoundTripEveryDtypeAndShape) {
