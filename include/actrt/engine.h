@@ -83,7 +83,12 @@ class NetworkFromOnnxPath {
   explicit NetworkFromOnnxPath(std::string path, NetworkOptions options = {})
       : path_(std::move(path)), options_(std::move(options)) {}
   Result<std::shared_ptr<Network>> operator()() const;
-  operator NetworkLoader() const { return *this; }  // NOLINT: loaders nest implicitly
+  // Loaders nest implicitly. Through a lambda, not `return *this`: for that, clang picks this
+  // very conversion again (infinite recursion, -Winfinite-recursion) where gcc picks
+  // std::function's constructor.
+  operator NetworkLoader() const {  // NOLINT
+    return [loader = *this] { return loader(); };
+  }
 
  private:
   std::string path_;
@@ -95,7 +100,9 @@ class EngineFromNetwork {
   EngineFromNetwork(NetworkLoader network, BuilderConfig config)
       : network_(std::move(network)), config_(std::move(config)) {}
   Result<std::shared_ptr<Engine>> operator()() const;
-  operator EngineLoader() const { return *this; }  // NOLINT
+  operator EngineLoader() const {  // NOLINT (see NetworkFromOnnxPath)
+    return [loader = *this] { return loader(); };
+  }
 
  private:
   NetworkLoader network_;
@@ -107,7 +114,9 @@ class EngineFromBytes {
   explicit EngineFromBytes(BytesLoader bytes, std::string source = "<engine bytes>")
       : bytes_(std::move(bytes)), source_(std::move(source)) {}
   Result<std::shared_ptr<Engine>> operator()() const;
-  operator EngineLoader() const { return *this; }  // NOLINT
+  operator EngineLoader() const {  // NOLINT (see NetworkFromOnnxPath)
+    return [loader = *this] { return loader(); };
+  }
 
  private:
   BytesLoader bytes_;
@@ -118,7 +127,9 @@ class EngineFromPath {
  public:
   explicit EngineFromPath(std::string path) : path_(std::move(path)) {}
   Result<std::shared_ptr<Engine>> operator()() const { return engine_from_path(path_); }
-  operator EngineLoader() const { return *this; }  // NOLINT
+  operator EngineLoader() const {  // NOLINT (see NetworkFromOnnxPath)
+    return [loader = *this] { return loader(); };
+  }
 
  private:
   std::string path_;
@@ -130,7 +141,9 @@ class SaveEngine {
   SaveEngine(EngineLoader engine, std::string path, bool overwrite = false)
       : engine_(std::move(engine)), path_(std::move(path)), overwrite_(overwrite) {}
   Result<std::shared_ptr<Engine>> operator()() const;
-  operator EngineLoader() const { return *this; }  // NOLINT
+  operator EngineLoader() const {  // NOLINT (see NetworkFromOnnxPath)
+    return [loader = *this] { return loader(); };
+  }
 
  private:
   EngineLoader engine_;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <limits>
 
 #include "core/half.h"
 #include "core/dispatch.h"
@@ -84,8 +86,19 @@ double Tensor::element_as_double(int64_t i) const {
 
 std::vector<int64_t> Tensor::to_int64_vector() const {
   std::vector<int64_t> out(static_cast<size_t>(numel()));
-  for (int64_t i = 0; i < numel(); ++i) out[i] = static_cast<int64_t>(element_as_double(i));
-  if (dtype_ == DataType::kInt64) std::memcpy(out.data(), raw_data(), nbytes());  // exact
+  if (dtype_ == DataType::kInt64) {  // exact, and INT64_MAX (Slice's "to the end") stays itself
+    if (!out.empty()) std::memcpy(out.data(), raw_data(), nbytes());
+    return out;
+  }
+  // Other dtypes through double, saturated: a value beyond int64's range (or NaN, as 0) must not
+  // reach the cast, where it is undefined.
+  for (int64_t i = 0; i < numel(); ++i) {
+    const double v = element_as_double(i);
+    out[i] = std::isnan(v) ? 0
+             : v >= 9223372036854775807.0 ? std::numeric_limits<int64_t>::max()
+             : v <= -9223372036854775808.0 ? std::numeric_limits<int64_t>::min()
+                                           : static_cast<int64_t>(v);
+  }
   return out;
 }
 

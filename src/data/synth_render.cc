@@ -172,8 +172,10 @@ void Renderer::cast_background(const Camera& cam, uint8_t* out) const {
       if (ray.z < -1e-6) {
         const double s = -cam.pos.z / ray.z;
         const double px = cam.pos.x + s * ray.x, py = cam.pos.y + s * ray.y;
-        const float tex = texture_[(static_cast<size_t>(std::floor(px * 300)) & 255) * 256 +
-                                   (static_cast<size_t>(std::floor(py * 300)) & 255)];
+        // The texture repeats every 256 texels: wrap through int64_t (a negative double cast
+        // straight to size_t is undefined; x86 gives the same wrapped index either way).
+        const auto texel = [](double t) { return static_cast<size_t>(static_cast<int64_t>(std::floor(t * 300)) & 255); };
+        const float tex = texture_[texel(px) * 256 + texel(py)];
         if (px > -0.25 && px < 0.95 && std::abs(py) < 0.7) {
           // Table: wood grain, a soft light falloff and texture noise.
           const double grain = 0.06 * std::sin(px * 45 + 3 * std::sin(py * 9));

@@ -77,7 +77,8 @@ void print_text(const NetworkSummary& s) {
   for (const auto& [k, v] : s.ops_before) all[k] = true;
   for (const auto& [k, v] : s.ops_after) all[k] = true;
   for (const auto& [op, unused] : all) {
-    auto get = [&](const std::map<std::string, int64_t>& m) {
+    // clang 14 cannot capture a structured binding in a lambda (C++20, clang >= 16).
+    auto get = [&, &op = op](const std::map<std::string, int64_t>& m) {
       auto it = m.find(op);
       return it == m.end() ? int64_t{0} : it->second;
     };
