@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "actrt/policy.h"
+#include "policy_bench_util.h"
 
 namespace {
 
@@ -63,18 +64,15 @@ int main(int argc, char** argv) {
   }
   actrt::PolicyOptions o;
   o.mode = mode == "chunked" ? actrt::PolicyOptions::Mode::kChunked : actrt::PolicyOptions::Mode::kTemporalEnsemble;
-  auto loaded = actrt::Policy::load(argv[1], o);
-  if (!loaded.ok()) {
-    std::fprintf(stderr, "[E] %s\n", loaded.status().to_string().c_str());
-    return 1;
-  }
-  actrt::Policy& policy = **loaded;
+  std::unique_ptr<actrt::Policy> loaded = actrt::bench::load_policy_or_report(argv[1], o);
+  if (!loaded) return 1;
+  actrt::Policy& policy = *loaded;
   const actrt::PolicyContract& c = policy.contract();
-  const size_t frame_bytes = static_cast<size_t>(c.image_height * c.image_width * 3);
-  std::mt19937 rng(0);
-  std::vector<std::vector<uint8_t>> pixels(c.cameras.size(), std::vector<uint8_t>(frame_bytes));
-  std::vector<actrt::Frame> frames;
-  for (auto& p : pixels) frames.push_back({p.data(), c.image_height, c.image_width});
+  actrt::bench::RandomFrames input(c);
+  const size_t frame_bytes = input.bytes;
+  auto& pixels = input.pixels;
+  auto& rng = input.rng;
+  const auto& frames = input.frames;
   std::vector<float> qpos(static_cast<size_t>(c.state_dim));
   std::vector<double> rss, dev;
   std::printf("policy_soak %s: %ld steps (%s), sample every %ld\n%10s %14s %16s\n", argv[1], steps, mode.c_str(),

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "actrt/policy.h"
+#include "policy_bench_util.h"
 
 namespace {
 
@@ -57,20 +58,14 @@ int main(int argc, char** argv) {
   }
   actrt::PolicyOptions o;
   o.mode = actrt::PolicyOptions::Mode::kTemporalEnsemble;  // a query every step
-  auto loaded = actrt::Policy::load(engine_path, o);
-  if (!loaded.ok()) {
-    std::fprintf(stderr, "[E] %s\n", loaded.status().to_string().c_str());
-    return 1;
-  }
-  actrt::Policy& policy = **loaded;
+  std::unique_ptr<actrt::Policy> loaded = actrt::bench::load_policy_or_report(engine_path, o);
+  if (!loaded) return 1;
+  actrt::Policy& policy = *loaded;
   const actrt::PolicyContract& c = policy.contract();
-  const size_t frame_bytes = static_cast<size_t>(c.image_height * c.image_width * 3);
-  std::mt19937 rng(0);
-  std::vector<std::vector<uint8_t>> pixels(c.cameras.size(), std::vector<uint8_t>(frame_bytes));
-  for (auto& p : pixels)
-    for (auto& b : p) b = static_cast<uint8_t>(rng() & 0xFF);
-  std::vector<actrt::Frame> frames;
-  for (auto& p : pixels) frames.push_back({p.data(), c.image_height, c.image_width});
+  actrt::bench::RandomFrames input(c);
+  const size_t frame_bytes = input.bytes;
+  const auto& pixels = input.pixels;
+  const auto& frames = input.frames;
   std::vector<float> qpos(static_cast<size_t>(c.state_dim), 0.1f);
 
   auto time_way = [&](bool buffers) -> std::vector<double> {
