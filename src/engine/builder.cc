@@ -74,7 +74,8 @@ Result<std::unique_ptr<runtime::Plan>> build_plan_unguarded(const ir::Graph& gra
                        std::string(backend_name(config.backend)) + " backend:" + unsupported_list);
   // Settings that would otherwise be ignored without a word.
   std::string unknown_layers;
-  for (const auto& [layer, p] : config.layer_precisions) {
+  for (const auto& entry : config.layer_precisions) {
+    const std::string& layer = entry.first;  // a plain reference: clang 14 cannot capture bindings
     const bool known = std::any_of(graph.nodes().begin(), graph.nodes().end(),
                                    [&](const auto& n) { return n->name() == layer; });
     if (!known) unknown_layers += (unknown_layers.empty() ? "'" : ", '") + layer + "'";

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/limits.h"
 #include "ops/movement_params.h"
 #include "ops/op_registry.h"
 
@@ -117,7 +118,11 @@ Status infer_Reshape(InferContext& ctx) {
     } else {
       out[i] = s;
     }
-    known *= out[i];
+    // Overflow-checked: the target shape is the model's data (a fuzzed Reshape wrapped around).
+    const std::optional<int64_t> product = limits::checked_mul(known, out[i]);
+    if (!product)
+      return ctx.error("shape " + ints_to_string(spec) + " has more elements than a tensor can hold");
+    known = *product;
   }
   const int64_t total = shape_numel(x);
   if (infer_at >= 0) {
@@ -130,11 +135,12 @@ Status infer_Reshape(InferContext& ctx) {
                        " is not divisible by " + std::to_string(known));
     out[infer_at] = total / known;
   }
-  if (shape_numel(out) != total)
+  // `known` is the product of the resolved dims but the -1 (checked above); with it, total.
+  const int64_t resolved = infer_at >= 0 ? total : known;
+  if (resolved != total)
     return ctx.error("cannot reshape " + shape_to_string(x) + " (" + std::to_string(total) +
                      " elements) to " + ints_to_string(spec) + " (resolved " +
-                     shape_to_string(out) + ", " + std::to_string(shape_numel(out)) +
-                     " elements)");
+                     shape_to_string(out) + ", " + std::to_string(resolved) + " elements)");
   ctx.set_output(0, ctx.input_dtype(0), out);
   return ok_status();
 }
