@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "actrt/engine.h"
 #include "actrt/log.h"
 #include "model_cameras.h"
 
